@@ -1,0 +1,58 @@
+"""Engine and service configuration, read from ``VORLESEN_*`` environment variables.
+
+Per-request options (speed, format, voice for one render) are not here; they travel as
+arguments. This is what an operator sets once.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "vorlesen"
+
+
+class Settings(BaseSettings):
+    """Operator settings; every field can be set as ``VORLESEN_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="VORLESEN_", extra="ignore")
+
+    data_dir: Path = Field(Path("vorlesen-data"), description="Where the service keeps state.")
+    cache_dir: Path = Field(
+        default_factory=_default_cache_dir,
+        description="Downloaded voices and other caches.",
+    )
+    voice: str = Field("de_DE-thorsten-medium", description="Default voice name or .onnx path.")
+    voices_url: str = Field(
+        "https://huggingface.co/rhasspy/piper-voices/resolve/main",
+        description="Base URL of the Piper voices repository (voices.json lives there).",
+    )
+    offline: bool = Field(False, description="Never download voices; use cache or local paths.")
+    max_input_bytes: int = Field(
+        50 * 1024 * 1024, description="Largest article file or HTTP body read, in bytes."
+    )
+    fetch_timeout: float = Field(15.0, description="Seconds for connecting and for each read.")
+    fetch_allow_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts/IPs URL ingest may reach even if private or loopback.",
+    )
+    user_agent: str = Field(
+        "vorlesen/0.1 (+https://github.com/vorlesen/vorlesen)",
+        description="User-Agent for article fetches and voice downloads.",
+    )
+    jobs: int = Field(0, description="Synthesis worker processes; 0 means one per core.")
+    target_lufs: float = Field(-16.0, description="Integrated loudness of the output.")
+    true_peak_db: float = Field(-1.0, description="Ceiling for the true peak, dBTP.")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once from the environment)."""
+    return Settings()
