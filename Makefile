@@ -16,8 +16,9 @@ $(VENV)/.dev: $(BIN)/vorlesen
 	@touch $@
 
 demo: $(BIN)/vorlesen
-	$(BIN)/vorlesen read examples/bahn-sanierung.html -o out/bahn-sanierung.mp3 \
-		--timings out/bahn-sanierung.json --vtt out/bahn-sanierung.vtt
+	@mkdir -p out
+	$(BIN)/vorlesen read examples/artikel.html -o out/artikel.mp3 \
+		--timings out/artikel.json --vtt out/artikel.vtt
 
 test: $(VENV)/.dev
 	$(BIN)/ruff check src tests bench

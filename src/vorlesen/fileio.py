@@ -1,0 +1,113 @@
+"""Atomic file writes: a reader sees the old file or the new one, never half of one.
+
+Every stage that writes output (audio files, timings, the blob store) goes through
+:func:`atomic_write`. The data is written to a temporary file in the *same directory*
+(so the final :func:`os.replace` is a rename on one file system, which POSIX and Windows
+make atomic) and renamed over the target only when the writing block succeeds. On any
+exception — including ``KeyboardInterrupt`` — the temporary file is removed and the
+target is left untouched.
+
+A missing output directory is a usage mistake (``-o out/x.mp3`` where ``out/`` does not
+exist), reported as :class:`~vorlesen.errors.UsageError` rather than silently created.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from vorlesen.errors import UsageError
+
+__all__ = ["atomic_write", "write_bytes_atomic", "write_text_atomic"]
+
+_TEMP_SUFFIX = ".part"
+"""Suffix of in-progress files, so a crash leaves something recognisable, not a lookalike."""
+
+
+def _current_umask() -> int:
+    """The process umask (read by setting and restoring it; there is no getter)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _check_target(path: Path) -> Path:
+    """Raise a :class:`UsageError` when ``path`` cannot be an output file."""
+    parent = path.parent
+    if not parent.exists():
+        raise UsageError(
+            f"The output directory {str(parent)!r} for {str(path)!r} does not exist.",
+            reason="output_dir_missing",
+        )
+    if not parent.is_dir():
+        raise UsageError(
+            f"{str(parent)!r} is not a directory, so {str(path)!r} cannot be written.",
+            reason="output_dir_missing",
+        )
+    if path.is_dir():
+        raise UsageError(
+            f"The output {str(path)!r} is a directory, not a file.",
+            reason="output_not_writable",
+        )
+    return parent
+
+
+@contextlib.contextmanager
+def atomic_write(path: Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; rename it over ``path`` if the block succeeds.
+
+    The caller writes the complete file to the yielded path (by any means: ``open``,
+    an encoder, a library's ``save``). The temp file is created empty with the
+    permissions a normal ``open(path, "w")`` would give (``0o666 & ~umask``).
+
+    Raises:
+        UsageError: ``reason="output_dir_missing"`` when the parent directory does not
+            exist; ``reason="output_not_writable"`` when the directory cannot be written
+            or the target is a directory.
+    """
+    path = Path(path)
+    parent = _check_target(path)
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=_TEMP_SUFFIX)
+    except OSError as exc:
+        raise UsageError(
+            f"The output directory {str(parent)!r} is not writable: {exc.strerror or exc}.",
+            reason="output_not_writable",
+        ) from exc
+    tmp = Path(tmp_name)
+    try:
+        os.close(fd)
+        # mkstemp makes 0o600 files; outputs should look like any other file the user writes.
+        os.chmod(tmp, 0o666 & ~_current_umask())
+        yield tmp
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise UsageError(
+                f"The output {str(path)!r} cannot be written: {exc.strerror or exc}.",
+                reason="output_not_writable",
+            ) from exc
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_write`)."""
+    with atomic_write(path) as tmp:
+        try:
+            tmp.write_bytes(data)
+        except OSError as exc:
+            raise UsageError(
+                f"The output {str(path)!r} cannot be written: {exc.strerror or exc}.",
+                reason="output_not_writable",
+            ) from exc
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` as UTF-8 to ``path`` atomically (see :func:`atomic_write`)."""
+    write_bytes_atomic(path, text.encode("utf-8"))

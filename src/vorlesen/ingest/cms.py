@@ -1,0 +1,82 @@
+"""CMS JSON articles: the fields a newsroom system exports, as blocks.
+
+Shape: ``{"title", "kicker", "teaser", "body_html" | "body_text", "published",
+"language", "site"?, "author"?, "dateline"?, "url"?}``. Header fields are read as given;
+``body_html`` goes through the same boilerplate removal as web pages (CMS bodies carry
+embeds and ad markers too), ``body_text`` is split on blank lines.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vorlesen.errors import ExtractionError, InputError
+from vorlesen.ingest.html import body_blocks_from_fragment
+from vorlesen.ingest.language import normalize_language_tag
+from vorlesen.ingest.text import paragraphs
+from vorlesen.models import BlockKind, Document
+
+_HEADER_KINDS: tuple[BlockKind, ...] = ("kicker", "title", "dateline", "teaser")
+_TEXT_FIELDS = (
+    "title",
+    "kicker",
+    "teaser",
+    "dateline",
+    "body_html",
+    "body_text",
+    "published",
+    "language",
+    "site",
+    "author",
+    "url",
+)
+
+
+def _field(obj: dict[str, Any], key: str) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if key == "author" and isinstance(value, list):
+        names = [v for v in value if isinstance(v, str) and v.strip()]
+        return ", ".join(names) or None
+    if not isinstance(value, str):
+        raise InputError(
+            f"The CMS JSON field {key!r} must be a string, not {type(value).__name__}.",
+            reason="bad_cms_json",
+        )
+    return value.strip() or None
+
+
+def from_cms_json(obj: dict[str, Any]) -> Document:
+    """Read an article exported by a CMS as a JSON object.
+
+    Raises :class:`InputError` (reason ``bad_cms_json``) for a field of the wrong type and
+    :class:`ExtractionError` (reason ``empty``) when neither title nor body has text.
+    """
+    if not isinstance(obj, dict):
+        raise InputError("CMS JSON must be an object with article fields.", reason="bad_cms_json")
+    fields = {key: _field(obj, key) for key in _TEXT_FIELDS}
+    body: list[tuple[BlockKind, str]] = []
+    if fields["body_html"]:
+        body = body_blocks_from_fragment(fields["body_html"])
+    elif fields["body_text"]:
+        body = [("paragraph", p) for p in paragraphs(fields["body_text"])]
+    if not body and not fields["teaser"]:
+        raise ExtractionError(
+            "The CMS JSON has no body text (body_html or body_text) to read.", reason="empty"
+        )
+    parts: list[tuple[BlockKind, str]] = []
+    for kind in _HEADER_KINDS:
+        value = fields[kind]
+        if value:
+            parts.append((kind, value))
+    parts.extend(body)
+    return Document.build(
+        parts,
+        title=fields["title"],
+        site=fields["site"],
+        url=fields["url"],
+        published=fields["published"],
+        author=fields["author"],
+        language=normalize_language_tag(fields["language"]),
+    )

@@ -1,0 +1,1040 @@
+"""German news text normalization: written German → spoken German, with offsets.
+
+The text is tokenized (:mod:`.tokens`), then read left to right. At each token a small
+grammar function for its kind decides, from the tokens around it, what it is — a date,
+time, ordinal, year, count with its unit or currency, abbreviation, acronym, regnal
+number, address — and verbalizes it. Facts about the language (which words are
+abbreviations, units, months, noun genders, which small words set which case) come from
+the tables in ``data/`` (:mod:`.tables`); the functions here hold only the grammar.
+
+Case agreement follows the determiner or preposition before a number:
+
+* ordinals take the weak ending after a definite article ("am ersten", "der erste"),
+  the mixed one after "ein"-words, the strong one with no article ("dritter Oktober" in
+  a dateline, "ab erstem Januar");
+* a bare "1" before a noun becomes "ein/eine/einem/einer" for the noun's gender and the
+  case the preceding preposition governs ("nach 1 Woche" → "nach einer Woche").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from vorlesen.errors import UsageError
+from vorlesen.models import NormalizedText, SpokenToken
+from vorlesen.speak.de import acronyms as acr
+from vorlesen.speak.de.numbers import (
+    MAX_SPELLED,
+    Article,
+    Case,
+    Gender,
+    cardinal,
+    cardinal_attributive,
+    decimal,
+    definite_article,
+    digits,
+    ein,
+    fraction,
+    ordinal,
+    ordinal_ending,
+    ordinal_stem,
+    year,
+)
+from vorlesen.speak.de.tables import (
+    Tables,
+    Unit,
+    add_abbreviations,
+    add_acronym,
+    finish,
+    load_tables,
+)
+from vorlesen.speak.de.tokens import NUM, SP, SYM, URL, WORD, Token, tokenize
+from vorlesen.speak.de.urls import read_address
+
+_INT = re.compile(r"[0-9]+")
+_GROUPED = re.compile(r"([0-9]{1,3}(?:\.[0-9]{3})+)(?:,([0-9]+))?")
+_DECIMAL = re.compile(r"([0-9]+),([0-9]+)")
+_DATE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{2}|[0-9]{4})")
+_DAY_MONTH = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})")
+_CLOCK = re.compile(r"([0-9]{1,2})[.:]([0-9]{2})")
+_SCORE = re.compile(r"([0-9]{1,3}):([0-9]{1,3})")
+_SEPARATOR_WORDS = {".": " Punkt ", ",": " Komma ", ":": " zu "}
+_ROMAN = re.compile(r"(XL|L?X{0,3})(IX|IV|V?I{0,3})")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
+
+_DASHES = frozenset("-–—−‒")
+_SIGNS = {"+": "plus", "-": "minus", "−": "minus", "–": "minus"}
+_SENTENCE_END = frozenset(".!?")
+_OPENERS = frozenset(",:;([{\"'„“‚‘»«–—-/")
+# Adjective and adverb endings that fuse with a number into one word ("68-jährig").
+_FUSING = (
+    "jährig", "jähr", "fach", "mal", "malig", "tägig", "stündig", "wöchig", "monatig",
+    "minütig", "köpfig", "prozentig", "stöckig", "teilig", "seitig", "sprachig",
+    "spurig", "gleisig", "stellig", "zimmrig", "sitzig", "türig", "eckig", "tel",
+)  # fmt: skip
+_DAYS_IN_MONTH = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_TIME_PREPOSITIONS = frozenset(
+    ["um", "gegen", "ab", "bis", "seit", "von", "zwischen", "vor", "nach", "gg.", "ca."]
+)
+_ROMAN_CARDINAL_BEFORE = frozenset(
+    [
+        "Teil",
+        "Band",
+        "Kapitel",
+        "Phase",
+        "Stufe",
+        "Akt",
+        "Hartz",
+        "Klasse",
+        "Liga",
+        "Buch",
+        "Abschnitt",
+        "Titel",
+        "Anlage",
+    ]
+)
+_DURATION_WORDS = frozenset(["Stunden", "Minuten"])
+_LAW_REACH = 12
+"""Tokens after a § or Art. reference in which a law code is expanded."""
+
+
+@dataclass(slots=True)
+class _Run:
+    """State of one normalization run."""
+
+    toks: list[Token]
+    ordinal_at: int = -10
+    """Index of the token after the last ordinal read, for ranges ("vom 1. bis 3.")."""
+    ordinal_ending: str = "en"
+    law_at: int = -100
+    """Index of the last § / Art. token."""
+
+
+def _capitalize(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+class GermanNormalizer:
+    """Reads German news text aloud, as a newsreader would say it.
+
+    Tables load once per instance. A publisher extends them with a folder of TSV files
+    named like the built-in ones (``data_dir``) or with dictionaries:
+    ``extra_abbreviations={"Gem.": "Gemeinde"}``, ``extra_acronyms={"MDR": "spell"}``
+    (``"word"``, ``"spell"``, or a spoken form), ``extra_nouns={"Wallbox": "f"}``.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path | str | None = None,
+        *,
+        extra_abbreviations: Mapping[str, str] | None = None,
+        extra_acronyms: Mapping[str, str] | None = None,
+        extra_nouns: Mapping[str, Gender] | None = None,
+    ) -> None:
+        self.tables: Tables = load_tables(Path(data_dir) if data_dir is not None else None)
+        t = self.tables
+        if extra_abbreviations:
+            add_abbreviations(t, extra_abbreviations)
+        for written, how in (extra_acronyms or {}).items():
+            if not written or not how.strip():
+                raise UsageError(
+                    f"Acronym {written!r} needs 'word', 'spell' or a spoken form.",
+                    reason="table_malformed",
+                )
+            if how in ("word", "spell"):
+                add_acronym(t, written, how)
+            else:
+                add_acronym(t, written, "word", how)
+        for noun, gender in (extra_nouns or {}).items():
+            add = {noun.lower(): gender}
+            t.nouns.update(add)
+        finish(t)
+        self._fw = t.function_words
+        self._fw_lower = {k.lower(): v for k, v in t.function_words.items()}
+        self._month_keys = t.months
+        self._gender_cache: dict[str, Gender] = {}
+        self._max_suffix = max((len(s) for s in t.noun_suffixes), default=0)
+        self._suffix_abbreviations = [
+            (k, v.spoken) for k, v in t.abbreviations.items() if v.when == "suffix"
+        ]
+
+    # ------------------------------------------------------------------ public API
+
+    def normalize(self, text: str) -> NormalizedText:
+        """Spoken form of ``text`` as tokens, each mapping a written span to speech."""
+        toks = tokenize(text)
+        run = _Run(toks)
+        out: list[SpokenToken] = []
+        last = ""  # spoken text emitted so far: its last character decides spacing
+        last_replaced = False
+        at_start = True
+        i = 0
+        n = len(toks)
+        while i < n:
+            tok = toks[i]
+            kind = tok.kind
+            result: tuple[int, str] | None = None
+            if kind == NUM:
+                result = self._number(run, i)
+            elif kind == WORD:
+                if tok.text[0].isupper() or (i + 1 < n and toks[i + 1].text == "."):
+                    result = self._word(run, i)
+            elif kind == SYM:
+                result = self._symbol(run, i)
+            elif kind == URL:
+                result = (i + 1, read_address(tok.text))
+            if result is None:
+                spoken = tok.text
+                replaced = False
+                end = i + 1
+            else:
+                end, spoken = result
+                replaced = True
+                if at_start and spoken:
+                    spoken = _capitalize(spoken)
+            if (
+                spoken
+                and last
+                and (replaced or last_replaced)
+                and last[-1].isalnum()
+                and spoken[0].isalnum()
+            ):
+                # "G7" → "G sieben": a replaced piece never glues onto a neighbour word
+                spoken = " " + spoken
+            out.append(SpokenToken(tok.start, toks[end - 1].end, spoken))
+            if spoken:
+                last = spoken
+            last_replaced = replaced
+            if kind != SP:
+                at_start = bool(spoken) and spoken[-1] in _SENTENCE_END and not replaced
+            i = end
+        return NormalizedText(written=text, tokens=tuple(out))
+
+    def normalize_text(self, text: str) -> str:
+        """Spoken form of ``text`` as a string."""
+        return self.normalize(text).text
+
+    # ------------------------------------------------------------------ navigation
+
+    @staticmethod
+    def _next(toks: list[Token], i: int) -> int:
+        """Index of the first non-space token after ``i``, or ``len(toks)``."""
+        j = i + 1
+        while j < len(toks) and toks[j].kind == SP:
+            j += 1
+        return j
+
+    @staticmethod
+    def _prev(toks: list[Token], i: int) -> int:
+        """Index of the last non-space token before ``i``, or -1."""
+        j = i - 1
+        while j >= 0 and toks[j].kind == SP:
+            j -= 1
+        return j
+
+    def _classes(self, word: str) -> frozenset[str]:
+        found = self._fw.get(word)
+        if found is None:
+            found = self._fw_lower.get(word.lower(), frozenset())
+        return found
+
+    def _is_noun(self, tok: Token) -> bool:
+        """A capitalized word that is not a sentence-starting function word or month."""
+        text = tok.text
+        if tok.kind != WORD or not text[0].isupper():
+            return False
+        if len(text) > 1 and text[1].isupper():
+            return False
+        return not self._classes(text) - {"yearctx", "countctx", "weekday"}
+
+    def gender(self, noun: str) -> Gender:
+        """Grammatical gender of a noun: lexicon, then its head in the lexicon, then suffix."""
+        cached = self._gender_cache.get(noun)
+        if cached is not None:
+            return cached
+        low = noun.lower()
+        nouns = self.tables.nouns
+        found: Gender | None = nouns.get(low)
+        if found is None:
+            for k in range(1, max(1, len(low) - 2)):
+                found = nouns.get(low[k:])
+                if found is not None:
+                    break
+        if found is None:
+            suffixes = self.tables.noun_suffixes
+            for k in range(min(self._max_suffix, len(low)), 0, -1):
+                found = suffixes.get(low[-k:])
+                if found is not None:
+                    break
+        result: Gender = found or "m"
+        if len(self._gender_cache) < 50_000:
+            self._gender_cache[noun] = result
+        return result
+
+    def _noun_after(self, toks: list[Token], j: int) -> Token | None:
+        """The noun a number at ``j`` counts: next word, or the one after an adjective."""
+        k = self._next(toks, j)
+        if k < len(toks) and toks[k].kind == WORD:
+            if self._is_noun(toks[k]):
+                return toks[k]
+            word = toks[k].text
+            if (
+                word.islower()
+                and not self._classes(word)
+                and word.endswith(("e", "er", "en", "es", "em"))
+            ):
+                k2 = self._next(toks, k)
+                if k2 < len(toks) and self._is_noun(toks[k2]):
+                    return toks[k2]
+        return None
+
+    def _context(self, run: _Run, i: int) -> tuple[Article, Case, int]:
+        """Article kind and case set by the words before token ``i``; and that word's index.
+
+        Skips particles ("nach fast 1 Woche") and a weekday in apposition
+        ("am Dienstag, 5. März").
+        """
+        toks = run.toks
+        j = self._prev(toks, i)
+        for _ in range(4):
+            if j < 0:
+                return "none", "nom", j
+            tok = toks[j]
+            if tok.text == ",":
+                k = self._prev(toks, j)
+                if k >= 1 and toks[k].text == "." and toks[k - 1].kind == WORD:
+                    k -= 1  # "am So., 5. Januar"
+                    if "weekday" in self._classes(toks[k].text + "."):
+                        j = self._prev(toks, k)
+                        continue
+                if k >= 0 and "weekday" in self._classes(toks[k].text):
+                    j = self._prev(toks, k)
+                    continue
+                return "none", "nom", j
+            classes = self._classes(tok.text)
+            if "weekday" in classes or ("particle" in classes and tok.kind == WORD):
+                j = self._prev(toks, j)
+                continue
+            break
+        if j < 0:
+            return "none", "nom", j
+        classes = self._classes(toks[j].text)
+        if not classes:
+            return "none", "nom", j
+        if "def_dat" in classes:
+            return "def", "dat", j
+        if "def_acc" in classes:
+            return "def", "acc", j
+        if "def_gen" in classes:
+            return "def", "gen", j
+        if "def_der" in classes:
+            k = self._prev(toks, j)
+            if k >= 0:
+                before = toks[k]
+                before_classes = self._classes(before.text)
+                if any(c.startswith("prep_") for c in before_classes):
+                    return "def", "dat", j
+                if before.kind == WORD and self._is_noun(before):
+                    return "def", "gen", j
+            return "def", "nom", j
+        if "def_nom" in classes:
+            return "def", "nom", j
+        if "ind_nom" in classes or "ind_e" in classes:
+            return "indef", "nom", j
+        if "ind_acc" in classes:
+            return "indef", "acc", j
+        if "ind_dat" in classes:
+            return "indef", "dat", j
+        if "ind_gen" in classes:
+            return "indef", "gen", j
+        if "prep_dat" in classes:
+            return "none", "dat", j
+        if "prep_acc" in classes:
+            return "none", "acc", j
+        if "prep_gen" in classes:
+            return "none", "gen", j
+        return "none", "nom", j
+
+    def _period_ends_sentence(self, toks: list[Token], k: int) -> bool:
+        """Whether the period consumed before index ``k`` also ends the sentence."""
+        if k >= len(toks):
+            return True
+        nxt = self._next(toks, k - 1)
+        if nxt >= len(toks):
+            return True
+        if toks[k].kind != SP:
+            return False
+        tok = toks[nxt]
+        if tok.kind == WORD and tok.text[0].isupper():
+            classes = self._classes(tok.text)
+            return bool(classes) and bool(classes & {"other", "def_der", "def_nom", "def_dat"})
+        return False
+
+    # ------------------------------------------------------------------ units
+
+    def _unit_at(
+        self, toks: list[Token], j: int, table: Mapping[str, Unit]
+    ) -> tuple[int, Unit, str] | None:
+        """Longest table entry made of adjacent tokens starting at ``j``, after one space."""
+        n = len(toks)
+        if j < n and toks[j].kind == SP:
+            if len(toks[j].text) > 2 or "\n" in toks[j].text:
+                return None
+            j += 1
+        if j >= n or toks[j].kind in (SP, URL):
+            return None
+        best: tuple[int, Unit, str] | None = None
+        key = ""
+        for k in range(j, min(n, j + self.tables.max_unit_tokens)):
+            tok = toks[k]
+            if tok.kind in (SP, URL):
+                break
+            key += tok.text
+            unit = table.get(key)
+            if unit is not None:
+                after = k + 1
+                # a unit ends at a word boundary: "5 m" but not "5 m" of "5 mal"
+                if after < n and toks[after].kind == WORD and tok.kind == WORD:
+                    continue
+                best = (after, unit, key)
+        return best
+
+    # ------------------------------------------------------------------ numbers
+
+    def _number(self, run: _Run, i: int) -> tuple[int, str] | None:
+        toks = run.toks
+        text = toks[i].text
+        if _INT.fullmatch(text):
+            return self._integer(run, i, text)
+        m = _DATE.fullmatch(text)
+        if m:
+            found = self._date(run, i, int(m[1]), int(m[2]), m[3])
+            if found is not None:
+                return found
+        m = _CLOCK.fullmatch(text)
+        if m:
+            found = self._clock(run, i, int(m[1]), int(m[2]), text[m.end(1)])
+            if found is not None:
+                return found
+        m = _DAY_MONTH.fullmatch(text)
+        if m and i + 1 < len(toks) and toks[i + 1].text == ".":
+            day, month = int(m[1]), int(m[2])
+            if 1 <= month <= 12 and 1 <= day <= _DAYS_IN_MONTH[month]:
+                article, case, _ = self._context(run, i)
+                ending = ordinal_ending(article, case, "m")
+                return i + 2, f"{ordinal(day, ending)} {self._month_name(month)}"
+        m = _GROUPED.fullmatch(text)
+        if m:
+            value = int(m[1].replace(".", "")) if len(m[1]) < 36 else -1
+            if value >= 0:
+                if m[2] is None and i + 1 < len(toks) and toks[i + 1].text == ".":
+                    found = self._ordinal(run, i, value, grouped=True)
+                    if found is not None:
+                        return found
+                return self._quantity(run, i, value, m[2])
+        m = _DECIMAL.fullmatch(text)
+        if m and len(m[1]) < 28:
+            return self._quantity(run, i, int(m[1]), m[2])
+        return i + 1, self._generic(text)
+
+    @staticmethod
+    def _generic(text: str) -> str:
+        """Read a digit string with separators piece by piece ("1.2.3" → "eins Punkt …")."""
+        out: list[str] = []
+        for piece in re.split(r"([.,:])", text):
+            if piece in _SEPARATOR_WORDS:
+                out.append(_SEPARATOR_WORDS[piece])
+            elif piece:
+                out.append(_read_int_string(piece))
+        return "".join(out)
+
+    def _month_name(self, month: int) -> str:
+        for name, number in self._month_keys.items():
+            if number == month and not name.endswith("."):
+                return name
+        return cardinal(month)
+
+    def _date(self, run: _Run, i: int, day: int, month: int, yr: str) -> tuple[int, str] | None:
+        if not (1 <= month <= 12 and 1 <= day <= _DAYS_IN_MONTH[month]):
+            return None
+        year_value = int(yr)
+        if len(yr) == 2:
+            year_value += 2000 if year_value <= 50 else 1900
+        article, case, _ = self._context(run, i)
+        ending = ordinal_ending(article, case, "m")
+        return i + 1, f"{ordinal(day, ending)} {self._month_name(month)} {year(year_value)}"
+
+    def _clock(self, run: _Run, i: int, hour: int, minute: int, sep: str) -> tuple[int, str] | None:
+        toks = run.toks
+        j = self._next(toks, i)
+        has_uhr = j < len(toks) and toks[j].text == "Uhr"
+        if not has_uhr and sep == ":" and j < len(toks) and minute < 60:
+            # "29:55 Minuten" → "neunundzwanzig Minuten fünfundfünfzig"
+            word = toks[j].text
+            if word in _DURATION_WORDS:
+                return j + 1, f"{cardinal(hour)} {word} {cardinal(minute)}"
+            duration = self._unit_at(toks, i + 1, self.tables.units)
+            if duration is not None and duration[1].plural in _DURATION_WORDS:
+                return duration[0], f"{cardinal(hour)} {duration[1].plural} {cardinal(minute)}"
+        if hour > 24 or minute > 59:
+            return None  # a score like "28:25" is read by the caller
+        is_time = has_uhr
+        if not is_time:
+            # "8.30 bis 17 Uhr", "8.30–17 Uhr": the clock word comes after the range
+            k = j
+            if k < len(toks) and (toks[k].text in _DASHES or toks[k].text == "bis"):
+                k = self._next(toks, k)
+                if k < len(toks) and toks[k].kind == NUM:
+                    k2 = self._next(toks, k)
+                    is_time = k2 < len(toks) and toks[k2].text == "Uhr"
+        if not is_time and sep == ":":
+            p = self._prev(toks, i)
+            prev = toks[p].text.lower() if p >= 0 else ""
+            is_time = prev in _TIME_PREPOSITIONS or toks[i].text.startswith("0") or prev == ","
+        if not is_time:
+            if sep == ":":
+                return i + 1, f"{cardinal(hour)} zu {cardinal(minute)}"
+            return None
+        spoken = f"{cardinal_attributive(hour)} Uhr"
+        if minute:
+            spoken += f" {cardinal(minute)}"
+        end = i + 1
+        if has_uhr:
+            end = j + 1
+        return end, spoken
+
+    def _integer(self, run: _Run, i: int, text: str) -> tuple[int, str] | None:
+        toks = run.toks
+        n = len(toks)
+        if len(text) > 27:
+            return i + 1, digits(text)
+        value = int(text)
+        nxt = toks[i + 1] if i + 1 < n else None
+        if nxt is not None and nxt.kind == WORD and nxt.text.startswith("er"):
+            return self._decade(i, value, text, nxt)
+        if nxt is not None and nxt.text == ".":
+            found = self._ordinal(run, i, value)
+            if found is not None:
+                return found
+        if nxt is not None and nxt.text == "/" and i + 2 < n and toks[i + 2].kind == NUM:
+            other = toks[i + 2].text
+            if _INT.fullmatch(other) and len(other) < 10:
+                den = int(other)
+                if 0 < value < den <= 10:
+                    return i + 3, fraction(value, den)
+                return i + 3, f"{_read_int_string(text)} {_read_int_string(other)}"
+        if text[0] == "0" and len(text) > 1:
+            j = self._next(toks, i)
+            if not (j < n and toks[j].text == "Uhr" and len(text) == 2):
+                return i + 1, digits(text)
+        return self._quantity(run, i, value, None)
+
+    def _decade(self, i: int, value: int, text: str, suffix: Token) -> tuple[int, str]:
+        """ "90er", "1960er", "80er-Jahre": a decade reads as its year plus "-er"."""
+        if len(text) == 4 and 1100 <= value <= 2099:
+            head = year(value)
+        else:
+            head = cardinal_attributive(value)
+        return i + 2, head + suffix.text
+
+    def _ordinal(
+        self, run: _Run, i: int, value: int, grouped: bool = False
+    ) -> tuple[int, str] | None:
+        """ "N." as an ordinal when its context says so, with case agreement."""
+        toks = run.toks
+        n = len(toks)
+        after = i + 2  # index after the period
+        m = self._next(toks, i + 1)
+        nxt = toks[m] if m < n else None
+        month = self._month_at(toks, m)
+        article, case, ctx = self._context(run, i)
+        det = article != "none" or (
+            ctx >= 0 and toks[ctx].text in ("bis", "und", "oder") and run.ordinal_at >= ctx - 2
+        )
+        prev_tok = toks[ctx] if ctx >= 0 else None
+        is_ordinal: bool
+        if month is not None:
+            is_ordinal = True
+        elif nxt is None:
+            is_ordinal = det
+        elif (value > 999 and not (grouped and det)) or (
+            prev_tok is not None and "countctx" in self._classes(prev_tok.text)
+        ):
+            is_ordinal = False
+        elif det:
+            is_ordinal = True
+        elif nxt.text in _DASHES or nxt.text == "bis":
+            k = self._next(toks, m)
+            is_ordinal = k + 1 < n and toks[k].kind == NUM and toks[k + 1].text == "."
+        elif nxt.kind == WORD and nxt.text.islower():
+            is_ordinal = "other" not in self._classes(nxt.text)
+        elif nxt.kind == WORD:
+            if nxt.text.lower() in self.tables.ordinal_nouns:
+                is_ordinal = True
+            elif not self._is_noun(nxt):
+                is_ordinal = False
+            else:
+                is_ordinal = prev_tok is None or (
+                    prev_tok.kind == SYM and prev_tok.text in _OPENERS
+                )
+        else:
+            is_ordinal = False
+        if not is_ordinal:
+            return None
+        # ending: inherit in ranges ("vom 12. bis 15."), else from context and the noun
+        if (
+            ctx >= 0
+            and (toks[ctx].text in ("bis", "und", "oder") or toks[ctx].text in _DASHES)
+            and run.ordinal_at >= ctx - 2
+        ):
+            ending = run.ordinal_ending
+        else:
+            if month is not None:
+                gender: Gender = "m"
+            else:
+                noun = self._noun_after(toks, i + 1)
+                gender = self.gender(noun.text) if noun is not None else "m"
+            ending = ordinal_ending(article, case, gender)
+        spoken = ordinal(value, ending)
+        end = after
+        run.ordinal_at = after
+        run.ordinal_ending = ending
+        if month is not None:
+            month_end, month_no = month
+            spoken += " " + self._month_name(month_no)
+            end = month_end
+            y = self._next(toks, end - 1)
+            if y < n and toks[y].kind == NUM and _INT.fullmatch(toks[y].text):
+                ytext = toks[y].text
+                if len(ytext) == 4 and not (y + 1 < n and toks[y + 1].kind == WORD):
+                    spoken += " " + year(int(ytext))
+                    end = y + 1
+            elif toks[end - 1].text == "." and self._period_ends_sentence(toks, end):
+                spoken += "."
+        elif end >= n or (nxt is None):
+            spoken += "."
+        return end, spoken
+
+    def _month_at(self, toks: list[Token], m: int) -> tuple[int, int] | None:
+        """(index after, month number) when a month name or abbreviation starts at ``m``."""
+        if m >= len(toks) or toks[m].kind != WORD:
+            return None
+        word = toks[m].text
+        if m + 1 < len(toks) and toks[m + 1].text == ".":
+            number = self._month_keys.get(word + ".")
+            if number is not None:
+                return m + 2, number
+        number = self._month_keys.get(word)
+        if number is not None and not word.endswith("."):
+            return m + 1, number
+        return None
+
+    def _quantity(self, run: _Run, i: int, value: int, frac: str | None) -> tuple[int, str]:
+        """A count or measure: number, then optional scale word, unit or currency."""
+        toks = run.toks
+        t = self.tables
+        end = i + 1
+        scale = self._unit_at(toks, end, t.scales)
+        if scale is not None:
+            end = scale[0]
+        currency = self._unit_at(toks, end, t.currencies)
+        unit = None
+        if currency is not None:
+            end = currency[0]
+        else:
+            unit = self._unit_at(toks, end, t.units)
+            if unit is not None:
+                end = unit[0]
+        noun_unit = currency or unit
+        words = self._amount(run, i, value, frac, scale, noun_unit)
+        if (
+            noun_unit is not None
+            and end + 1 < len(toks)
+            and toks[end].text == "/"
+            and toks[end + 1].kind == WORD
+        ):
+            words += " pro "  # "3,50 €/Person"
+            end += 1
+        # a unit abbreviation's period may also end the sentence ("… 40 Min.")
+        if (noun_unit is not None and noun_unit[2].endswith(".") and end >= len(toks)) or (
+            scale is not None and noun_unit is None and scale[2].endswith(".") and end >= len(toks)
+        ):
+            words += "."
+        if end == i + 1:
+            fused = self._fuse(toks, i, words, value, frac)
+            if fused is not None:
+                return fused
+        return end, words
+
+    def _amount(
+        self,
+        run: _Run,
+        i: int,
+        value: int,
+        frac: str | None,
+        scale: tuple[int, Unit, str] | None,
+        noun: tuple[int, Unit, str] | None,
+    ) -> str:
+        toks = run.toks
+        if frac is None and scale is not None and scale[1].gender == "n":
+            # "5 Tsd." is a plain number in thousands
+            value *= 1000
+            scale = None
+        if frac is not None:
+            if scale is None and noun is not None and noun[1].subunit and len(frac) == 2:
+                money = noun[1]
+                cents = int(frac)
+                if money.subunit:
+                    if value == 0:
+                        return f"{cardinal(cents)} {money.subunit}"
+                    _, case, _ = self._context(run, i)
+                    head = ein(case, money.gender) if value == 1 else cardinal(value)
+                    word = money.singular if value == 1 else money.plural
+                    return f"{head} {word}" + (f" {cardinal(cents)}" if cents else "")
+            spoken = decimal(value, frac)
+            if scale is not None:
+                spoken += " " + scale[1].plural
+            if noun is not None:
+                spoken += " " + noun[1].plural
+            return spoken
+        if scale is not None:
+            if value == 1:
+                _, case, _ = self._context(run, i)
+                spoken = f"{ein(case, scale[1].gender)} {scale[1].singular}"
+            else:
+                spoken = f"{cardinal(value)} {scale[1].plural}"
+            if noun is not None:
+                spoken += " " + noun[1].plural
+            return spoken
+        if noun is not None:
+            if value == 1:
+                _, case, _ = self._context(run, i)
+                return f"{ein(case, noun[1].gender)} {noun[1].singular}"
+            return f"{cardinal(value)} {noun[1].plural}"
+        if value == 1:
+            j = self._next(toks, i)
+            if j < len(toks) and toks[j].text == "Uhr":
+                return "ein"
+            p = self._prev(toks, i)
+            if p >= 0 and "countctx" in self._classes(toks[p].text):
+                return "eins"
+            follower = self._noun_after(toks, i)
+            if follower is not None:
+                _, case, _ = self._context(run, i)
+                return ein(case, self.gender(follower.text))
+            return "eins"
+        if 1100 <= value <= 1999 and len(toks[i].text) == 4 and self._is_year(run, i):
+            return year(value)
+        return cardinal(value)
+
+    def _is_year(self, run: _Run, i: int) -> bool:
+        """A plain 4-digit number 1100–1999 is a year unless its context counts things."""
+        toks = run.toks
+        p = self._prev(toks, i)
+        if p >= 0:
+            prev = toks[p]
+            classes = self._classes(prev.text)
+            if "yearctx" in classes or prev.text in self._month_keys:
+                return True
+            if prev.text in _DASHES or prev.text == "/":
+                q = self._prev(toks, p)
+                return q >= 0 and toks[q].kind == NUM and len(toks[q].text) == 4
+            if "particle" in classes:
+                return False
+        j = self._next(toks, i)
+        if j < len(toks):
+            nxt = toks[j]
+            if nxt.text in _DASHES and j == i + 1:
+                return True
+            if nxt.kind == WORD and self._is_noun(nxt) and nxt.text not in self._month_keys:
+                return False
+        return True
+
+    def _fuse(
+        self, toks: list[Token], i: int, words: str, value: int, frac: str | None
+    ) -> tuple[int, str] | None:
+        """Number compounds: "68-Jährige" → "Achtundsechzigjährige", "1-Zimmer" → "ein-"."""
+        n = len(toks)
+        if not (i + 2 < n and toks[i + 1].text in "-‑" and toks[i + 2].kind == WORD):
+            return None
+        word = toks[i + 2].text
+        if frac is None:
+            words = cardinal_attributive(value) if value != 1 else "ein"
+            if 1100 <= value <= 1999 and len(toks[i].text) == 4:
+                words = year(value)
+        if word.lower().startswith(_FUSING):
+            fused = words.replace(" ", "") + word.lower()
+            return i + 3, _capitalize(fused) if word[0].isupper() else fused
+        return i + 1, words
+
+    # ------------------------------------------------------------------ words
+
+    def _word(self, run: _Run, i: int) -> tuple[int, str] | None:
+        toks = run.toks
+        tok = toks[i]
+        text = tok.text
+        n = len(toks)
+        has_period = i + 1 < n and toks[i + 1].text == "."
+        if has_period:
+            found = self._abbreviation(run, i)
+            if found is not None:
+                return found
+            if text[0] in "IVXL":
+                found = self._regnal(run, i)
+                if found is not None:
+                    return found
+            month = self._month_at(toks, i)
+            if month is not None and month[0] == i + 2:
+                spoken = self._month_name(month[1])
+                if self._period_ends_sentence(toks, i + 2):
+                    spoken += "."
+                return i + 2, spoken
+        if not text[0].isupper():
+            return None
+        if text in self.tables.law_codes and i - run.law_at <= _LAW_REACH:
+            return i + 1, self.tables.law_codes[text]
+        if text[0] in "IVXL" and not has_period and _ROMAN.fullmatch(text):
+            p = self._prev(toks, i)
+            if p >= 1 and toks[p].text in _DASHES:
+                p -= 1
+            if p >= 0 and toks[p].text in _ROMAN_CARDINAL_BEFORE:
+                return i + 1, cardinal(_roman_value(text))
+        if len(text) >= 2 and (not text[1:].islower() or text in self.tables.acronyms):
+            return self._acronym(toks, i)
+        return None
+
+    def _abbreviation(self, run: _Run, i: int) -> tuple[int, str] | None:
+        """Table abbreviations, with parts ("z. B.", "z.B.", "i. d. R.")."""
+        toks = run.toks
+        n = len(toks)
+        abbreviations = self.tables.abbreviations
+        candidates: list[tuple[str, int]] = []
+        key = ""
+        k = i
+        for part in range(4):
+            if k + 1 >= n or toks[k].kind != WORD or toks[k + 1].text != ".":
+                break
+            if part and len(toks[k].text) > 4:
+                break
+            key += toks[k].text + "."
+            candidates.append((key, k + 2))
+            k += 2
+            if k < n and toks[k].kind == SP and toks[k].text == " ":
+                k += 1
+        if candidates and candidates[0][0] not in abbreviations:
+            word = candidates[0][0]
+            for suffix, expansion in self._suffix_abbreviations:
+                if word.endswith(suffix) and len(word) > len(suffix) + 1:
+                    end = candidates[0][1]
+                    spoken = word[: -len(suffix)] + expansion
+                    if self._period_ends_sentence(toks, end):
+                        spoken += "."
+                    return end, spoken
+        p = self._prev(toks, i)
+        sentence_start = p < 0 or toks[p].text in _SENTENCE_END or toks[p].text in '"„“(»'
+        for key, end in reversed(candidates):
+            entry = abbreviations.get(key)
+            spoken_case = False
+            if entry is None and sentence_start and key[0].isupper():
+                entry = abbreviations.get(key[0].lower() + key[1:])
+                spoken_case = entry is not None
+            if entry is None:
+                continue
+            if entry.when != "any":
+                j = self._next(toks, end - 1)
+                if j >= n:
+                    continue
+                following = toks[j]
+                if entry.when == "num" and not self._number_follows(toks, j):
+                    continue
+                if entry.when == "name" and not (
+                    following.kind == WORD and following.text[0].isupper()
+                ):
+                    continue
+            spoken = _capitalize(entry.spoken) if spoken_case else entry.spoken
+            if key in ("Art.", "Abs.", "Nr.") or key.startswith("Art"):
+                run.law_at = end
+            if self._period_ends_sentence(toks, end):
+                spoken += "."
+            return end, spoken
+        return None
+
+    def _is_weekday_at(self, toks: list[Token], j: int) -> bool:
+        """A weekday name or abbreviation ends (or starts) at token ``j``."""
+        if j < 0 or j >= len(toks):
+            return False
+        if toks[j].text == "." and j >= 1:
+            return "weekday" in self._classes(toks[j - 1].text + ".")
+        if toks[j].kind != WORD:
+            return False
+        if "weekday" in self._classes(toks[j].text):
+            return True
+        return j + 1 < len(toks) and "weekday" in self._classes(toks[j].text + ".")
+
+    def _number_follows(self, toks: list[Token], j: int) -> bool:
+        """A number at ``j``, or a range or list going on to one ("Mo.–Fr.", "Fr., 12.")."""
+        if toks[j].kind == NUM:
+            return True
+        if toks[j].text in _DASHES:
+            return True
+        if toks[j].text == ",":
+            k = self._next(toks, j)
+            return k < len(toks) and toks[k].kind == NUM
+        return False
+
+    def _regnal(self, run: _Run, i: int) -> tuple[int, str] | None:
+        """ "Karl V." → "Karl der Fünfte", with the case the name stands in."""
+        toks = run.toks
+        text = toks[i].text
+        if not _ROMAN.fullmatch(text):
+            return None
+        p = self._prev(toks, i)
+        if (
+            p < 0
+            or p != i - 2
+            or not self._is_noun(toks[p])
+            or self.tables.months.get(toks[p].text)
+        ):
+            return None
+        name = toks[p].text
+        if len(name) < 2 or not name[1:].islower():
+            return None
+        # walk back over the name ("Papst Johannes Paul") to what sets the case
+        q = p
+        for _ in range(4):
+            r = self._prev(toks, q)
+            if r >= 0 and self._is_noun(toks[r]) and toks[r].text[1:].islower():
+                q = r
+            else:
+                break
+        _, case, _ = self._context(run, q)
+        female = name in self.tables.female_names or name.endswith("a")
+        gender: Gender = "f" if female else "m"
+        value = _roman_value(text)
+        ending = ordinal_ending("def", case, gender)
+        spoken = f"{definite_article(case, gender)} {_capitalize(ordinal_stem(value))}{ending}"
+        if self._period_ends_sentence(toks, i + 2):
+            spoken += "."
+        return i + 2, spoken
+
+    def _acronym(self, toks: list[Token], i: int) -> tuple[int, str] | None:
+        text = toks[i].text
+        entry = self.tables.acronyms.get(text)
+        if entry is not None:
+            spoken, spelled = entry.spoken, entry.how == "spell"
+        elif text.endswith("s") and text[:-1] in self.tables.acronyms:
+            base = self.tables.acronyms[text[:-1]]
+            spoken, spelled = base.spoken + "s", base.how == "spell"
+        elif acr.is_acronym_shape(text):
+            spoken = acr.read_unknown(text)
+            spelled = spoken != text.capitalize()
+        else:
+            return None
+        end = i + 1
+        n = len(toks)
+        if spelled and end + 1 < n and toks[end].text in "-‑" and toks[end + 1].kind == WORD:
+            return end + 1, spoken + " "
+        return end, spoken
+
+    # ------------------------------------------------------------------ symbols
+
+    def _symbol(self, run: _Run, i: int) -> tuple[int, str] | None:
+        toks = run.toks
+        n = len(toks)
+        text = toks[i].text
+        t = self.tables
+        before = toks[i - 1] if i > 0 else None
+        after = toks[i + 1] if i + 1 < n else None
+        if text in _DASHES or text == "+":
+            p = self._prev(toks, i)
+            q = self._next(toks, i)
+            num_before = p >= 0 and toks[p].kind == NUM
+            num_after = q < n and toks[q].kind == NUM
+            if text != "+" and num_after and run.ordinal_at == i:
+                return i + 1, " bis "
+            if (
+                text != "+"
+                and self._is_weekday_at(toks, i - 1)
+                and self._is_weekday_at(toks, i + 1)
+            ):
+                return i + 1, " bis "  # "Mo.–Fr."
+            if text != "+" and num_before and num_after:
+                if _leading_zero(toks[p].text) or _leading_zero(toks[q].text):
+                    return None  # a phone or file number, not a range
+                adjacent = before is toks[p] and after is toks[q]
+                if adjacent or text != "-":
+                    return i + 1, " bis "
+            if (
+                after is not None
+                and after.kind == NUM
+                and (before is None or before.kind == SP or before.text in "([/")
+            ):
+                return i + 1, _SIGNS[text] + " "
+            if text == "+" and before is not None and before.kind == SP:
+                return i + 1, "plus"
+            return None
+        if text in ("§",):
+            run.law_at = i
+            if after is not None and after.text == "§":
+                return i + 2, t.symbols.get("§§", "Paragrafen")
+            return i + 1, t.symbols.get("§", "Paragraf")
+        currency = t.currencies.get(text)
+        if currency is not None:
+            j = i + 1
+            if j < n and toks[j].kind == SP and len(toks[j].text) == 1:
+                j += 1
+            if j < n and toks[j].kind == NUM:
+                found = self._prefixed_money(run, j, currency)
+                if found is not None:
+                    return found
+        if text == "x" or text == "×":
+            return i + 1, "mal"
+        spoken = t.symbols.get(text)
+        if spoken is not None:
+            if text in ("&", "+", "=") and not (before is not None and before.kind == SP):
+                return i + 1, spoken
+            return i + 1, spoken
+        return None
+
+    def _prefixed_money(self, run: _Run, j: int, currency: Unit) -> tuple[int, str] | None:
+        """ "€80", "$120", "$ 1,5 Mrd.": currency first, read after the amount."""
+        toks = run.toks
+        text = toks[j].text
+        m = _GROUPED.fullmatch(text) or _DECIMAL.fullmatch(text)
+        if m and m[1] and len(m[1]) < 28:
+            value, frac = int(m[1].replace(".", "")), m[2]
+        elif _INT.fullmatch(text) and len(text) < 28:
+            value, frac = int(text), None
+        else:
+            return None
+        end = j + 1
+        scale = self._unit_at(toks, end, self.tables.scales)
+        if scale is not None:
+            end = scale[0]
+        noun = (end, currency, "")
+        return end, self._amount(run, j, value, frac, scale, noun)
+
+
+def _leading_zero(text: str) -> bool:
+    return len(text) > 1 and text[0] == "0"
+
+
+def _roman_value(text: str) -> int:
+    total = 0
+    prev = 0
+    for char in reversed(text):
+        value = _ROMAN_VALUES[char]
+        total = total - value if value < prev else total + value
+        prev = max(prev, value)
+    return total
+
+
+def _read_int_string(text: str) -> str:
+    """A digit string on its own: leading zeros and very long numbers digit by digit."""
+    if (text[0] == "0" and len(text) > 1) or len(text) > 27:
+        return digits(text)
+    value = int(text)
+    return cardinal(value) if value <= MAX_SPELLED else digits(text)

@@ -1,0 +1,128 @@
+"""synthesize_all: order, streaming, real worker processes, the cache, crash and stop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from vorlesen.errors import EngineError, VoiceError
+from vorlesen.synth.base import EngineSpec
+from vorlesen.synth.cache import SegmentCache
+from vorlesen.synth.pool import SynthItem, synthesize_all
+
+TEXTS = [
+    "One.",
+    "The second sentence is a little longer than the first.",
+    "Three.",
+    "Four is short.",
+    "Five comes next, with a comma.",
+    "Six.",
+]
+ITEMS = [SynthItem(index=i, text=t) for i, t in enumerate(TEXTS)]
+ESPEAK = EngineSpec(engine="espeak", voice="de")
+
+
+def _gone(pid: int, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_pool_matches_in_process_and_uses_two_processes(joe_spec: EngineSpec) -> None:
+    local = list(synthesize_all(ITEMS, joe_spec, jobs=1))
+    stream = synthesize_all(ITEMS, joe_spec, jobs=2)
+    pooled = list(stream)
+    assert [s.index for s in pooled] == list(range(len(ITEMS)))
+    assert [len(s.audio) for s in pooled] == [len(s.audio) for s in local]
+    assert all(not s.cached and s.sample_rate == 22050 for s in pooled)
+    assert stream.stats.synthesized == stream.stats.dispatched == len(ITEMS)
+    assert stream.stats.workers == 2
+    assert len(stream.stats.worker_pids) == 2
+    assert os.getpid() not in stream.stats.worker_pids
+    assert all(_gone(pid) for pid in stream.stats.worker_pids)
+
+
+def test_cache_hits_skip_synthesis(tmp_path: Path, joe_spec: EngineSpec) -> None:
+    cache = SegmentCache(tmp_path / "utterances")
+    first = synthesize_all(ITEMS[:4], joe_spec, jobs=2, cache=cache)
+    fresh = list(first)
+    assert first.stats.synthesized == 4 and first.stats.cached == 0
+    # An edited article: one new sentence among cached ones.
+    edited = [*ITEMS[:2], SynthItem(2, "A brand new third sentence."), ITEMS[3]]
+    second = synthesize_all(edited, joe_spec, jobs=2, cache=cache)
+    again = list(second)
+    assert [s.cached for s in again] == [True, True, False, True]
+    assert second.stats.synthesized == 1 and second.stats.cached == 3
+    assert second.stats.workers == 0  # one miss: no pool is started for it
+    assert [len(s.audio) for s in again[:2]] == [len(s.audio) for s in fresh[:2]]
+    third = synthesize_all(edited, joe_spec, jobs=2, cache=cache)
+    assert all(s.cached for s in third) and third.stats.synthesized == 0
+
+
+def test_phoneme_items(joe_spec: EngineSpec) -> None:
+    items = [SynthItem(0, "ignored", phonemes="həlˈoʊ"), SynthItem(1, "Hello.")]
+    segments = list(synthesize_all(items, joe_spec, jobs=2))
+    assert [s.index for s in segments] == [0, 1]
+    assert all(0.2 < s.duration < 2.0 for s in segments)
+
+
+def test_streams_before_the_end() -> None:
+    items = [SynthItem(i, f"Satz Nummer {i}.") for i in range(40)]
+    stream = synthesize_all(items, ESPEAK, jobs=2)
+    first = next(stream)
+    assert first.index == 0
+    # Only a bounded window (2 per worker) was handed out, not all 40 utterances.
+    assert stream.stats.synthesized == 1
+    assert 2 <= stream.stats.dispatched <= 4
+    pids = set(stream.stats.worker_pids)
+    stream.close()
+    assert all(_gone(pid) for pid in pids)
+
+
+def test_close_terminates_workers() -> None:
+    items = [SynthItem(i, "Ein etwas längerer Satz, der etwas dauert. " * 3) for i in range(30)]
+    stream = synthesize_all(items, ESPEAK, jobs=2)
+    next(stream)
+    next(stream)
+    pids = set(stream.stats.worker_pids)
+    assert pids
+    stream.close()
+    assert all(_gone(pid) for pid in pids)
+    with pytest.raises(StopIteration):
+        next(stream)
+
+
+def test_worker_crash_is_an_engine_error() -> None:
+    items = [SynthItem(i, f"Satz Nummer {i} mit etwas mehr Text.") for i in range(30)]
+    stream = synthesize_all(items, ESPEAK, jobs=2)
+    next(stream)
+    for pid in stream.stats.worker_pids:
+        os.kill(pid, signal.SIGKILL)
+    with pytest.raises(EngineError) as info:
+        list(stream)
+    assert info.value.reason == "worker_crashed"
+
+
+def test_engine_error_in_worker_keeps_its_reason(tmp_path: Path, joe_config: Path) -> None:
+    model = tmp_path / "broken.onnx"
+    model.write_bytes(os.urandom(2048))
+    spec = EngineSpec("piper", "broken", model, joe_config)
+    with pytest.raises(VoiceError) as info:
+        list(synthesize_all(ITEMS, spec, jobs=2))
+    assert info.value.reason == "corrupt_voice"
+
+
+def test_bad_jobs() -> None:
+    from vorlesen.errors import UsageError
+
+    with pytest.raises(UsageError):
+        synthesize_all(ITEMS, ESPEAK, jobs=-1)
