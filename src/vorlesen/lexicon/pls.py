@@ -25,8 +25,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
-import defusedxml  # type: ignore[import-untyped]  # ships no type information
-import defusedxml.ElementTree as DefusedET  # type: ignore[import-untyped]
+import defusedxml  # ships no type information
+import defusedxml.ElementTree as DefusedET
 
 from vorlesen.errors import MarkupError, VorlesenError
 from vorlesen.lexicon.entries import LexEntry, make_entry

@@ -8,9 +8,13 @@ begins.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from vorlesen.lexicon import Lexicon
+from vorlesen.lexicon.phonemes import espeak_phonemes
+from vorlesen.lexicon.render import phoneme_block, spoken_phonemes
 from vorlesen.models import BlockKind, Document, NormalizedText, Script, Utterance
 from vorlesen.speak.normalize import normalize
 from vorlesen.speak.segment import split_sentences
@@ -45,7 +49,44 @@ Normalizer = Callable[[str], NormalizedText]
 
 
 def _speakable(spoken: str) -> bool:
-    return any(ch.isalnum() for ch in spoken)
+    return any(ch.isalnum() for ch in spoken) or "[[" in spoken
+
+
+# Lexicon matches spoken as phonemes are hidden from the normalizer behind placeholders
+# made of private-use characters, which it passes through untouched; aliases are put in
+# place before normalizing, since they are text like any other ("Aliases go through the
+# normalizer"). Brackets in the article are turned round so no text can inject phonemes.
+_PH_OPEN, _PH_CLOSE, _PH_BASE = "\ue000", "\ue001", 0xE100
+_PLACEHOLDER_MAX = 0xF8FF - _PH_BASE
+_BRACKETS = str.maketrans("[]", "()")
+_SPACE_BEFORE_PUNCT = re.compile(r" ([.,;:!?])")
+
+
+def speak_sentence(
+    written: str, norm: Normalizer, lexicon: Lexicon | None, voice: str | None
+) -> str:
+    """The spoken form of one sentence: lexicon entries applied, then normalized."""
+    text = written.translate(_BRACKETS)
+    if lexicon is None or not len(lexicon):
+        return " ".join(norm(text).text.split())
+    pieces: list[str] = []
+    blocks: list[str] = []
+    for part in lexicon.apply(text, voice=voice):
+        entry = part.entry
+        if entry is None:
+            pieces.append(part.text)
+        elif entry.kind == "alias":
+            pieces.append(entry.value + ("s" if part.genitive else ""))
+        elif len(blocks) >= _PLACEHOLDER_MAX:
+            pieces.append(part.text)
+        else:
+            ipa = spoken_phonemes(entry, part.genitive, espeak_phonemes)
+            pieces.append(_PH_OPEN + chr(_PH_BASE + len(blocks)) + _PH_CLOSE)
+            blocks.append(phoneme_block(ipa))
+    spoken = norm("".join(pieces)).text
+    for n, block in enumerate(blocks):
+        spoken = spoken.replace(_PH_OPEN + chr(_PH_BASE + n) + _PH_CLOSE, " " + block + " ")
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(spoken.split()))
 
 
 def make_script(
@@ -53,8 +94,14 @@ def make_script(
     *,
     normalizer: Normalizer | None = None,
     pauses: Pauses | None = None,
+    lexicon: Lexicon | None = None,
+    voice: str | None = None,
 ) -> Script:
-    """Turn ``document`` into the utterances that will be spoken, in reading order."""
+    """Turn ``document`` into the utterances that will be spoken, in reading order.
+
+    ``lexicon`` entries (scoped to ``voice`` where they say so) are applied before
+    normalization; IPA and foreign-language entries reach the engine as ``[[…]]`` blocks.
+    """
     pauses = pauses or Pauses()
     lang = document.language
     norm: Normalizer = normalizer or (lambda text: normalize(text, lang))
@@ -64,7 +111,7 @@ def make_script(
         block_utterances: list[Utterance] = []
         for start, end in spans:
             written = block.text[start:end]
-            spoken = " ".join(norm(written).text.split())
+            spoken = speak_sentence(written, norm, lexicon, voice)
             if not _speakable(spoken):
                 continue
             block_utterances.append(

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import onnxruntime  # type: ignore[import-untyped]  # ships no type information
+import onnxruntime  # ships no type information
 from piper.config import PiperConfig, SynthesisConfig
 from piper.voice import PiperVoice
 

@@ -9,15 +9,16 @@ it and all before it are ready. Cache hits never go to a worker.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import multiprocessing
 import os
 import signal
 from collections import deque
 from collections.abc import Generator, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from types import TracebackType
 from typing import Any
 
@@ -29,8 +30,9 @@ from vorlesen.synth.cache import SegmentCache, segment_key
 
 __all__ = ["SynthItem", "SynthStats", "SynthStream", "synthesize_all"]
 
-_IN_FLIGHT_PER_WORKER = 2
-"""Utterances queued per worker: one running, one ready to start — no idle gaps, flat memory."""
+_AHEAD_PER_WORKER = 2
+"""How far past the next utterance to yield work may run: results that finish out of order
+wait in memory, at most ``workers * _AHEAD_PER_WORKER`` of them (flat memory)."""
 _JOIN_TIMEOUT = 5.0
 """Seconds to wait for a terminated worker before killing it."""
 
@@ -90,13 +92,20 @@ class SynthStream(Iterator[Segment]):
 
 
 # -- worker side ----------------------------------------------------------------------
-
-_WORKER: dict[str, Any] = {}
-"""The engine of this worker process (or the error that prevented opening it)."""
+#
+# We run our own processes with one pipe each instead of ProcessPoolExecutor: on Python
+# 3.11 a worker killed mid-task can leave the executor's management thread hanging
+# (result() and shutdown() never return), which we saw in tests. Here the parent waits
+# on each worker's pipe *and* its process sentinel, so a death is noticed at once.
 
 _ErrorInfo = tuple[str, str, str]
 """(error class name in vorlesen.errors, reason, message) — exceptions with keyword-only
 ``reason`` do not survive pickling intact, so errors cross the process boundary as data."""
+
+_Task = tuple[int, str, str | None]
+"""(position, text, phonemes) sent to a worker; ``None`` tells it to exit."""
+_Result = tuple[int, int, AudioArray | None, int, _ErrorInfo | None]
+"""(position, worker pid, audio, sample rate, error) sent back."""
 
 
 def _error_info(exc: BaseException) -> _ErrorInfo:
@@ -105,26 +114,37 @@ def _error_info(exc: BaseException) -> _ErrorInfo:
     return ("EngineError", "engine_failed", f"Synthesis failed in a worker ({exc!r}).")
 
 
-def _init_worker(spec: EngineSpec) -> None:
-    """Worker initializer: ignore Ctrl-C (the parent stops us) and open one engine."""
+def _worker_main(conn: Connection, spec: EngineSpec) -> None:
+    """Worker process: open ONE engine, then synthesize tasks from ``conn`` until told to stop.
+
+    Ctrl-C is ignored here: the parent gets it and terminates the workers.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        _WORKER["engine"] = spec.open()
-    except Exception as exc:  # reported with the first task; the parent raises it
-        _WORKER["error"] = _error_info(exc)
-
-
-def _work(text: str, phonemes: str | None) -> tuple[int, AudioArray | None, int, _ErrorInfo | None]:
-    """Synthesize one utterance in a worker: (pid, audio, sample rate, error)."""
     pid = os.getpid()
-    if "error" in _WORKER:
-        return pid, None, 0, _WORKER["error"]
-    engine: Engine = _WORKER["engine"]
+    engine: Engine | None = None
+    error: _ErrorInfo | None = None
     try:
-        audio = _speak(engine, text, phonemes)
-    except Exception as exc:
-        return pid, None, 0, _error_info(exc)
-    return pid, audio, engine.sample_rate, None
+        engine = spec.open()
+    except Exception as exc:  # reported with the first task; the parent raises it
+        error = _error_info(exc)
+    while True:
+        try:
+            task: _Task | None = conn.recv()
+        except (EOFError, OSError):  # parent went away
+            return
+        if task is None:
+            return
+        position, text, phonemes = task
+        result: _Result
+        if engine is None:
+            result = (position, pid, None, 0, error)
+        else:
+            try:
+                audio = _speak(engine, text, phonemes)
+                result = (position, pid, audio, engine.sample_rate, None)
+            except Exception as exc:
+                result = (position, pid, None, 0, _error_info(exc))
+        conn.send(result)
 
 
 def _speak(engine: Engine, text: str, phonemes: str | None) -> AudioArray:
@@ -150,26 +170,42 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
-def _stop(executor: ProcessPoolExecutor, pending: deque[Any], *, abort: bool) -> None:
-    """Shut the pool down; on abort, terminate workers now and reap them (no zombies)."""
-    if not abort:
-        executor.shutdown(wait=True)
-        return
-    for entry in pending:
-        if entry[2] is not None:
-            entry[2].cancel()
-    # Python 3.11 has no public way to stop running workers (3.14 adds terminate_workers),
-    # so reach for the executor's process table.
-    processes = list(getattr(executor, "_processes", {}).values())
-    for proc in processes:
+def _crashed(cause: str) -> EngineError:
+    return EngineError(
+        f"A synthesis worker process died unexpectedly ({cause}); this is usually too little "
+        "memory or a crash in the engine. Try again with fewer jobs (--jobs 1).",
+        reason="worker_crashed",
+    )
+
+
+class _Worker:
+    """One worker process and the parent's end of its pipe."""
+
+    def __init__(self, ctx: Any, spec: EngineSpec) -> None:
+        parent_end, child_end = ctx.Pipe(duplex=True)
+        self.conn: Connection = parent_end
+        self.process: BaseProcess = ctx.Process(
+            target=_worker_main, args=(child_end, spec), daemon=True, name="vorlesen-synth"
+        )
+        self.process.start()
+        child_end.close()
+        self.busy: int | None = None
+        """Position of the task it is working on."""
+
+    def stop(self, *, abort: bool) -> None:
+        """Ask it to exit (or terminate it on abort), then reap it — no zombies."""
+        proc = self.process
+        if not abort and proc.is_alive():
+            with contextlib.suppress(OSError):  # it may be exiting already
+                self.conn.send(None)
+            proc.join(_JOIN_TIMEOUT)
         if proc.is_alive():
             proc.terminate()
-    for proc in processes:
-        proc.join(_JOIN_TIMEOUT)
+            proc.join(_JOIN_TIMEOUT)
         if proc.is_alive():
             proc.kill()
             proc.join(_JOIN_TIMEOUT)
-    executor.shutdown(wait=True, cancel_futures=True)
+        self.conn.close()
 
 
 def _in_process(
@@ -200,81 +236,110 @@ def _in_process(
 def _pooled(
     items: Sequence[SynthItem],
     keys: list[str | None],
+    hits: set[int],
     spec: EngineSpec,
     workers: int,
     cache: SegmentCache | None,
     stats: SynthStats,
 ) -> Generator[Segment, None, None]:
+    """Hand utterances to ``workers`` processes in order; yield results in order.
+
+    Each worker holds one task at a time (so a pipe never holds more than one message each
+    way and cannot deadlock); work runs at most ``workers * _AHEAD_PER_WORKER`` positions
+    ahead of the next segment to yield.
+    """
+    ctx = _context()
     worker_spec = dataclasses.replace(spec, threads=1)
-    executor = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=_context(),
-        initializer=_init_worker,
-        initargs=(worker_spec,),
-    )
-    stats.workers = workers
-    window = workers * _IN_FLIGHT_PER_WORKER
-    pending: deque[tuple[SynthItem, str | None, Future[Any] | None]] = deque()
-    source = iter(zip(items, keys, strict=True))
+    pool: list[_Worker] = []
     abort = True
     try:
-        yield from _drain(executor, pending, source, window, cache, stats)
+        for _ in range(workers):
+            pool.append(_Worker(ctx, worker_spec))
+        stats.workers = workers
+        yield from _drain(pool, items, keys, hits, workers * _AHEAD_PER_WORKER, cache, stats)
         abort = False
-    except BrokenProcessPool as exc:
-        raise EngineError(
-            "A synthesis worker process died unexpectedly (out of memory or a crash in the "
-            "engine); try again with fewer jobs (--jobs 1).",
-            reason="worker_crashed",
-        ) from exc
     finally:
-        _stop(executor, pending, abort=abort)
+        for worker in pool:
+            worker.stop(abort=abort)
 
 
 def _drain(
-    executor: ProcessPoolExecutor,
-    pending: deque[tuple[SynthItem, str | None, Future[Any] | None]],
-    source: Iterator[tuple[SynthItem, str | None]],
-    window: int,
+    pool: list[_Worker],
+    items: Sequence[SynthItem],
+    keys: list[str | None],
+    hits: set[int],
+    ahead: int,
     cache: SegmentCache | None,
     stats: SynthStats,
 ) -> Generator[Segment, None, None]:
-    """Keep ``window`` utterances in flight and yield results in order as they complete."""
-    while True:
-        while len(pending) < window:
-            nxt = next(source, None)
-            if nxt is None:
-                break
-            item, key = nxt
-            if cache is not None and key is not None and key in cache:
-                pending.append((item, key, None))
-            else:
-                pending.append((item, key, executor.submit(_work, item.text, item.phonemes)))
-                stats.dispatched += 1
-        if not pending:
-            return
-        item, key, future = pending[0]
-        if future is None:
+    """The dispatch loop: serve hits and finished work at the head, keep workers busy."""
+    done: dict[int, tuple[AudioArray, int, int]] = {}
+    """Finished, possibly out of order: position → (audio, rate, pid)."""
+    todo = deque(i for i in range(len(items)) if i not in hits)
+    """Positions to synthesize, in order."""
+
+    def dispatch(head: int) -> None:
+        """Give each idle worker the next position to synthesize, within the window."""
+        for worker in pool:
+            if worker.busy is not None:
+                continue
+            if not todo or todo[0] >= head + ahead:
+                return
+            position = todo.popleft()
+            item = items[position]
+            try:
+                worker.conn.send((position, item.text, item.phonemes))
+            except OSError as exc:
+                raise _crashed(f"its pipe closed: {exc}") from exc
+            worker.busy = position
+            stats.dispatched += 1
+
+    head = 0
+    while head < len(items):
+        if head in hits:
+            key = keys[head]
             assert cache is not None and key is not None
             hit = cache.get(key)
             if hit is not None:
-                pending.popleft()
                 stats.cached += 1
-                yield Segment(item.index, hit.audio, hit.sample_rate, cached=True)
+                head += 1
+                yield Segment(items[head - 1].index, hit.audio, hit.sample_rate, cached=True)
                 continue
-            # The entry vanished since we looked (another process pruned it): synthesize.
-            future = executor.submit(_work, item.text, item.phonemes)
-            stats.dispatched += 1
-            pending[0] = (item, key, future)
-        pid, audio, rate, error = future.result()
-        pending.popleft()
-        if error is not None:
-            _raise(error)
-        assert audio is not None
-        if cache is not None and key is not None:
-            cache.put(key, audio, rate)
-        stats.synthesized += 1
-        stats.worker_pids.add(pid)
-        yield Segment(item.index, audio, rate)
+            # The entry vanished since we looked (pruned by another process): synthesize.
+            hits.discard(head)
+            todo.appendleft(head)
+        if head in done:
+            audio, rate, pid = done.pop(head)
+            key = keys[head]
+            if cache is not None and key is not None:
+                cache.put(key, audio, rate)
+            stats.synthesized += 1
+            stats.worker_pids.add(pid)
+            head += 1
+            yield Segment(items[head - 1].index, audio, rate)
+            continue
+        dispatch(head)
+        busy = [w for w in pool if w.busy is not None]
+        assert busy, "the head is neither cached, done nor running"
+        ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
+        for worker in busy:
+            if worker.conn not in ready:
+                continue
+            try:
+                position, pid, audio, rate, error = worker.conn.recv()
+            except (EOFError, OSError) as exc:
+                worker.process.join(_JOIN_TIMEOUT)
+                raise _crashed(f"exit code {worker.process.exitcode}") from exc
+            worker.busy = None
+            if error is not None:
+                _raise(error)
+            assert audio is not None
+            done[position] = (audio, rate, pid)
+        dispatch(head)  # keep workers going while the caller consumes what is done
+        for worker in busy:
+            if worker.busy is not None and worker.process.sentinel in ready:
+                worker.process.join(_JOIN_TIMEOUT)
+                raise _crashed(f"exit code {worker.process.exitcode}")
 
 
 def synthesize_all(
@@ -300,14 +365,13 @@ def synthesize_all(
         raise errors.UsageError(f"jobs must be 0 or more, not {jobs}.", reason="bad_jobs")
     wanted = jobs or os.cpu_count() or 1
     stats = SynthStats()
+    keys: list[str | None] = [None] * len(items)
+    hits: set[int] = set()
     if cache is not None:
         spec_key = spec.cache_key()
-        keys: list[str | None] = [segment_key(spec_key, i.text, i.phonemes) for i in items]
-        misses = sum(1 for k in keys if k is None or k not in cache)
-    else:
-        keys = [None] * len(items)
-        misses = len(items)
-    workers = min(wanted, misses)
+        keys = [segment_key(spec_key, i.text, i.phonemes) for i in items]
+        hits = {n for n, key in enumerate(keys) if key is not None and key in cache}
+    workers = min(wanted, len(items) - len(hits))
     if workers <= 1:
         return SynthStream(_in_process(items, keys, spec, cache, stats), stats)
-    return SynthStream(_pooled(items, keys, spec, workers, cache, stats), stats)
+    return SynthStream(_pooled(items, keys, hits, spec, workers, cache, stats), stats)
