@@ -198,9 +198,23 @@ def normalize(
             sys.stdout.flush()
 
 
+def _register_extensions() -> None:
+    """Command groups that live beside their stage (lexicon, service, say)."""
+    from vorlesen.lexicon.cli import app as lexicon_app
+
+    app.add_typer(lexicon_app, name="lexicon", help="Edit the pronunciation lexicon.")
+
+
+_register_extensions()
+
+
 def main() -> None:
-    """Entry point of the ``vorlesen`` script."""
-    app()
+    """Entry point of the ``vorlesen`` script; maps errors from every command group."""
+    try:
+        with _user_errors():
+            app()
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":
