@@ -190,12 +190,43 @@ def normalize(
 ) -> None:
     """Read lines on stdin; print one spoken line per input line, flushing each."""
     with _user_errors():
-        from vorlesen.speak.normalize import normalize as normalize_text
+        from vorlesen.speak.normalize import normalize_lines
 
-        for line in sys.stdin:
-            spoken = normalize_text(line.rstrip("\n"), lang).text
-            sys.stdout.write(spoken.replace("\n", " ") + "\n")
-            sys.stdout.flush()
+        try:
+            normalize_lines(sys.stdin.buffer, sys.stdout, lang)
+        except BrokenPipeError:  # the reader went away (`… | head`): stop quietly
+            sys.stderr.close()
+
+
+voices_app = typer.Typer(help="List and install Piper voices.", no_args_is_help=True)
+app.add_typer(voices_app, name="voices")
+
+
+@voices_app.command("download")
+def voices_download(
+    name: Annotated[str, typer.Argument(help="Voice name, e.g. de_DE-thorsten-medium.")],
+) -> None:
+    """Download a voice from the Piper voices repository into the cache, verified."""
+    with _user_errors():
+        from vorlesen.config import get_settings
+        from vorlesen.synth.voices import resolve_voice
+
+        files = resolve_voice(name, get_settings())
+        typer.echo(f"{files.name}: {files.model}")
+
+
+@voices_app.command("list")
+def voices_list() -> None:
+    """Print the voices available without downloading (cache and installed packages)."""
+    with _user_errors():
+        from vorlesen.config import get_settings
+        from vorlesen.synth.voices import installed_voices, voice_cache_dir
+
+        cache = voice_cache_dir(get_settings())
+        for model in sorted(cache.glob("*.onnx")) if cache.is_dir() else []:
+            typer.echo(f"{model.stem}\t{model}")
+        for name, files in sorted(installed_voices().items()):
+            typer.echo(f"{name}\t{files.model}")
 
 
 def _register_extensions() -> None:

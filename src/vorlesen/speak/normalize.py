@@ -6,10 +6,15 @@ through the basic number reader (:mod:`vorlesen.speak.basic`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TextIO
+
 from vorlesen.models import NormalizedText
 from vorlesen.speak.basic import normalize_basic
 
-__all__ = ["normalize"]
+__all__ = ["normalize", "normalize_lines"]
+
+_LINE_BREAKS = str.maketrans({c: " " for c in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"})
 
 
 def normalize(text: str, lang: str = "de") -> NormalizedText:
@@ -20,3 +25,15 @@ def normalize(text: str, lang: str = "de") -> NormalizedText:
 
         return de.normalize(text)
     return normalize_basic(text, base)
+
+
+def normalize_lines(lines: Iterable[bytes], out: TextIO, lang: str = "de") -> None:
+    """Write one spoken line per input line to ``out``, flushing each.
+
+    Input is bytes decoded leniently, and line breaks inside a spoken line are flattened,
+    so no byte sequence can change the line count (a co-process relies on it).
+    """
+    for raw in lines:
+        line = raw.decode("utf-8", errors="replace").rstrip("\n").rstrip("\r")
+        out.write(normalize(line, lang).text.translate(_LINE_BREAKS) + "\n")
+        out.flush()
