@@ -232,8 +232,11 @@ def voices_list() -> None:
 def _register_extensions() -> None:
     """Command groups that live beside their stage (lexicon, service, say)."""
     from vorlesen.lexicon.cli import app as lexicon_app
+    from vorlesen.say import register as _say
 
     app.add_typer(lexicon_app, name="lexicon", help="Edit the pronunciation lexicon.")
+    from vorlesen.service_cli import register as _service; _service(app)  # noqa: E702, I001
+    _say(app)
 
 
 _register_extensions()

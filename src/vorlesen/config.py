@@ -50,6 +50,37 @@ class Settings(BaseSettings):
     jobs: int = Field(0, description="Synthesis worker processes; 0 means one per core.")
     target_lufs: float = Field(-16.0, description="Integrated loudness of the output.")
     true_peak_db: float = Field(-1.0, description="Ceiling for the true peak, dBTP.")
+    # -- publishing service (vorlesen serve / worker) ---------------------------------
+    engine: str | None = Field(
+        None, description="Service renders: 'piper' or 'espeak'; unset picks Piper (fallback)."
+    )
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL (postgresql://…); unset: SQLite in data_dir."
+    )
+    redis_url: str | None = Field(
+        None, description="Redis URL for the job queue; unset: SQLite queue in data_dir."
+    )
+    queue_name: str = Field("vorlesen", description="Queue (and Redis key) name.")
+    api_tokens: str = Field("", description="Comma-separated bearer tokens for the API.")
+    cors_origins: str = Field("", description="Comma-separated origins allowed to embed.")
+    public_url: str = Field(
+        "", description="External base URL of the service (feed links); unset: request URL."
+    )
+    webhook_urls: str = Field("", description="Comma-separated URLs told of audio.ready/failed.")
+    webhook_secret: str = Field("", description="HMAC-SHA256 key signing webhook bodies.")
+    webhook_retries: int = Field(5, description="Attempts per webhook delivery.")
+    feed_title: str = Field("vorlesen", description="Title of the podcast feed.")
+    feed_link: str = Field("", description="Website the podcast feed links to.")
+    feed_author: str = Field("", description="Publisher name in the podcast feed.")
+    feedback_per_minute: int = Field(
+        10, description="Feedback posts allowed per client and minute (0: unlimited)."
+    )
+    max_request_bytes: int = Field(
+        5 * 1024 * 1024, description="Largest API request body accepted, in bytes."
+    )
+    render_lease_s: float = Field(
+        120.0, description="A render not heard from for this long is taken over by another worker."
+    )
 
 
 @lru_cache(maxsize=1)

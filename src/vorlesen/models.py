@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +27,32 @@ BLOCK_KINDS: tuple[BlockKind, ...] = (
     "quote",
 )
 
+MarkKind = Literal["s", "sub", "phoneme", "say-as", "lang", "break", "prosody", "emphasis"]
+"""What an SSML span inside a block asks for (see :class:`Mark`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """An SSML instruction over a span of a block's text (offsets into ``Block.text``).
+
+    ``s`` marks a sentence; ``sub`` (``value`` = alias), ``phoneme`` (``value`` = IPA),
+    ``say-as`` (``value`` = interpret-as, ``detail`` = format), ``lang`` (``value`` =
+    language tag) replace the span's reading; ``break`` is a point (``start == end``) with
+    ``time`` seconds of silence; ``prosody`` sets ``rate`` (1.0 = normal); ``emphasis``
+    (``value`` = level) is kept for the record and read normally.
+    """
+
+    kind: MarkKind
+    start: int
+    end: int
+    value: str = ""
+    detail: str = ""
+    time: float = 0.0
+    """Pause in seconds (``break`` only)."""
+    rate: float = 1.0
+    """Speaking-rate factor (``prosody`` only)."""
+
+
 BLOCK_SEPARATOR = "\n\n"
 """Joins block texts into :attr:`Document.text`; offsets refer to that joined text."""
 
@@ -39,6 +65,8 @@ class Block:
     text: str
     start: int = 0
     """Offset of ``text`` in :attr:`Document.text`."""
+    marks: tuple[Mark, ...] = ()
+    """SSML spans over ``text`` (SSML input, embedded fragments); empty for plain articles."""
 
     @property
     def end(self) -> int:
@@ -58,6 +86,8 @@ class Document:
     """Publication date-time as ISO 8601, when known."""
     language: str = "de"
     author: str | None = None
+    warnings: tuple[str, ...] = ()
+    """Things the reader should know about the input (e.g. unknown SSML elements read as text)."""
 
     @classmethod
     def build(
@@ -80,7 +110,10 @@ class Document:
             blocks.append(Block(kind=kind, text=text, start=offset))
             offset += len(text)
         language = meta.pop("language", None) or "de"
-        return cls(blocks=tuple(blocks), language=language, **meta)
+        # Typed loosely so the optional non-text fields (warnings) do not clash with the
+        # text metadata; unknown keys are still a TypeError.
+        changes: dict[str, Any] = dict(meta)
+        return cls(blocks=tuple(blocks), language=language, **changes)
 
     @property
     def text(self) -> str:
@@ -142,6 +175,8 @@ class Utterance:
     """Silence after it, in seconds (structural pauses)."""
     phonemes: str | None = None
     """When set, the engine speaks these phonemes instead of ``spoken`` (lexicon, SSML)."""
+    rate: float = 1.0
+    """Speaking-rate factor on top of the render's speed (SSML ``prosody rate``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -144,13 +144,14 @@ def render_article(
     spec, warnings = choose_engine(
         options.engine, options.voice, speed=options.speed, settings=settings
     )
-    for warning in warnings:
+    for warning in (*document.warnings, *warnings):
         if warn is not None:
             warn(warning)
     script = make_script(document, lexicon=lexicon, voice=spec.voice)
     cache = SegmentCache(settings.cache_dir / "utterances") if options.use_cache else None
     items = [
-        SynthItem(index=u.index, text=u.spoken, phonemes=u.phonemes) for u in script.utterances
+        SynthItem(index=u.index, text=u.spoken, phonemes=u.phonemes, speed=u.rate)
+        for u in script.utterances
     ]
     total = len(items)
 

@@ -208,3 +208,94 @@ def test_gain_is_static_when_no_limiting_is_needed(kit: Any) -> None:
     out = result.audio[start : start + len(source)].astype(np.float64)
     gain = float(np.dot(out, source) / np.dot(source, source))
     assert np.max(np.abs(out - gain * source)) < 1e-4
+
+
+# ── the fast meters agree with the whole-signal references ──────────────────────────────
+
+
+def _speechlike(kit: Any, seconds: float, sr: int, seed: int) -> np.ndarray:
+    """Bursts of band-limited noise at varying levels with pauses between them."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    total = 0.0
+    while total < seconds:
+        length = float(rng.uniform(0.3, 2.0))
+        amp = float(rng.uniform(0.05, 0.9))
+        parts.append(kit.noise_burst(length, amp=amp, sr=sr, seed=int(rng.integers(1000))))
+        pause = float(rng.uniform(0.05, 0.6))
+        parts.append(np.zeros(round(pause * sr), np.float32))
+        total += length + pause
+    return np.concatenate(parts)[: round(seconds * sr)]
+
+
+@pytest.mark.parametrize(
+    ("sr", "seconds", "seed"),
+    [(22050, 7.3, 1), (16000, 3.05, 2), (24000, 12.0, 3), (44100, 5.51, 4), (22050, 0.41, 5)],
+)
+def test_loudness_matches_pyloudnorm(kit: Any, sr: int, seconds: float, seed: int) -> None:
+    """Own BS.1770 meter (hop-summed blocks, vectorized gates) versus pyloudnorm, at odd
+    lengths and rates, with quiet passages so both gates matter."""
+    audio = _speechlike(kit, seconds, sr, seed)
+    audio[: len(audio) // 3] *= 0.01  # a passage the relative gate drops
+    assert measure_loudness(audio, sr) == pytest.approx(kit.loudness(audio, sr), abs=1e-6)
+    quiet = audio * 10 ** (-55 / 20)  # the absolute gate (−70 LUFS) now drops blocks too
+    assert measure_loudness(quiet, sr) == pytest.approx(kit.loudness(quiet, sr), abs=1e-6)
+
+
+def test_loudness_of_a_short_clip_is_finite(kit: Any) -> None:
+    assert math.isfinite(measure_loudness(kit.noise_burst(0.1), SR))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_true_peak_matches_whole_signal_oversampling(kit: Any, seed: int) -> None:
+    """Block-wise oversampling only where it can matter gives the same maximum as
+    oversampling everything (the reference oversamples the whole signal at once)."""
+    rng = np.random.default_rng(seed)
+    audio = _speechlike(kit, 6.0, SR, seed)
+    # Hard inter-sample peaks the sample values hide: alternating full-scale samples.
+    at = int(rng.integers(1000, len(audio) - 1000))
+    audio[at : at + 8] = 0.6 * np.array([1, -1, 1, -1, -1, 1, -1, 1], np.float32)
+    assert measure_true_peak(audio, SR) == pytest.approx(kit.true_peak(audio), abs=1e-4)
+    white = rng.uniform(-1, 1, 50_001).astype(np.float32)  # no band limit at all
+    assert measure_true_peak(white, SR) == pytest.approx(kit.true_peak(white), abs=1e-4)
+
+
+@pytest.mark.parametrize("where", [0, 1, 255, 256, 5000, -1])
+def test_true_peak_of_a_lone_click_anywhere(kit: Any, where: int) -> None:
+    """A single sample (at block edges and the signal's ends) rings between samples."""
+    audio = np.zeros(10_000, np.float32)
+    audio[where] = 0.5
+    audio[where - 1 if where else 1] = -0.5
+    assert measure_true_peak(audio, SR) == pytest.approx(kit.true_peak(audio), abs=1e-4)
+    assert measure_true_peak(np.zeros(100, np.float32), SR) == -math.inf
+
+
+def test_peaks_at_both_ends_are_limited(kit: Any) -> None:
+    """The limiter's look-ahead and hold work at the very first and last samples."""
+    audio = kit.noise_burst(3.0, amp=0.05, seed=11)
+    click = kit.noise_burst(0.004, amp=1.0, seed=12)
+    audio[: len(click)] = click
+    audio[-len(click) :] = click
+    result = master([Segment(0, audio, SR)], [kit.utterance(0, pause=0.0)], edge_silence=0.0)
+    assert kit.true_peak(result.audio) <= -1.0 + 1e-3
+    assert kit.loudness(result.audio, SR) == pytest.approx(-16.0, abs=1.0)
+    assert result.true_peak_db == pytest.approx(kit.true_peak(result.audio), abs=0.01)
+
+
+def test_a_long_programme_of_many_segments(kit: Any) -> None:
+    """A minute of speech-like segments: the guarantees hold and the measured values
+    reported are the output's, to the references' precision."""
+    rng = np.random.default_rng(7)
+    segments, utts = [], []
+    for i in range(30):
+        burst = _speechlike(kit, float(rng.uniform(1.0, 3.0)), SR, 100 + i)
+        burst[rng.integers(0, len(burst), 3)] = 0.95  # sparse hot samples: plosives
+        segments.append(Segment(i, burst, SR))
+        utts.append(kit.utterance(i, pause=0.3))
+    result = master(segments, utts)
+    assert result.duration > 40
+    assert kit.loudness(result.audio, SR) == pytest.approx(-16.0, abs=0.5)
+    assert result.loudness_lufs == pytest.approx(kit.loudness(result.audio, SR), abs=0.01)
+    assert kit.true_peak(result.audio) <= -1.0 + 1e-3
+    assert result.true_peak_db == pytest.approx(kit.true_peak(result.audio), abs=0.01)
+    assert result.audio.dtype == np.float32

@@ -117,11 +117,13 @@ def test_cms_json_errors() -> None:
     assert info3.value.reason == "bad_json"
 
 
-def test_ssml_is_refused_with_its_own_reason() -> None:
-    data = b'<?xml version="1.0"?>\n<speak version="1.1" xml:lang="de-DE">Hallo</speak>'
-    with pytest.raises(UnsupportedContentError) as info:
-        from_bytes(data)
-    assert info.value.reason == "ssml_unsupported"
+def test_ssml_is_sniffed_and_read() -> None:
+    data = (
+        b'<?xml version="1.0"?>\n<speak version="1.1" xml:lang="de-DE">'
+        b"<p>Hallo Welt, wie geht es?</p></speak>"
+    )
+    doc = from_bytes(data)
+    assert doc.text == "Hallo Welt, wie geht es?"
 
 
 @pytest.mark.parametrize(

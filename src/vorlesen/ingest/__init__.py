@@ -7,6 +7,7 @@ the content (not only the name), dispatch to one reader per format and check the
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import importlib.util
 import json
@@ -67,6 +68,10 @@ def _from_json_text(text: str) -> Document:
             f"The input looks like JSON but cannot be parsed: {exc.msg} at line {exc.lineno}.",
             reason="bad_json",
         ) from exc
+    except RecursionError as exc:  # '{"a":' * 50_000 exhausts the C parser's stack guard
+        raise UnsupportedContentError(
+            "The input looks like JSON but nests too deeply to read.", reason="bad_json"
+        ) from exc
     if not isinstance(obj, dict):
         raise UnsupportedContentError(
             "JSON input must be one CMS article object, not a list or a value.",
@@ -108,17 +113,7 @@ def _check_language(doc: Document, language: str | None) -> Document:
 
 
 def _with_language(doc: Document, code: str) -> Document:
-    if doc.language == code:
-        return doc
-    return Document(
-        blocks=doc.blocks,
-        title=doc.title,
-        site=doc.site,
-        url=doc.url,
-        published=doc.published,
-        language=code,
-        author=doc.author,
-    )
+    return doc if doc.language == code else dataclasses.replace(doc, language=code)
 
 
 def _read(
@@ -139,15 +134,7 @@ def _read(
     fmt = sniff_format(text, filename=filename, content_type=content_type)
     doc = from_html(text, url=url) if fmt == "html" else _READERS[fmt](text)
     if url and doc.url is None:
-        doc = Document(
-            blocks=doc.blocks,
-            title=doc.title,
-            site=doc.site,
-            url=url,
-            published=doc.published,
-            language=doc.language,
-            author=doc.author,
-        )
+        doc = dataclasses.replace(doc, url=url)
     if not doc.blocks:
         raise ExtractionError("No readable text was found in the input.", reason="empty")
     return _check_language(doc, language)

@@ -8,18 +8,32 @@ begins.
 
 from __future__ import annotations
 
+import datetime
+import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Literal
 
+from vorlesen.errors import InputError, VoiceError
 from vorlesen.lexicon import Lexicon
 from vorlesen.lexicon.phonemes import espeak_phonemes
 from vorlesen.lexicon.render import phoneme_block, spoken_phonemes
-from vorlesen.models import BlockKind, Document, NormalizedText, Script, Utterance
+from vorlesen.models import Block, BlockKind, Document, Mark, NormalizedText, Script, Utterance
+from vorlesen.speak.de import numbers
 from vorlesen.speak.normalize import normalize
 from vorlesen.speak.segment import split_sentences
 
-__all__ = ["Pauses", "make_script"]
+__all__ = [
+    "SAY_AS_TYPES",
+    "Override",
+    "Pauses",
+    "espeak_language",
+    "make_script",
+    "say_as",
+    "speak_sentence",
+]
 
 
 @dataclass(frozen=True)
@@ -62,31 +76,461 @@ _BRACKETS = str.maketrans("[]", "()")
 _SPACE_BEFORE_PUNCT = re.compile(r" ([.,;:!?])")
 
 
+OverrideKind = Literal["text", "spoken", "phonemes"]
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """A span of a sentence whose reading is fixed in advance (from SSML marks).
+
+    ``text``: ``value`` replaces the span and goes through the normalizer like an alias
+    (``<sub>``); ``spoken``: ``value`` is already spoken German and bypasses the normalizer
+    (``<say-as>``); ``phonemes``: ``value`` is IPA, spoken as a ``[[…]]`` block
+    (``<phoneme>``, ``<lang>``). Offsets are into the sentence, end exclusive. The lexicon
+    never applies inside an override: the SSML author's choice wins.
+    """
+
+    start: int
+    end: int
+    kind: OverrideKind
+    value: str
+
+
+def _placeholder(n: int) -> str:
+    return _PH_OPEN + chr(_PH_BASE + n) + _PH_CLOSE
+
+
 def speak_sentence(
-    written: str, norm: Normalizer, lexicon: Lexicon | None, voice: str | None
+    written: str,
+    norm: Normalizer,
+    lexicon: Lexicon | None,
+    voice: str | None,
+    overrides: Sequence[Override] = (),
 ) -> str:
-    """The spoken form of one sentence: lexicon entries applied, then normalized."""
-    text = written.translate(_BRACKETS)
-    if lexicon is None or not len(lexicon):
-        return " ".join(norm(text).text.split())
+    """The spoken form of one sentence: overrides and lexicon entries applied, then normalized.
+
+    Overlapping overrides: the one starting first (the longer on a tie) wins.
+    """
+    if not overrides and (lexicon is None or not len(lexicon)):
+        return " ".join(norm(written.translate(_BRACKETS)).text.split())
     pieces: list[str] = []
-    blocks: list[str] = []
-    for part in lexicon.apply(text, voice=voice):
-        entry = part.entry
-        if entry is None:
-            pieces.append(part.text)
-        elif entry.kind == "alias":
-            pieces.append(entry.value + ("s" if part.genitive else ""))
-        elif len(blocks) >= _PLACEHOLDER_MAX:
-            pieces.append(part.text)
+    hidden: list[tuple[str, bool]] = []
+    """Texts put back after normalizing, and whether each is padded by spaces."""
+
+    def hide(value: str, pad: bool, fallback: str) -> None:
+        if len(hidden) >= _PLACEHOLDER_MAX:
+            pieces.append(fallback)
+            return
+        pieces.append(_placeholder(len(hidden)))
+        hidden.append((value, pad))
+
+    def plain(text: str) -> None:
+        if lexicon is None or not len(lexicon):
+            pieces.append(text)
+            return
+        for part in lexicon.apply(text, voice=voice):
+            entry = part.entry
+            if entry is None:
+                pieces.append(part.text)
+            elif entry.kind == "alias":
+                pieces.append(entry.value + ("s" if part.genitive else ""))
+            else:
+                ipa = spoken_phonemes(entry, part.genitive, espeak_phonemes)
+                hide(phoneme_block(ipa), True, part.text)
+
+    text = written.translate(_BRACKETS)
+    pos = 0
+    for ov in sorted(overrides, key=lambda o: (o.start, -o.end)):
+        if ov.start < pos or ov.end <= ov.start:
+            continue  # nested in (or overlapping) one already applied
+        plain(text[pos : ov.start])
+        if ov.kind == "text":
+            pieces.append(ov.value.translate(_BRACKETS))
+        elif ov.kind == "spoken":
+            hide(ov.value.translate(_BRACKETS), False, text[ov.start : ov.end])
         else:
-            ipa = spoken_phonemes(entry, part.genitive, espeak_phonemes)
-            pieces.append(_PH_OPEN + chr(_PH_BASE + len(blocks)) + _PH_CLOSE)
-            blocks.append(phoneme_block(ipa))
+            hide(phoneme_block(ov.value), True, text[ov.start : ov.end])
+        pos = ov.end
+    plain(text[pos:])
     spoken = norm("".join(pieces)).text
-    for n, block in enumerate(blocks):
-        spoken = spoken.replace(_PH_OPEN + chr(_PH_BASE + n) + _PH_CLOSE, " " + block + " ")
+    for n, (value, pad) in enumerate(hidden):
+        spoken = spoken.replace(_placeholder(n), f" {value} " if pad else value)
     return _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(spoken.split()))
+
+
+# -- say-as -------------------------------------------------------------------------
+
+SAY_AS_TYPES = frozenset(
+    {"characters", "spell-out", "verbatim", "cardinal", "number", "ordinal", "date", "telephone"}
+)
+"""``interpret-as`` values :func:`say_as` reads (``spell-out``/``verbatim`` mean
+``characters``, ``number`` means ``cardinal``)."""
+
+ORDINAL_ENDINGS = frozenset({"e", "en", "er", "es", "em"})
+"""Adjective endings an ordinal may take (``format`` of ``say-as ordinal``)."""
+
+_NUMBER = re.compile(r"^([+\-−]?)(\d{1,3}(?:[.\u202f\u00a0 ]\d{3})+|\d+)(?:,(\d+))?$")
+_ORDINAL = re.compile(r"^(\d+)\.?$")
+_DATE_SEPARATORS = re.compile(r"[\s./-]+")
+_PHONE_ALLOWED = re.compile(r"^\+?[\d\s()/.\-]+$")
+_PHONE_GROUP = re.compile(r"\d+")
+
+
+def _bad(text: str, what: str) -> InputError:
+    return InputError(f"{text!r} cannot be read as {what}.", reason="bad_say_as")
+
+
+def _spell(text: str) -> str:
+    """Letters one by one as capitals, digits as words: "ARD" → "A R D", "B52" → "B fünf zwei"."""
+    out: list[str] = []
+    for char in text:
+        if char.isdigit() and char.isascii():
+            out.append(numbers.digits(char))
+        elif char.isalpha():
+            upper = char.upper()
+            out.append(upper if len(upper) == 1 else char)
+    return " ".join(out)
+
+
+def _cardinal(text: str) -> str:
+    m = _NUMBER.match(text.strip())
+    if m is None:
+        raise _bad(text, "a number")
+    sign, whole, frac = m.groups()
+    value = int(re.sub(r"\D", "", whole))
+    spoken = numbers.decimal(value, frac) if frac else numbers.cardinal(value)
+    return f"minus {spoken}" if sign in ("-", "−") else spoken
+
+
+def _ordinal(text: str, ending: str) -> str:
+    m = _ORDINAL.match(text.strip())
+    if m is None:
+        raise _bad(text, "an ordinal number")
+    ending = ending or "e"
+    if ending not in ORDINAL_ENDINGS:
+        raise InputError(
+            f"The ordinal format {ending!r} is not a German ending; use one of "
+            f"{', '.join(sorted(ORDINAL_ENDINGS))}.",
+            reason="bad_say_as",
+        )
+    return numbers.ordinal(int(m.group(1)), ending)
+
+
+@lru_cache(maxsize=1)
+def _months() -> tuple[dict[str, int], dict[int, str]]:
+    """Month names and abbreviations → number, and number → full name (from the tables)."""
+    from vorlesen.speak.de import default_normalizer
+
+    by_name = {k.casefold().rstrip("."): v for k, v in default_normalizer().tables.months.items()}
+    names: dict[int, str] = {}
+    for written, number in default_normalizer().tables.months.items():
+        if number not in names and written.isalpha() and len(written) > 3:
+            names[number] = written
+    return by_name, names
+
+
+def _date(text: str, fmt: str) -> str:
+    """A date read day, month, year: "3.10.1990"/dmy → "dritter Oktober neunzehnhundertneunzig".
+
+    ``fmt`` orders the written fields (``dmy``, ``mdy``, ``ymd``, ``dm``, ``md``, ``my``,
+    ``ym``, ``d``, ``m``, ``y``); the day is read as a bare ordinal (strong ending,
+    "dritter"), as newsreaders say a date on its own.
+    """
+    fmt = (fmt or "dmy").lower()
+    if not fmt or len(set(fmt)) != len(fmt) or set(fmt) - set("dmy"):
+        raise InputError(
+            f"The date format {fmt!r} is not one of dmy, mdy, ymd, dm, md, my, ym, d, m, y.",
+            reason="bad_say_as",
+        )
+    fields = [f for f in _DATE_SEPARATORS.split(text.strip()) if f]
+    if len(fields) != len(fmt):
+        raise _bad(text, f"a date in the format {fmt}")
+    by_name, names = _months()
+    values: dict[str, int] = {}
+    for letter, raw in zip(fmt, fields, strict=True):
+        if raw.isdigit():
+            values[letter] = int(raw)
+        elif letter == "m" and raw.casefold().rstrip(".") in by_name:
+            values[letter] = by_name[raw.casefold().rstrip(".")]
+        else:
+            raise _bad(text, f"a date in the format {fmt}")
+    day, month, year = values.get("d"), values.get("m"), values.get("y")
+    if (month is not None and not 1 <= month <= 12) or (day is not None and not 1 <= day <= 31):
+        raise _bad(text, f"a date in the format {fmt}")
+    if day is not None and month is not None:
+        try:  # 31 April, 29 February outside leap years
+            datetime.date(year if year is not None and year > 0 else 2000, month, day)
+        except ValueError as exc:
+            raise _bad(text, "a real date") from exc
+    words: list[str] = []
+    if day is not None:
+        words.append(numbers.ordinal(day, "er"))
+    if month is not None:
+        words.append(names[month])
+    if year is not None:
+        words.append(numbers.year(year))
+    return " ".join(words)
+
+
+def _telephone(text: str) -> str:
+    """A phone number digit by digit, written groups separated by a short pause (comma).
+
+    Convention (as German radio reads numbers out): every digit singly, "zwei" not
+    "zwo"; groups as written ("030 12 34 56"); a lone leading "0" joins the next group
+    (the trunk prefix belongs to the area code); an unbroken run of digits is grouped in
+    pairs from the right. "+" reads "plus". "0 30 12 34 56" →
+    "null drei null, eins zwei, drei vier, fünf sechs".
+    """
+    stripped = text.strip()
+    if not _PHONE_ALLOWED.match(stripped):
+        raise _bad(text, "a telephone number")
+    groups = _PHONE_GROUP.findall(stripped)
+    if not groups:
+        raise _bad(text, "a telephone number")
+    if len(groups) == 1 and len(groups[0]) > 4:
+        run = groups[0]
+        head = len(run) % 2
+        groups = ([run[:head]] if head else []) + [run[i : i + 2] for i in range(head, len(run), 2)]
+    if len(groups) > 1 and groups[0] == "0":
+        groups = ["0" + groups[1], *groups[2:]]
+    spoken = ", ".join(numbers.digits(g) for g in groups)
+    return f"plus {spoken}" if stripped.startswith("+") else spoken
+
+
+def say_as(text: str, interpret_as: str, fmt: str = "") -> str:
+    """The German reading of ``text`` as SSML ``say-as`` asks for it.
+
+    ``characters`` spells ("ARD" → "A R D"); ``cardinal`` reads a number (German
+    grouping and decimal comma: "1.234,5"); ``ordinal`` reads "3." as "dritte" (``fmt``
+    an ending: "en" → "dritten"); ``date`` reads with ``fmt`` as field order (see
+    :func:`_date`); ``telephone`` reads digits singly in groups (see :func:`_telephone`).
+    Raises :class:`InputError` (reason ``bad_say_as``) when ``text`` does not fit.
+    """
+    kind = interpret_as.strip().lower()
+    if kind in ("characters", "spell-out", "verbatim"):
+        spoken = _spell(text)
+        if not spoken:
+            raise _bad(text, "characters to spell")
+        return spoken
+    if kind in ("cardinal", "number"):
+        return _cardinal(text)
+    if kind == "ordinal":
+        return _ordinal(text, fmt.strip().lower())
+    if kind == "date":
+        return _date(text, fmt)
+    if kind == "telephone":
+        return _telephone(text)
+    raise InputError(
+        f"say-as interpret-as={interpret_as!r} is not supported; use one of "
+        f"{', '.join(sorted(SAY_AS_TYPES))}.",
+        reason="say_as_unsupported",
+    )
+
+
+# -- foreign-language spans -------------------------------------------------------------
+
+_ESPEAK_DEFAULTS = {"en": "en-us", "pt": "pt", "zh": "cmn"}
+"""espeak-ng voice for a bare language code where the code alone is not a voice."""
+
+
+@lru_cache(maxsize=64)
+def espeak_language(tag: str) -> str:
+    """The espeak-ng voice that phonemizes a language tag ("en" → "en-us", "en-GB" → "en-gb").
+
+    Raises :class:`VoiceError` (reason ``espeak_voice_unavailable``) when espeak-ng has
+    no voice for it.
+    """
+    lower = tag.strip().replace("_", "-").lower()
+    base = lower.split("-")[0]
+    candidates = [lower, base, _ESPEAK_DEFAULTS.get(base, base)] if "-" in lower else []
+    candidates += [_ESPEAK_DEFAULTS.get(base, base), base]
+    error: VoiceError | None = None
+    for candidate in dict.fromkeys(c for c in candidates if c):
+        try:
+            espeak_phonemes("a", candidate)
+        except VoiceError as exc:
+            error = exc
+            continue
+        return candidate
+    raise VoiceError(
+        f"espeak-ng has no voice for the language {tag!r}.", reason="espeak_voice_unavailable"
+    ) from error
+
+
+# -- SSML marks ---------------------------------------------------------------------------
+
+_REPLACING = frozenset({"sub", "phoneme", "say-as", "lang"})
+"""Marks that replace the reading of their span (and must not be cut in two)."""
+
+
+def _override(mark: Mark, text: str, offset: int) -> Override | None:
+    """The override a replacing mark asks for, relative to a piece starting at ``offset``.
+
+    An invalid ``say-as`` or an unknown language (SSML not checked at ingest) is read as
+    plain text rather than failing the whole article.
+    """
+    span = text[mark.start : mark.end]
+    start, end = mark.start - offset, mark.end - offset
+    try:
+        if mark.kind == "sub":
+            return Override(start, end, "text", mark.value)
+        if mark.kind == "phoneme":
+            return Override(start, end, "phonemes", mark.value)
+        if mark.kind == "say-as":
+            return Override(start, end, "spoken", say_as(span, mark.value, mark.detail))
+        if mark.kind == "lang":
+            ipa = espeak_phonemes(span, espeak_language(mark.value))
+            return Override(start, end, "phonemes", ipa) if ipa else None
+    except (InputError, VoiceError):
+        return None
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    start: int
+    end: int
+    pause: float | None
+    """Explicit pause after it (a ``<break>``), else ``None`` for the structural one."""
+    sentence_end: bool
+    """Whether it ends a sentence (else it was cut at a break or a rate change)."""
+    rate: float
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _sentence_spans(block: Block) -> list[tuple[int, int]]:
+    """Sentences of a marked block: each ``<s>`` is one, the text between is segmented."""
+    text = block.text
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for mark in sorted((m for m in block.marks if m.kind == "s"), key=lambda m: m.start):
+        if mark.start < pos or mark.end <= mark.start:
+            continue  # nested <s>: the outer one is the sentence
+        spans.extend((pos + a, pos + b) for a, b in split_sentences(text[pos : mark.start]))
+        start, end = _trim(text, mark.start, mark.end)
+        if end > start:
+            spans.append((start, end))
+        pos = mark.end
+    spans.extend((pos + a, pos + b) for a, b in split_sentences(text[pos:]))
+    return spans
+
+
+def _pieces(block: Block) -> tuple[list[_Piece], float | None]:
+    """Cut a marked block into utterance pieces; also the pause of a break before them all.
+
+    Sentences are cut at ``<break>`` points and at ``<prosody>`` edges inside them, never
+    inside a replacing span (a ``<say-as>`` date or a ``<lang>`` name stays whole); a
+    sentence boundary inside a replacing span joins the two sentences.
+    """
+    text = block.text
+    replacing = [(m.start, m.end) for m in block.marks if m.kind in _REPLACING]
+
+    def inside_replacing(pos: int) -> bool:
+        return any(a < pos < b for a, b in replacing)
+
+    sentences: list[tuple[int, int]] = []
+    for start, end in _sentence_spans(block):
+        if sentences and _joins_sentences(sentences[-1][1], start, replacing):
+            sentences[-1] = (sentences[-1][0], end)
+        else:
+            sentences.append((start, end))
+    breaks = sorted(
+        ((m.start, m.time) for m in block.marks if m.kind == "break"), key=lambda b: b[0]
+    )
+    prosody = [m for m in block.marks if m.kind == "prosody" and m.end > m.start]
+    cuts: set[int] = {m.start for m in prosody} | {m.end for m in prosody}
+    cuts |= {pos for pos, time in breaks if time > 0}
+    pieces: list[tuple[int, int, bool]] = []
+    for start, end in sentences:
+        points = sorted(c for c in cuts if start < c < end and not inside_replacing(c))
+        bounds = [start, *points, end]
+        for a, b in itertools.pairwise(bounds):
+            a, b = _trim(text, a, b)
+            if b > a:
+                pieces.append((a, b, False))
+        if pieces and pieces[-1][1] <= end:
+            last = pieces[-1]
+            pieces[-1] = (last[0], last[1], True)
+    leading: float | None = None
+    pauses: list[float | None] = [None] * len(pieces)
+    for pos, time in breaks:
+        if any(a < pos < b for a, b, _end in pieces):
+            continue  # not a cut (strength none, or inside a replacing span): no pause
+        owner = None
+        for n, (_a, b, _end) in enumerate(pieces):
+            if b <= pos:
+                owner = n
+        if owner is None:
+            leading = time
+        else:
+            pauses[owner] = time
+    out: list[_Piece] = []
+    for (a, b, sentence_end), pause in zip(pieces, pauses, strict=True):
+        rate = 1.0
+        for m in prosody:
+            if m.start < b and a < m.end:
+                rate *= m.rate
+        out.append(_Piece(a, b, pause, sentence_end, rate))
+    return out, leading
+
+
+def _joins_sentences(prev_end: int, start: int, replacing: list[tuple[int, int]]) -> bool:
+    """Whether one replacing span runs from before ``prev_end`` to after ``start``."""
+    return any(a < prev_end and start < b for a, b in replacing)
+
+
+def _marked_block(
+    block: Block,
+    block_index: int,
+    norm: Normalizer,
+    lexicon: Lexicon | None,
+    voice: str | None,
+    pauses: Pauses,
+) -> tuple[list[tuple[Utterance, bool]], float | None]:
+    """Utterances of a block with SSML marks, each with whether its pause is explicit."""
+    pieces, leading = _pieces(block)
+    result: list[tuple[Utterance, bool]] = []
+    replacing = [m for m in block.marks if m.kind in _REPLACING]
+    for piece in pieces:
+        overrides = [
+            ov
+            for m in replacing
+            if piece.start <= m.start and m.end <= piece.end
+            for ov in [_override(m, block.text, piece.start)]
+            if ov is not None
+        ]
+        written = block.text[piece.start : piece.end]
+        spoken = speak_sentence(written, norm, lexicon, voice, overrides)
+        if not _speakable(spoken):
+            if piece.pause is not None and result:
+                prev, _explicit = result[-1]
+                result[-1] = (replace(prev, pause_after=prev.pause_after + piece.pause), True)
+            continue
+        structural = pauses.sentence if piece.sentence_end else 0.0
+        result.append(
+            (
+                Utterance(
+                    index=0,
+                    block=block_index,
+                    kind=block.kind,
+                    written=written,
+                    spoken=spoken,
+                    start=block.start + piece.start,
+                    end=block.start + piece.end,
+                    pause_after=structural if piece.pause is None else piece.pause,
+                    rate=round(piece.rate, 6),
+                ),
+                piece.pause is not None,
+            )
+        )
+    return result, leading
 
 
 def make_script(
@@ -106,7 +550,22 @@ def make_script(
     lang = document.language
     norm: Normalizer = normalizer or (lambda text: normalize(text, lang))
     utterances: list[Utterance] = []
+    explicit: set[int] = set()
+    """Positions in ``utterances`` whose pause an SSML ``<break>`` set."""
     for block_index, block in enumerate(document.blocks):
+        if block.marks:
+            marked, leading = _marked_block(block, block_index, norm, lexicon, voice, pauses)
+            if leading is not None and utterances:
+                utterances[-1] = replace(utterances[-1], pause_after=leading)
+                explicit.add(len(utterances) - 1)
+            if marked and not marked[-1][1]:
+                last_u = marked[-1][0]
+                marked[-1] = (replace(last_u, pause_after=pauses.after_block(block.kind)), False)
+            for utterance, is_explicit in marked:
+                if is_explicit:
+                    explicit.add(len(utterances))
+                utterances.append(utterance)
+            continue
         spans = split_sentences(block.text)
         block_utterances: list[Utterance] = []
         for start, end in spans:
@@ -131,6 +590,6 @@ def make_script(
             block_utterances[-1] = replace(last, pause_after=pauses.after_block(block.kind))
         utterances.extend(block_utterances)
     numbered = [replace(u, index=i) for i, u in enumerate(utterances)]
-    if numbered:
+    if numbered and len(numbered) - 1 not in explicit:
         numbered[-1] = replace(numbered[-1], pause_after=pauses.end)
     return Script(document=document, utterances=tuple(numbered))

@@ -39,11 +39,14 @@ class Engine(Protocol):
     sample_rate: int
     """Sample rate of the audio the engine returns, in Hz."""
 
-    def synthesize(self, text: str) -> AudioArray:
-        """Speak ``text`` (which may hold inline ``[[ IPA ]]`` blocks); mono float32 in [-1, 1]."""
+    def synthesize(self, text: str, *, speed: float = 1.0) -> AudioArray:
+        """Speak ``text`` (which may hold inline ``[[ IPA ]]`` blocks); mono float32 in [-1, 1].
+
+        ``speed`` multiplies the engine's own speed for this call only (SSML ``prosody``).
+        """
         ...
 
-    def synthesize_phonemes(self, phonemes: str) -> AudioArray:
+    def synthesize_phonemes(self, phonemes: str, *, speed: float = 1.0) -> AudioArray:
         """Speak an IPA string as this engine's phonemizer would produce it."""
         ...
 

@@ -245,15 +245,20 @@ class EspeakEngine:
         self.speed = speed
         self._wpm = round(min(_MAX_WPM, max(_MIN_WPM, _DEFAULT_WPM * speed)))
 
-    def _run(self, action: Callable[[Any], None]) -> None:
+    def _run(self, action: Callable[[Any], None], speed: float = 1.0) -> None:
         """Select this engine's voice and rate, then run ``action(lib)`` under the lock."""
         lib = _library()
         if lib.espeak_SetVoiceByName(self.voice.encode()) != 0:
             raise VoiceError(f"espeak-ng cannot load voice {self.voice!r}.", reason="unknown_voice")
-        lib.espeak_SetParameter(_ESPEAK_RATE, self._wpm, 0)
+        wpm = self._wpm
+        if speed != 1.0:
+            if speed <= 0:
+                raise VoiceError(f"Speed must be positive, not {speed}.", reason="bad_speed")
+            wpm = round(min(_MAX_WPM, max(_MIN_WPM, _DEFAULT_WPM * self.speed * speed)))
+        lib.espeak_SetParameter(_ESPEAK_RATE, wpm, 0)
         action(lib)
 
-    def _speak(self, espeak_text: str) -> AudioArray:
+    def _speak(self, espeak_text: str, speed: float = 1.0) -> AudioArray:
         data = espeak_text.encode("utf-8") + b"\0"
 
         def synth(lib: Any) -> None:
@@ -277,7 +282,7 @@ class EspeakEngine:
             samples: list[AudioArray] = _STATE["samples"]
             samples.clear()
             try:
-                self._run(synth)
+                self._run(synth, speed)
                 if not samples:
                     return np.zeros(0, dtype=np.float32)
                 return np.concatenate(samples).astype(np.float32, copy=False)
@@ -303,16 +308,19 @@ class EspeakEngine:
         ]
         return "".join(cleaned)
 
-    def synthesize(self, text: str) -> AudioArray:
-        """Speak ``text``; inline ``[[ IPA ]]`` blocks are converted, not read out."""
-        return self._speak(self._prepare(text))
+    def synthesize(self, text: str, *, speed: float = 1.0) -> AudioArray:
+        """Speak ``text``; inline ``[[ IPA ]]`` blocks are converted, not read out.
 
-    def synthesize_phonemes(self, phonemes: str) -> AudioArray:
+        ``speed`` multiplies this engine's speed for this call (SSML ``prosody rate``).
+        """
+        return self._speak(self._prepare(text), speed)
+
+    def synthesize_phonemes(self, phonemes: str, *, speed: float = 1.0) -> AudioArray:
         """Speak an IPA string (converted to espeak mnemonics; see :func:`ipa_to_espeak`)."""
         mnemonics = ipa_to_espeak(phonemes, self.voice)
         if not mnemonics:
             return np.zeros(0, dtype=np.float32)
-        return self._speak(f"[[{mnemonics}]]")
+        return self._speak(f"[[{mnemonics}]]", speed)
 
     def phonemize(self, text: str, lang: str | None = None) -> str:
         """espeak-ng's IPA for ``text``; clauses joined by spaces (punctuation is not kept)."""

@@ -153,9 +153,20 @@ class PiperEngine:
 
     # -- audio ------------------------------------------------------------------------
 
-    def _ids_to_audio(self, ids: list[int]) -> AudioArray:
+    def _config_for(self, speed: float) -> SynthesisConfig:
+        """The synthesis config for one call, ``speed`` times this engine's own speed."""
+        if speed == 1.0:
+            return self._syn_config
+        if speed <= 0:
+            raise VoiceError(f"Speed must be positive, not {speed}.", reason="bad_speed")
+        return dataclasses.replace(
+            self._syn_config, length_scale=self._config.length_scale / (self.speed * speed)
+        )
+
+    def _ids_to_audio(self, ids: list[int], speed: float = 1.0) -> AudioArray:
+        syn_config = self._config_for(speed)
         try:
-            raw = self._voice.phoneme_ids_to_audio(ids, self._syn_config)
+            raw = self._voice.phoneme_ids_to_audio(ids, syn_config)
         except Exception as exc:  # ORT failure mid-run: out of memory, broken model
             raise EngineError(
                 f"Piper inference failed for voice {self.voice} ({exc}).",
@@ -164,8 +175,11 @@ class PiperEngine:
         audio = raw[0] if isinstance(raw, tuple) else raw
         return np.clip(np.asarray(audio, dtype=np.float32).reshape(-1), -1.0, 1.0)
 
-    def synthesize(self, text: str) -> AudioArray:
-        """Speak ``text``; Piper may split it into sentences, whose audio is concatenated."""
+    def synthesize(self, text: str, *, speed: float = 1.0) -> AudioArray:
+        """Speak ``text``; Piper may split it into sentences, whose audio is concatenated.
+
+        ``speed`` multiplies this engine's speed for this call (SSML ``prosody rate``).
+        """
         chunks: list[AudioArray] = []
         for sentence in self._voice.phonemize(text):
             if not sentence:
@@ -173,17 +187,17 @@ class PiperEngine:
             ids = self._voice.phonemes_to_ids(
                 [p for p in sentence if p in self._config.phoneme_id_map]
             )
-            chunks.append(self._ids_to_audio(ids))
+            chunks.append(self._ids_to_audio(ids, speed))
         if not chunks:
             return np.zeros(0, dtype=np.float32)
         return np.concatenate(chunks).astype(np.float32, copy=False)
 
-    def synthesize_phonemes(self, phonemes: str) -> AudioArray:
+    def synthesize_phonemes(self, phonemes: str, *, speed: float = 1.0) -> AudioArray:
         """Speak an IPA string directly (lexicon entries, SSML ``<phoneme>``)."""
         ids = self.phoneme_ids(phonemes.strip())
         if len(ids) <= 3:  # only BOS/PAD/EOS: nothing speakable
             return np.zeros(0, dtype=np.float32)
-        return self._ids_to_audio(ids)
+        return self._ids_to_audio(ids, speed)
 
     def __repr__(self) -> str:
         return f"PiperEngine(voice={self.voice!r}, speed={self.speed})"

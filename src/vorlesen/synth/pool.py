@@ -44,6 +44,8 @@ class SynthItem:
     index: int
     text: str
     phonemes: str | None = None
+    speed: float = 1.0
+    """Rate factor for this utterance alone (SSML ``prosody``), multiplied into the spec's."""
 
 
 @dataclass(slots=True)
@@ -102,8 +104,8 @@ _ErrorInfo = tuple[str, str, str]
 """(error class name in vorlesen.errors, reason, message) — exceptions with keyword-only
 ``reason`` do not survive pickling intact, so errors cross the process boundary as data."""
 
-_Task = tuple[int, str, str | None]
-"""(position, text, phonemes) sent to a worker; ``None`` tells it to exit."""
+_Task = tuple[int, str, str | None, float]
+"""(position, text, phonemes, speed) sent to a worker; ``None`` tells it to exit."""
 _Result = tuple[int, int, AudioArray | None, int, _ErrorInfo | None]
 """(position, worker pid, audio, sample rate, error) sent back."""
 
@@ -134,23 +136,27 @@ def _worker_main(conn: Connection, spec: EngineSpec) -> None:
             return
         if task is None:
             return
-        position, text, phonemes = task
+        position, text, phonemes, speed = task
         result: _Result
         if engine is None:
             result = (position, pid, None, 0, error)
         else:
             try:
-                audio = _speak(engine, text, phonemes)
+                audio = _speak(engine, text, phonemes, speed)
                 result = (position, pid, audio, engine.sample_rate, None)
             except Exception as exc:
                 result = (position, pid, None, 0, _error_info(exc))
         conn.send(result)
 
 
-def _speak(engine: Engine, text: str, phonemes: str | None) -> AudioArray:
+def _speak(engine: Engine, text: str, phonemes: str | None, speed: float = 1.0) -> AudioArray:
+    if speed == 1.0:  # engines written before per-item speed keep working
+        if phonemes is not None:
+            return engine.synthesize_phonemes(phonemes)
+        return engine.synthesize(text)
     if phonemes is not None:
-        return engine.synthesize_phonemes(phonemes)
-    return engine.synthesize(text)
+        return engine.synthesize_phonemes(phonemes, speed=speed)
+    return engine.synthesize(text, speed=speed)
 
 
 def _raise(info: _ErrorInfo) -> None:
@@ -225,7 +231,7 @@ def _in_process(
                 continue
         if engine is None:
             engine = spec.open()
-        audio = _speak(engine, item.text, item.phonemes)
+        audio = _speak(engine, item.text, item.phonemes, item.speed)
         if cache is not None and key is not None:
             cache.put(key, audio, engine.sample_rate)
         stats.synthesized += 1
@@ -288,7 +294,7 @@ def _drain(
             position = todo.popleft()
             item = items[position]
             try:
-                worker.conn.send((position, item.text, item.phonemes))
+                worker.conn.send((position, item.text, item.phonemes, item.speed))
             except OSError as exc:
                 raise _crashed(f"its pipe closed: {exc}") from exc
             worker.busy = position
@@ -342,6 +348,25 @@ def _drain(
                 raise _crashed(f"exit code {worker.process.exitcode}")
 
 
+def _item_spec_key(spec_key: str, item: SynthItem) -> str:
+    """The spec key with the item's own speed folded in (unchanged at speed 1.0, so audio
+    cached before per-item speeds existed is still found)."""
+    if item.speed == 1.0:
+        return spec_key
+    return f"{spec_key}|speed={round(item.speed, 6)}"
+
+
+def _check_speeds(items: Sequence[SynthItem], spec: EngineSpec) -> None:
+    for item in items:
+        total = item.speed * spec.speed
+        if not 0.1 <= total <= 10.0:
+            raise errors.UsageError(
+                f"Utterance {item.index} would be spoken at {total:g} times the normal rate; "
+                "the rate must stay between 0.1 and 10.",
+                reason="bad_speed",
+            )
+
+
 def synthesize_all(
     items: Sequence[SynthItem],
     spec: EngineSpec,
@@ -363,13 +388,14 @@ def synthesize_all(
     """
     if jobs < 0:
         raise errors.UsageError(f"jobs must be 0 or more, not {jobs}.", reason="bad_jobs")
+    _check_speeds(items, spec)
     wanted = jobs or os.cpu_count() or 1
     stats = SynthStats()
     keys: list[str | None] = [None] * len(items)
     hits: set[int] = set()
     if cache is not None:
         spec_key = spec.cache_key()
-        keys = [segment_key(spec_key, i.text, i.phonemes) for i in items]
+        keys = [segment_key(_item_spec_key(spec_key, i), i.text, i.phonemes) for i in items]
         hits = {n for n, key in enumerate(keys) if key is not None and key in cache}
     workers = min(wanted, len(items) - len(hits))
     if workers <= 1:

@@ -51,7 +51,16 @@ from vorlesen.speak.de.tables import (
     finish,
     load_tables,
 )
-from vorlesen.speak.de.tokens import NUM, SP, SYM, URL, WORD, Token, tokenize
+from vorlesen.speak.de.tokens import (
+    NUM,
+    SCRIPT_DIGITS,
+    SP,
+    SYM,
+    URL,
+    WORD,
+    Token,
+    tokenize,
+)
 from vorlesen.speak.de.urls import read_address
 
 _INT = re.compile(r"[0-9]+")
@@ -61,11 +70,26 @@ _DATE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{2}|[0-9]{4})")
 _DAY_MONTH = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})")
 _CLOCK = re.compile(r"([0-9]{1,2})[.:]([0-9]{2})")
 _SCORE = re.compile(r"([0-9]{1,3}):([0-9]{1,3})")
+_HMS = re.compile(r"([0-9]{1,2}):([0-5][0-9]):([0-5][0-9])")
+_ISO_DATE = re.compile(r"(1[1-9][0-9]{2}|20[0-9]{2})-([0-9]{2})-([0-9]{2})")
+_SCRIPT_TO_ASCII = str.maketrans(SCRIPT_DIGITS, "0123456789" * 2)
+_SUPERSCRIPTS = frozenset(SCRIPT_DIGITS[:10])
+_VULGAR = {
+    "½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4), "⅕": (1, 5),
+    "⅖": (2, 5), "⅗": (3, 5), "⅘": (4, 5), "⅙": (1, 6), "⅚": (5, 6), "⅛": (1, 8),
+    "⅜": (3, 8), "⅝": (5, 8), "⅞": (7, 8),
+}  # fmt: skip
+_NOT_NOUN_CLASSES = frozenset(["yearctx", "countctx", "weekday", "title", "phonectx"])
+"""Classes a capitalized word may have and still be a noun ("Jahr", "Platz", "Papst")."""
+_CODE_GROUPS = 3
+"""Digit groups joined by hyphens from which on a number is a code read digit by digit
+("ISBN 978-3-16-148410-0"); two groups are a range ("5-6")."""
 _SEPARATOR_WORDS = {".": " Punkt ", ",": " Komma ", ":": " zu "}
 _ROMAN = re.compile(r"(XL|L?X{0,3})(IX|IV|V?I{0,3})")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
 
 _DASHES = frozenset("-–—−‒")
+_CLOSERS = frozenset(".,;:!?)]}\"'»«“”")
 _SIGNS = {"+": "plus", "-": "minus", "−": "minus", "–": "minus"}
 _SENTENCE_END = frozenset(".!?")
 _OPENERS = frozenset(",:;([{\"'„“‚‘»«–—-/")
@@ -111,6 +135,8 @@ class _Run:
     ordinal_ending: str = "en"
     law_at: int = -100
     """Index of the last § / Art. token."""
+    phone_end: int = -10
+    """Index after the last digit group read as part of a phone number."""
 
 
 def _capitalize(text: str) -> str:
@@ -160,6 +186,11 @@ class GermanNormalizer:
         self._suffix_abbreviations = [
             (k, v.spoken) for k, v in t.abbreviations.items() if v.when == "suffix"
         ]
+        # symbols of several characters ("+/-"); "§§" has its own rule
+        self._multi_symbols = {
+            k: v for k, v in t.symbols.items() if len(k) > 1 and not k.startswith("§")
+        }
+        self._multi_symbol_starts = frozenset(k[0] for k in self._multi_symbols)
 
     # ------------------------------------------------------------------ public API
 
@@ -248,7 +279,9 @@ class GermanNormalizer:
             return False
         if len(text) > 1 and text[1].isupper():
             return False
-        return not self._classes(text) - {"yearctx", "countctx", "weekday"}
+        if text not in self._fw and text.lower() in self.tables.nouns:
+            return True  # "Mal", "Morgen": a noun that a function word also spells
+        return not self._classes(text) - _NOT_NOUN_CLASSES
 
     def gender(self, noun: str) -> Gender:
         """Grammatical gender of a noun: lexicon, then its head in the lexicon, then suffix."""
@@ -259,7 +292,9 @@ class GermanNormalizer:
         nouns = self.tables.nouns
         found: Gender | None = nouns.get(low)
         if found is None:
-            for k in range(1, max(1, len(low) - 2)):
+            # the head of a compound: "Haftstrafe" → "strafe"; a first member has at least
+            # three letters, so "Waffe" is not "W" + "Affe"
+            for k in range(3, max(3, len(low) - 2)):
                 found = nouns.get(low[k:])
                 if found is not None:
                     break
@@ -276,10 +311,15 @@ class GermanNormalizer:
 
     def _noun_after(self, toks: list[Token], j: int) -> Token | None:
         """The noun a number at ``j`` counts: next word, or the one after an adjective."""
+        k = self._noun_index(toks, j)
+        return toks[k] if k >= 0 else None
+
+    def _noun_index(self, toks: list[Token], j: int) -> int:
+        """Index of the noun :meth:`_noun_after` finds, or -1."""
         k = self._next(toks, j)
         if k < len(toks) and toks[k].kind == WORD:
             if self._is_noun(toks[k]):
-                return toks[k]
+                return k
             word = toks[k].text
             if (
                 word.islower()
@@ -288,8 +328,32 @@ class GermanNormalizer:
             ):
                 k2 = self._next(toks, k)
                 if k2 < len(toks) and self._is_noun(toks[k2]):
-                    return toks[k2]
-        return None
+                    return k2
+        return -1
+
+    def _one_case(self, run: _Run, i: int, noun_at: int) -> Case:
+        """The case of "1" before the noun at ``noun_at``: from the words before it, else
+        from the noun itself.
+
+        With no preposition or article before it, the count is the subject (nominative)
+        unless the noun shows otherwise: a time span before "später", "lang", "alt" is
+        accusative ("einen Tag später"), and so is a masculine noun in its "-en" form
+        whose nominative is shorter ("1 Toten" → "einen Toten", "1 Kunden").
+        """
+        article, case, _ = self._context(run, i)
+        if case != "nom" or article != "none":
+            return case
+        toks = run.toks
+        after = self._next(toks, noun_at)
+        if after < len(toks) and "accnext" in self._classes(toks[after].text):
+            return "acc"
+        text = toks[noun_at].text
+        if text.endswith("en") and self.gender(text) == "m":
+            nouns = self.tables.nouns
+            low = text.lower()
+            if low[:-1] in nouns or low[:-2] in nouns or low[:-2] + "er" in nouns:
+                return "acc"
+        return case
 
     def _context(self, run: _Run, i: int) -> tuple[Article, Case, int]:
         """Article kind and case set by the words before token ``i``; and that word's index.
@@ -414,6 +478,9 @@ class GermanNormalizer:
             found = self._date(run, i, int(m[1]), int(m[2]), m[3])
             if found is not None:
                 return found
+        m = _HMS.fullmatch(text)
+        if m:
+            return self._hms(run, i, int(m[1]), int(m[2]), int(m[3]))
         m = _CLOCK.fullmatch(text)
         if m:
             found = self._clock(run, i, int(m[1]), int(m[2]), text[m.end(1)])
@@ -506,39 +573,159 @@ class GermanNormalizer:
             end = j + 1
         return end, spoken
 
+    def _hms(self, run: _Run, i: int, hours: int, minutes: int, seconds: int) -> tuple[int, str]:
+        """ "2:16:34 Stunden" → "zwei Stunden sechzehn Minuten vierunddreißig Sekunden";
+        with "Uhr" a clock time to the second."""
+        toks = run.toks
+        j = self._next(toks, i)
+        if j < len(toks) and toks[j].text == "Uhr":
+            spoken = f"{cardinal_attributive(hours)} Uhr"
+            if minutes:
+                spoken += f" {cardinal(minutes)}"
+            if seconds:
+                spoken += " und " + _count(seconds, "Sekunde", "Sekunden")
+            return j + 1, spoken
+        end = i + 1
+        unit = self._unit_at(toks, end, self.tables.units)
+        if unit is not None and unit[1].plural == "Stunden":
+            end = unit[0]
+        elif j < len(toks) and toks[j].text in ("Stunden", "Stunde"):
+            end = j + 1
+        parts = [
+            _count(value, singular, plural)
+            for value, singular, plural in (
+                (hours, "Stunde", "Stunden"),
+                (minutes, "Minute", "Minuten"),
+                (seconds, "Sekunde", "Sekunden"),
+            )
+            if value
+        ]
+        return end, " ".join(parts) or "null Sekunden"
+
     def _integer(self, run: _Run, i: int, text: str) -> tuple[int, str] | None:
         toks = run.toks
         n = len(toks)
         if len(text) > 27:
             return i + 1, digits(text)
+        code = self._code(run, i)
+        if code is not None:
+            return code
         value = int(text)
         nxt = toks[i + 1] if i + 1 < n else None
         if nxt is not None and nxt.kind == WORD and nxt.text.startswith("er"):
-            return self._decade(i, value, text, nxt)
+            return self._decade(toks, i, value, text)
         if nxt is not None and nxt.text == ".":
             found = self._ordinal(run, i, value)
             if found is not None:
                 return found
+        if nxt is not None and nxt.text in _VULGAR:
+            return self._mixed_fraction(run, i, value)
+        if nxt is not None and nxt.kind == SYM and nxt.text[0] in _SUPERSCRIPTS:
+            # "10³" → "zehn hoch drei"
+            return i + 2, f"{_read_int_string(text)} hoch {_script_number(nxt.text)}"
         if nxt is not None and nxt.text == "/" and i + 2 < n and toks[i + 2].kind == NUM:
             other = toks[i + 2].text
             if _INT.fullmatch(other) and len(other) < 10:
                 den = int(other)
                 if 0 < value < den <= 10:
                     return i + 3, fraction(value, den)
+                if len(text) == 4 and 1100 <= value <= 2099 and len(other) in (2, 4):
+                    # a season or school year: "1990/91", "2024/25", "1989/1990"
+                    second = year(den) if len(other) == 4 else cardinal(den)
+                    return i + 3, f"{year(value)} {second}"
                 return i + 3, f"{_read_int_string(text)} {_read_int_string(other)}"
         if text[0] == "0" and len(text) > 1:
             j = self._next(toks, i)
             if not (j < n and toks[j].text == "Uhr" and len(text) == 2):
+                run.phone_end = i + 1  # an area code: the groups after it are digits too
                 return i + 1, digits(text)
         return self._quantity(run, i, value, None)
 
-    def _decade(self, i: int, value: int, text: str, suffix: Token) -> tuple[int, str]:
-        """ "90er", "1960er", "80er-Jahre": a decade reads as its year plus "-er"."""
+    def _code(self, run: _Run, i: int) -> tuple[int, str] | None:
+        """Digit groups that count nothing: ISBNs and other hyphenated codes, ISO dates,
+        phone numbers. They are read digit by digit (dates as dates)."""
+        toks = run.toks
+        n = len(toks)
+        end = i + 1
+        groups = 1
+        while (
+            groups < _CODE_GROUPS + 8
+            and end + 1 < n
+            and toks[end].text in "-‑"
+            and toks[end + 1].kind == NUM
+            and _INT.fullmatch(toks[end + 1].text)
+        ):
+            groups += 1
+            end += 2
+        if groups == 3:
+            m = _ISO_DATE.fullmatch("".join(t.text for t in toks[i:end]))
+            if m:
+                found = self._date(run, i, int(m[3]), int(m[2]), m[1])
+                if found is not None:
+                    return end, found[1]
+        if groups >= _CODE_GROUPS:
+            return end, " ".join(digits(toks[k].text) for k in range(i, end, 2))
+        if self._is_phone(run, i):
+            run.phone_end = i + 1
+            return i + 1, digits(toks[i].text)
+        return None
+
+    def _is_phone(self, run: _Run, i: int) -> bool:
+        """Whether the digit group at ``i`` belongs to a phone number: it follows "Tel.",
+        "Telefon", … or continues a number begun with an area code ("030 1234567")."""
+        toks = run.toks
+        q = i - 1
+        if q >= 0 and ((toks[q].kind == SP and toks[q].text == " ") or toks[q].text in "-/"):
+            q -= 1
+        if q >= 0 and run.phone_end == q + 1 and toks[q].kind == NUM:
+            return True
+        p = self._prev(toks, i)
+        if p >= 0 and toks[p].text == ":":
+            p = self._prev(toks, p)
+        return p >= 0 and "phonectx" in self._classes(self._word_key(toks, p))
+
+    @staticmethod
+    def _word_key(toks: list[Token], p: int) -> str:
+        """The word ending at ``p`` as the tables spell it: "Art." for "Art" + "."."""
+        if toks[p].text == "." and p >= 1 and toks[p - 1].kind == WORD:
+            return toks[p - 1].text + "."
+        return toks[p].text
+
+    def _mixed_fraction(self, run: _Run, i: int, value: int) -> tuple[int, str]:
+        """ "2½ Stunden" → "zweieinhalb Stunden", "1¾ km" → "eindreiviertel Kilometer"."""
+        toks = run.toks
+        num, den = _VULGAR[toks[i + 1].text]
+        tail = "einhalb" if den == 2 else fraction(num, den).replace(" ", "").lower()
+        words = ("ein" if value == 1 else cardinal(value)) + tail
+        end = i + 2
+        unit = self._unit_at(toks, end, self.tables.units) or self._unit_at(
+            toks, end, self.tables.currencies
+        )
+        if unit is not None:
+            words += " " + unit[1].plural
+            end = unit[0]
+        return end, words
+
+    def _decade(self, toks: list[Token], i: int, value: int, text: str) -> tuple[int, str]:
+        """ "90er", "1960er", "80er-Jahre": a decade reads as its year plus "-er".
+
+        Before "Jahre" the hyphen becomes a space ("neunziger Jahren"), the spelling the
+        Duden gives beside "Neunzigerjahren"; other compounds keep it ("zehner-Karte").
+        """
         if len(text) == 4 and 1100 <= value <= 2099:
             head = year(value)
         else:
             head = cardinal_attributive(value)
-        return i + 2, head + suffix.text
+        spoken = head + toks[i + 1].text
+        end = i + 2
+        if (
+            end + 1 < len(toks)
+            and toks[end].text in "-‑"
+            and toks[end + 1].kind == WORD
+            and toks[end + 1].text.startswith("Jahr")
+        ):
+            return end + 1, spoken + " "
+        return end, spoken
 
     def _ordinal(
         self, run: _Run, i: int, value: int, grouped: bool = False
@@ -656,8 +843,13 @@ class GermanNormalizer:
             and toks[end].text == "/"
             and toks[end + 1].kind == WORD
         ):
-            words += " pro "  # "3,50 €/Person"
-            end += 1
+            per = self._unit_at(toks, end + 1, t.units)
+            if per is not None:
+                words += " pro " + per[1].singular  # "30 l/m²"
+                end = per[0]
+            else:
+                words += " pro "  # "3,50 €/Person"
+                end += 1
         # a unit abbreviation's period may also end the sentence ("… 40 Min.")
         if (noun_unit is not None and noun_unit[2].endswith(".") and end >= len(toks)) or (
             scale is not None and noun_unit is None and scale[2].endswith(".") and end >= len(toks)
@@ -719,12 +911,12 @@ class GermanNormalizer:
             if j < len(toks) and toks[j].text == "Uhr":
                 return "ein"
             p = self._prev(toks, i)
-            if p >= 0 and "countctx" in self._classes(toks[p].text):
-                return "eins"
-            follower = self._noun_after(toks, i)
-            if follower is not None:
-                _, case, _ = self._context(run, i)
-                return ein(case, self.gender(follower.text))
+            if p >= 0 and "countctx" in self._classes(self._word_key(toks, p)):
+                return "eins"  # "Platz 1", "Art. 1 Abs. 2"
+            follower = self._noun_index(toks, i)
+            if follower >= 0:
+                case = self._one_case(run, i, follower)
+                return ein(case, self.gender(toks[follower].text))
             return "eins"
         if 1100 <= value <= 1999 and len(toks[i].text) == 4 and self._is_year(run, i):
             return year(value)
@@ -768,6 +960,10 @@ class GermanNormalizer:
         if word.lower().startswith(_FUSING):
             fused = words.replace(" ", "") + word.lower()
             return i + 3, _capitalize(fused) if word[0].isupper() else fused
+        unit = self._unit_at(toks, i + 2, self.tables.units)
+        if unit is not None and unit[0] + 1 < n and toks[unit[0]].text in "-‑":
+            # a unit symbol inside a compound: "100-m-Lauf" → "hundert-Meter-Lauf"
+            return unit[0] + 1, f"{words}-{unit[1].plural}-"
         return i + 1, words
 
     # ------------------------------------------------------------------ words
@@ -802,6 +998,16 @@ class GermanNormalizer:
                 p -= 1
             if p >= 0 and toks[p].text in _ROMAN_CARDINAL_BEFORE:
                 return i + 1, cardinal(_roman_value(text))
+        if text.isupper() and text in self.tables.currencies:
+            # a currency code before the amount: "EUR 15" → "fünfzehn Euro" (codes only:
+            # "Euro 2024" is a tournament)
+            j = i + 1
+            if j < n and toks[j].kind == SP and len(toks[j].text) == 1:
+                j += 1
+            if j < n and toks[j].kind == NUM:
+                found = self._prefixed_money(run, j, self.tables.currencies[text])
+                if found is not None:
+                    return found
         if len(text) >= 2 and (not text[1:].islower() or text in self.tables.acronyms):
             return self._acronym(toks, i)
         return None
@@ -848,7 +1054,11 @@ class GermanNormalizer:
                 if j >= n:
                     continue
                 following = toks[j]
-                if entry.when == "num" and not self._number_follows(toks, j):
+                if (
+                    entry.when == "num"
+                    and not self._number_follows(toks, j)
+                    and not self._ends_weekday_range(toks, i, key)
+                ):
                     continue
                 if entry.when == "name" and not (
                     following.kind == WORD and following.text[0].isupper()
@@ -861,6 +1071,15 @@ class GermanNormalizer:
                 spoken += "."
             return end, spoken
         return None
+
+    def _ends_weekday_range(self, toks: list[Token], i: int, key: str) -> bool:
+        """ "Fr." in "Mo.–Fr.": a weekday abbreviation right after a dash and a weekday."""
+        return (
+            "weekday" in self._classes(key)
+            and i >= 2
+            and toks[i - 1].text in _DASHES
+            and self._is_weekday_at(toks, i - 2)
+        )
 
     def _is_weekday_at(self, toks: list[Token], j: int) -> bool:
         """A weekday name or abbreviation ends (or starts) at token ``j``."""
@@ -902,15 +1121,20 @@ class GermanNormalizer:
         name = toks[p].text
         if len(name) < 2 or not name[1:].islower():
             return None
-        # walk back over the name ("Papst Johannes Paul") to what sets the case
-        q = p
-        for _ in range(4):
-            r = self._prev(toks, q)
-            if r >= 0 and self._is_noun(toks[r]) and toks[r].text[1:].islower():
-                q = r
-            else:
-                break
-        _, case, _ = self._context(run, q)
+        case: Case
+        if self._genitive_name(toks, p, i + 2):
+            case = "gen"  # "die Herrschaft Ludwigs XIV." → "Ludwigs des Vierzehnten"
+            name = name[:-1]
+        else:
+            # walk back over the name ("Papst Johannes Paul") to what sets the case
+            q = p
+            for _ in range(4):
+                r = self._prev(toks, q)
+                if r >= 0 and self._is_noun(toks[r]) and toks[r].text[1:].islower():
+                    q = r
+                else:
+                    break
+            _, case, _ = self._context(run, q)
         female = name in self.tables.female_names or name.endswith("a")
         gender: Gender = "f" if female else "m"
         value = _roman_value(text)
@@ -919,6 +1143,23 @@ class GermanNormalizer:
         if self._period_ends_sentence(toks, i + 2):
             spoken += "."
         return i + 2, spoken
+
+    def _genitive_name(self, toks: list[Token], p: int, after: int) -> bool:
+        """Whether the name at ``p`` before a regnal number is a genitive: it ends in "s"
+        and hangs on a noun that is not a title ("die Ära Wilhelms II.", not "Papst
+        Johannes XXIII."), or stands before one ("Ludwigs XIV. Hof")."""
+        name = toks[p].text
+        if (
+            len(name) < 4
+            or not name.endswith("s")
+            or name.endswith(("ss", "us", "es", "is", "os", "as"))
+        ):
+            return False
+        r = self._prev(toks, p)
+        if r >= 0 and self._is_noun(toks[r]) and "title" not in self._classes(toks[r].text):
+            return True
+        k = self._next(toks, after - 1)
+        return k < len(toks) and self._is_noun(toks[k]) and toks[k].text not in self._month_keys
 
     def _acronym(self, toks: list[Token], i: int) -> tuple[int, str] | None:
         text = toks[i].text
@@ -948,6 +1189,23 @@ class GermanNormalizer:
         t = self.tables
         before = toks[i - 1] if i > 0 else None
         after = toks[i + 1] if i + 1 < n else None
+        if text[0] in self._multi_symbol_starts:
+            found = self._multi_symbol(toks, i)
+            if found is not None:
+                return found
+        if text in _DASHES and run.phone_end == i:
+            return i + 1, ""  # "030 4664-0": a phone number's hyphen is not read
+        if (
+            text == "+"
+            and before is not None
+            and before.kind == NUM
+            and (after is None or after.kind == SP or after.text in _CLOSERS)
+        ):
+            return i + 1, "plus"  # "Generation 50+"
+        if text[0] in SCRIPT_DIGITS:
+            return self._script_digits(toks, i)
+        if text in _VULGAR:
+            return self._vulgar(run, i)
         if text in _DASHES or text == "+":
             p = self._prev(toks, i)
             q = self._next(toks, i)
@@ -999,6 +1257,48 @@ class GermanNormalizer:
             return i + 1, spoken
         return None
 
+    def _multi_symbol(self, toks: list[Token], i: int) -> tuple[int, str] | None:
+        """A symbol written with several characters ("+/-"), from the symbols table."""
+        for width in (3, 2):
+            end = i + width
+            if end > len(toks) or any(t.kind != SYM for t in toks[i:end]):
+                continue
+            key = "".join(t.text for t in toks[i:end])
+            if key in self._multi_symbols:
+                return end, self._multi_symbols[key]
+        return None
+
+    def _script_digits(self, toks: list[Token], i: int) -> tuple[int, str]:
+        """Sub- and superscript digits: "CO₂" → "C O zwei", "10³" → "zehn hoch drei".
+
+        Like a spelled acronym, a formula before a hyphenated noun reads as a separate
+        word: "CO₂-Abgabe" → "C O zwei Abgabe".
+        """
+        text = toks[i].text
+        spoken = _script_number(text)
+        if i > 0 and toks[i - 1].kind == NUM and text[0] in _SUPERSCRIPTS:
+            spoken = "hoch " + spoken
+        if i + 2 < len(toks) and toks[i + 1].text in "-‑" and toks[i + 2].kind == WORD:
+            return i + 2, spoken + " "
+        return i + 1, spoken
+
+    def _vulgar(self, run: _Run, i: int) -> tuple[int, str]:
+        """ "¾ der Fläche" → "drei Viertel", "½ Prozent" → "ein halbes Prozent"."""
+        toks = run.toks
+        num, den = _VULGAR[toks[i].text]
+        if den != 2:
+            return i + 1, fraction(num, den)
+        unit = self._unit_at(toks, i + 1, self.tables.units)
+        if unit is not None:
+            gender, end, noun = unit[1].gender, unit[0], " " + unit[1].singular
+        else:
+            k = self._noun_index(toks, i)
+            if k < 0:
+                return i + 1, "ein halb"
+            gender, end, noun = self.gender(toks[k].text), i + 1, ""
+        _, case, _ = self._context(run, i)
+        return end, f"{ein(case, gender)} halb{ordinal_ending('indef', case, gender)}{noun}"
+
     def _prefixed_money(self, run: _Run, j: int, currency: Unit) -> tuple[int, str] | None:
         """ "€80", "$120", "$ 1,5 Mrd.": currency first, read after the amount."""
         toks = run.toks
@@ -1038,3 +1338,14 @@ def _read_int_string(text: str) -> str:
         return digits(text)
     value = int(text)
     return cardinal(value) if value <= MAX_SPELLED else digits(text)
+
+
+def _count(value: int, singular: str, plural: str) -> str:
+    """A count of a feminine unit: 1 → "eine Minute", 5 → "fünf Minuten"."""
+    return f"eine {singular}" if value == 1 else f"{cardinal(value)} {plural}"
+
+
+def _script_number(text: str) -> str:
+    """Sub- or superscript digits as a number: "₂" → "zwei"."""
+    plain = text.translate(_SCRIPT_TO_ASCII)
+    return _read_int_string(plain) if plain.isascii() and plain.isdigit() else plain

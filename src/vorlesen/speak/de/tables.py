@@ -15,6 +15,7 @@ from typing import cast
 
 from vorlesen.errors import UsageError
 from vorlesen.speak.de.numbers import Gender
+from vorlesen.speak.de.tokens import tokenize
 
 DATA_DIR = Path(__file__).with_name("data")
 """Where the built-in tables live."""
@@ -74,7 +75,7 @@ class Tables:
 
 
 def _rows(path: Path, columns: int) -> Iterator[list[str]]:
-    """Yield the cells of each data row, padded to ``columns``; ``#`` starts a comment."""
+    """Yield the cells of each data row, padded to ``columns``; "# " starts a comment."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -83,7 +84,8 @@ def _rows(path: Path, columns: int) -> Iterator[list[str]]:
             reason="table_unreadable",
         ) from exc
     for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
+        # a comment is "#" then a space; "#<TAB>Hashtag" is the row for the "#" sign
+        if not line.strip() or line == "#" or line.startswith("# "):
             continue
         cells = [c.strip() for c in line.split("\t")]
         if not cells[0]:
@@ -166,7 +168,9 @@ def load_dir(tables: Tables, folder: Path) -> None:
     path = folder / "function_words.tsv"
     if path.exists():
         for word, classes, *_ in _rows(path, 2):
-            tables.function_words[word] = frozenset(c for c in classes.split(",") if c)
+            # a word listed twice has the classes of both rows ("später": other, accnext)
+            found = frozenset(c for c in classes.split(",") if c)
+            tables.function_words[word] = tables.function_words.get(word, frozenset()) | found
     path = folder / "female_names.tsv"
     if path.exists():
         for (name,) in _rows(path, 1):
@@ -199,14 +203,8 @@ def finish(tables: Tables) -> None:
     """Compute derived values after all rows are in."""
     longest = 1
     for written in (*tables.units, *tables.currencies, *tables.scales):
-        pieces = 0
-        previous = ""
-        for char in written:
-            kind = "w" if char.isalnum() else char
-            if kind != previous or kind != "w":
-                pieces += 1
-            previous = kind
-        longest = max(longest, pieces)
+        # count pieces as the tokenizer cuts them: "m²" is two, "km/h" three
+        longest = max(longest, len(tokenize(written)))
     tables.max_unit_tokens = longest
 
 

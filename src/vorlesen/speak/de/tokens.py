@@ -2,8 +2,10 @@
 
 Kinds: ``sp`` whitespace, ``num`` ASCII digits with inner separators ("1.487.708",
 "3,7", "19:45"), ``word`` a run of letters, ``url`` a web or e-mail address, ``sym`` any
-other single character. Every character of the input belongs to exactly one token, so
-offsets survive normalization.
+other single character, or a run of sub- or superscript digits ("₂" in "CO₂", "²" in
+"m²"), or one vulgar fraction ("½"). Python counts those as alphanumeric, so without
+their own piece "CO₂" would be one word and be spelled "C O ₂". Every character of the
+input belongs to exactly one token, so offsets survive normalization.
 
 All patterns here are linear: no nested quantifiers, and the URL patterns only ever see
 one whitespace-free chunk of bounded length.
@@ -17,7 +19,14 @@ from dataclasses import dataclass
 SP, NUM, WORD, URL, SYM = "sp", "num", "word", "url", "sym"
 
 _CHUNKS = re.compile(r"\s+|\S+")
-_PIECES = re.compile(r"([0-9]+(?:[.,:][0-9]+)*)|([^\W\d_]+)|(.)", re.DOTALL)
+SCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹₀₁₂₃₄₅₆₇₈₉"
+"""Superscript and subscript digits: read as digits, never part of a word."""
+VULGAR_FRACTIONS = "½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞"
+_PIECES = re.compile(
+    rf"([0-9]+(?:[.,:][0-9]+)*)|([^\W\d_{SCRIPT_DIGITS}{VULGAR_FRACTIONS}]+)"
+    rf"|([{SCRIPT_DIGITS}]+|.)",
+    re.DOTALL,
+)
 _TLDS = "de|com|org|net|eu|info|at|ch|io|gov|int|uk|fr|it|es|nl|pl|tv|online|news|app"
 _URL = re.compile(
     rf"(?:https?://\S+|www\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"

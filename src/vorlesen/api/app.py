@@ -1,0 +1,211 @@
+"""create_app(): the FastAPI application of the publishing service.
+
+Errors are mapped once, here: every :class:`~vorlesen.errors.VorlesenError`, validation
+error and HTTP error becomes an RFC 9457 problem body ``{"type", "title", "status",
+"detail", "reason"}`` with the right status. The newsroom and player pages
+(``vorlesen.web``) are mounted when that package is present.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from vorlesen.config import Settings, get_settings
+from vorlesen.errors import (
+    EngineError,
+    FetchError,
+    InputError,
+    UsageError,
+    VoiceError,
+    VorlesenError,
+)
+from vorlesen.jobs.queue import JobQueue, split_list
+from vorlesen.store.blobs import LocalBlobStore
+from vorlesen.store.db import Store
+
+from .deps import RateLimiter, Service, env_tokens
+
+__all__ = ["create_app", "problem", "status_for"]
+
+log = logging.getLogger("vorlesen.api")
+
+_STATUS_BY_REASON: dict[str, int] = {
+    "not_found": 404,
+    "unauthorized": 401,
+    "bad_token": 401,
+    "token_revoked": 403,
+    "forbidden": 403,
+    "too_large": 413,
+    "rate_limited": 429,
+    "conflict": 409,
+}
+
+
+def status_for(exc: VorlesenError) -> int:
+    """The HTTP status of an error: by reason first, then by its place in the tree."""
+    if exc.reason in _STATUS_BY_REASON:
+        return _STATUS_BY_REASON[exc.reason]
+    if isinstance(exc, FetchError | InputError):
+        return 422
+    if isinstance(exc, UsageError):
+        return 400
+    if isinstance(exc, VoiceError):
+        return 503
+    if isinstance(exc, EngineError):
+        return 500
+    return 500
+
+
+def problem(status: int, detail: str, reason: str, **extra: Any) -> JSONResponse:
+    """A problem+json response."""
+    title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    body: dict[str, Any] = {
+        "type": f"https://vorlesen.dev/problems/{reason}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "reason": reason,
+    }
+    body.update(extra)
+    headers = {"WWW-Authenticate": 'Bearer realm="vorlesen"'} if status == 401 else None
+    return JSONResponse(
+        body, status_code=status, headers=headers, media_type="application/problem+json"
+    )
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
+                await self._refuse(scope, receive, send)
+                return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem(413, f"The request body is larger than {self.limit} bytes.", "too_large")
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _mount_web(app: FastAPI) -> None:
+    """Player assets and newsroom pages from ``vorlesen.web``, when that part is installed."""
+    from fastapi.staticfiles import StaticFiles
+
+    static = Path(__file__).resolve().parent.parent / "web" / "static"
+    if static.is_dir():
+        app.mount("/static", StaticFiles(directory=static), name="static")
+    if importlib.util.find_spec("vorlesen.web.routes") is None:
+        return
+    try:
+        module = importlib.import_module("vorlesen.web.routes")
+    except Exception:  # the pages are optional; the API must start without them
+        log.exception("vorlesen.web.routes could not be imported; pages are not served")
+        return
+    router = getattr(module, "router", None)
+    if router is not None:
+        app.include_router(router)
+
+
+def make_service(settings: Settings) -> Service:
+    """Open the database (migrating it), blob store and queue the settings name."""
+    store = Store.from_settings(settings)
+    blobs = LocalBlobStore(Path(settings.data_dir))
+    queue = JobQueue(settings, store, blobs)
+    return Service(
+        settings=settings,
+        store=store,
+        blobs=blobs,
+        queue=queue,
+        feedback_limiter=RateLimiter(settings.feedback_per_minute),
+        env_tokens=env_tokens(settings),
+    )
+
+
+def create_app(settings: Settings | None = None, *, service: Service | None = None) -> FastAPI:
+    """The service's ASGI app (OpenAPI at ``/docs``)."""
+    settings = settings or get_settings()
+    service = service or make_service(settings)
+    app = FastAPI(
+        title="vorlesen",
+        version="0.1.0",
+        description="German news articles read aloud: publish, render, serve, listen.",
+    )
+    app.state.service = service
+
+    @app.exception_handler(VorlesenError)
+    async def _vorlesen_error(_request: Request, exc: VorlesenError) -> JSONResponse:
+        return problem(status_for(exc), exc.message, exc.reason)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
+            for e in exc.errors()
+        ]
+        detail = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
+        return problem(422, f"The request is invalid: {detail}", "invalid_request", errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        reason = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return problem(exc.status_code, str(exc.detail), reason)
+
+    @app.exception_handler(Exception)
+    async def _crash(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return problem(500, "An internal error occurred.", "internal_error")
+
+    from .routes import admin, articles, feed, feedback, lexicon
+
+    for module in (articles, feedback, lexicon, feed, admin):
+        app.include_router(module.router)
+    _mount_web(app)
+    origins = split_list(settings.cors_origins)
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+            allow_headers=["Content-Type", "Range", "Authorization"],
+            expose_headers=["Content-Range", "Content-Length", "ETag"],
+        )
+    app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
+    return app

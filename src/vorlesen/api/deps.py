@@ -1,0 +1,131 @@
+"""What every route needs: the service objects, token auth and the feedback rate limit."""
+
+from __future__ import annotations
+
+import hmac
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from vorlesen.config import Settings
+from vorlesen.errors import InputError, UsageError
+from vorlesen.jobs.queue import JobQueue, split_list
+from vorlesen.store.blobs import LocalBlobStore
+from vorlesen.store.db import Store
+
+__all__ = ["RateLimiter", "Service", "get_service", "require_token"]
+
+
+class RateLimiter:
+    """At most ``per_minute`` hits per client key in any 60-second window (per process).
+
+    In-memory on purpose: it protects one API process from a flood by one client; a
+    shared limit across many API machines would live in Redis.
+    """
+
+    def __init__(self, per_minute: int, window_s: float = 60.0) -> None:
+        self.per_minute = per_minute
+        self.window_s = window_s
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str) -> None:
+        """Count one hit; raise ``InputError(rate_limited)`` when over the limit."""
+        if self.per_minute <= 0:
+            return
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits.setdefault(key, deque())
+            while hits and hits[0] <= now - self.window_s:
+                hits.popleft()
+            if len(hits) >= self.per_minute:
+                retry = int(hits[0] + self.window_s - now) + 1
+                raise InputError(
+                    f"Too many reports from this client; try again in {retry} s.",
+                    reason="rate_limited",
+                )
+            hits.append(now)
+            if len(self._hits) > 10_000:  # forget idle clients so memory stays bounded
+                for stale in [k for k, v in self._hits.items() if not v or v[-1] < now - 60]:
+                    del self._hits[stale]
+
+
+@dataclass
+class Service:
+    """The objects one API process shares between requests."""
+
+    settings: Settings
+    store: Store
+    blobs: LocalBlobStore
+    queue: JobQueue
+    feedback_limiter: RateLimiter
+    env_tokens: list[str] = field(default_factory=list)
+
+    _ready: dict[str, tuple[float, int | None]] = field(default_factory=dict)
+
+    def ready_revision(self, source_id: str, max_age: float = 1.0) -> int | None:
+        """The served revision of an article, remembered for ``max_age`` seconds.
+
+        Audio requests (a player seeking sends many) then mostly skip the database; a new
+        revision is picked up within a second. Raises ``InputError(not_found)``.
+        """
+        now = time.monotonic()
+        hit = self._ready.get(source_id)
+        if hit is not None and now - hit[0] < max_age:
+            return hit[1]
+        revision = self.store.get_article(source_id).ready_revision
+        if len(self._ready) > 10_000:
+            self._ready.clear()
+        self._ready[source_id] = (now, revision)
+        return revision
+
+    def forget(self, source_id: str) -> None:
+        """Drop the remembered revision (after a change or a vanished file)."""
+        self._ready.pop(source_id, None)
+
+    def base_url(self, request: Request) -> str:
+        """External base URL: ``VORLESEN_PUBLIC_URL`` or what the request came in on."""
+        return (self.settings.public_url or str(request.base_url)).rstrip("/")
+
+
+def get_service(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]
+
+
+def require_token(request: Request, service: ServiceDep) -> None:
+    """Bearer auth: a token from ``VORLESEN_API_TOKENS`` or one made by ``token create``.
+
+    401 without a token or with an unknown one, 403 with a revoked one. Env tokens are
+    compared in constant time; stored ones are looked up by hash.
+    """
+    header = request.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret:
+        raise UsageError(
+            "This endpoint needs an API token (Authorization: Bearer …).", reason="unauthorized"
+        )
+    matched = False
+    for token in service.env_tokens:
+        matched |= hmac.compare_digest(token.encode("utf-8"), secret.encode("utf-8"))
+    if matched:
+        return
+    state = service.store.check_token(secret)
+    if state == "valid":
+        return
+    if state == "revoked":
+        raise UsageError("This API token has been revoked.", reason="token_revoked")
+    raise UsageError("The API token is not valid.", reason="bad_token")
+
+
+def env_tokens(settings: Settings) -> list[str]:
+    """Tokens configured in the environment."""
+    return split_list(settings.api_tokens)

@@ -1,0 +1,106 @@
+"""The publisher lexicon: CRUD; a saved or removed entry re-renders what it touches."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Response
+
+from vorlesen.lexicon import LexEntry, Lexicon, check_entry, default_phonemes, make_entry
+
+from ..deps import Service, ServiceDep, require_token
+from ..schemas import LexiconIn, LexiconOut, lexicon_out
+
+__all__ = ["affected_articles", "router"]
+
+router = APIRouter(tags=["lexicon"], dependencies=[Depends(require_token)])
+
+
+def _entry(body: LexiconIn) -> LexEntry:
+    """A checked entry: text normalized, IPA limited to symbols the voices can speak."""
+    entry = make_entry(
+        body.grapheme, body.kind, body.value, case_sensitive=body.case_sensitive, voice=body.voice
+    )
+    check_entry(entry, set(default_phonemes()))
+    return entry
+
+
+def _key(entry: LexEntry) -> str:
+    grapheme, case_sensitive, voice = entry.key
+    return "\x1f".join((grapheme, "1" if case_sensitive else "0", voice or ""))
+
+
+def affected_articles(service: Service, entries: list[LexEntry]) -> list[str]:
+    """Articles whose text contains a grapheme of ``entries`` (as the matcher finds it)."""
+    lexicon = Lexicon(entries)
+    hits: list[str] = []
+    for source_id, text in service.store.articles_with_text():
+        if any(part.matched for part in lexicon.apply(text)):
+            hits.append(source_id)
+    return hits
+
+
+def _rerender(service: Service, entries: list[LexEntry]) -> list[str]:
+    ids = affected_articles(service, entries)
+    for source_id in ids:
+        article = service.store.rerender(source_id)
+        service.queue.enqueue_render(source_id, article.revision)
+    return ids
+
+
+@router.get("/api/lexicon", response_model=list[LexiconOut])
+def list_entries(service: ServiceDep) -> list[LexiconOut]:
+    """Every publisher entry."""
+    return [lexicon_out(r) for r in service.store.lexicon_entries()]
+
+
+@router.post("/api/lexicon", status_code=201, response_model=LexiconOut)
+def create_entry(body: LexiconIn, service: ServiceDep) -> LexiconOut:
+    """Add an entry (or replace the one for the same grapheme and voice)."""
+    entry = _entry(body)
+    record = service.store.save_lexicon_entry(
+        key=_key(entry),
+        grapheme=entry.grapheme,
+        kind=entry.kind,
+        value=entry.value,
+        case_sensitive=entry.case_sensitive,
+        voice=entry.voice,
+    )
+    return lexicon_out(record, _rerender(service, [entry]))
+
+
+@router.put("/api/lexicon/{entry_id}", response_model=LexiconOut)
+def update_entry(entry_id: int, body: LexiconIn, service: ServiceDep) -> LexiconOut:
+    """Change an entry; articles with the old or the new grapheme are re-rendered."""
+    old = service.store.get_lexicon_entry(entry_id)
+    entry = _entry(body)
+    record = service.store.save_lexicon_entry(
+        key=_key(entry),
+        grapheme=entry.grapheme,
+        kind=entry.kind,
+        value=entry.value,
+        case_sensitive=entry.case_sensitive,
+        voice=entry.voice,
+        entry_id=entry_id,
+    )
+    old_entry = make_entry(
+        old.grapheme, old.kind, old.value, case_sensitive=old.case_sensitive, voice=old.voice
+    )
+    return lexicon_out(record, _rerender(service, [old_entry, entry]))
+
+
+@router.delete("/api/lexicon/{entry_id}", status_code=204)
+def delete_entry(entry_id: int, service: ServiceDep) -> Response:
+    """Remove an entry; articles that used it are re-rendered without it."""
+    old = service.store.delete_lexicon_entry(entry_id)
+    _rerender(
+        service,
+        [
+            make_entry(
+                old.grapheme,
+                old.kind,
+                old.value,
+                case_sensitive=old.case_sensitive,
+                voice=old.voice,
+            )
+        ],
+    )
+    return Response(status_code=204)

@@ -1,0 +1,248 @@
+"""Request and response bodies of the HTTP API (pydantic; they make the OpenAPI at /docs)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from vorlesen.store.db import ArticleRecord, FeedbackRecord, LexiconRecord
+
+__all__ = [
+    "ArticleIn",
+    "ArticleList",
+    "ArticleState",
+    "ErrorInfo",
+    "FeedbackIn",
+    "FeedbackList",
+    "FeedbackOut",
+    "FeedbackPatch",
+    "LexiconIn",
+    "LexiconOut",
+    "ListenIn",
+    "Problem",
+    "article_state",
+    "feedback_out",
+    "lexicon_out",
+]
+
+SOURCE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
+"""A CMS id: safe as a path segment and a URL part (no slashes, no leading dot)."""
+
+_CONTENT_FIELDS = ("url", "html", "text", "ssml")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, plus vorlesen's machine-readable ``reason``."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    reason: str
+    errors: list[dict[str, Any]] | None = None
+    """Field errors of a 422 (location, message)."""
+
+
+class ArticleIn(BaseModel):
+    """What the CMS sends on publish or edit: exactly one of url/html/text/ssml."""
+
+    url: str | None = Field(None, max_length=2000, description="Article page to fetch.")
+    html: str | None = Field(None, description="The article page or fragment as HTML.")
+    text: str | None = Field(None, description="Plain text; a first short line is the title.")
+    ssml: str | None = Field(None, description="SSML document.")
+    title: str | None = Field(None, max_length=1000)
+    kicker: str | None = Field(None, max_length=500, description="Dachzeile, read first.")
+    teaser: str | None = Field(None, max_length=5000)
+    published_at: datetime | None = None
+    language: str | None = Field(None, max_length=16, description="Skip language detection.")
+    voice: str | None = Field(None, max_length=200, description="Voice; default: configured.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ArticleIn:
+        given = [name for name in _CONTENT_FIELDS if getattr(self, name)]
+        if len(given) != 1:
+            raise ValueError(
+                "Give exactly one of url, html, text or ssml"
+                + (f" (got {', '.join(given)})." if given else ".")
+            )
+        if self.url and not self.url.lower().startswith(("http://", "https://")):
+            raise ValueError("url must be an http(s) URL.")
+        return self
+
+    def payload(self) -> dict[str, Any]:
+        """The stored form: only set fields, dates as ISO strings."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class ErrorInfo(BaseModel):
+    reason: str
+    message: str
+
+
+class ArticleState(BaseModel):
+    """An article as the API reports it."""
+
+    source_id: str
+    status: Literal["queued", "rendering", "ready", "failed"]
+    revision: int
+    ready_revision: int | None = Field(
+        None,
+        description="Revision whose audio the URLs serve (the previous one while a "
+        "new revision renders or after it failed).",
+    )
+    title: str | None
+    duration_s: float | None
+    voice: str | None
+    engine: str | None
+    audio_mp3: str | None
+    audio_opus: str | None
+    timings_json: str | None
+    captions_vtt: str | None
+    utterances_total: int | None
+    utterances_synthesized: int | None
+    error: ErrorInfo | None
+    published_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def article_state(article: ArticleRecord, base_url: str = "") -> ArticleState:
+    """The API view of a stored article; URLs are absolute when ``base_url`` is given."""
+    base = base_url.rstrip("/")
+
+    def url(name: str) -> str | None:
+        if article.ready_revision is None:
+            return None
+        return f"{base}/api/articles/{article.source_id}/{name}?v={article.ready_revision}"
+
+    error = None
+    if article.status == "failed" and article.error_reason:
+        error = ErrorInfo(reason=article.error_reason, message=article.error_message or "")
+    return ArticleState(
+        source_id=article.source_id,
+        status=article.status,  # the store only writes these four
+        revision=article.revision,
+        ready_revision=article.ready_revision,
+        title=article.title or article.payload.get("title"),
+        duration_s=round(article.duration_s, 3) if article.duration_s is not None else None,
+        voice=article.voice,
+        engine=article.engine,
+        audio_mp3=url("audio.mp3"),
+        audio_opus=url("audio.opus"),
+        timings_json=url("timings.json"),
+        captions_vtt=url("captions.vtt"),
+        utterances_total=article.utterances_total,
+        utterances_synthesized=article.utterances_synthesized,
+        error=error,
+        published_at=article.published_at,
+        created_at=article.created_at,
+        updated_at=article.updated_at,
+    )
+
+
+class ArticleList(BaseModel):
+    items: list[ArticleState]
+    total: int
+    offset: int
+    limit: int
+
+
+FeedbackCategory = Literal["pronunciation", "number", "wrong_text", "voice", "other"]
+
+
+class FeedbackIn(BaseModel):
+    """A listener's report from the player."""
+
+    category: FeedbackCategory
+    message: str = Field("", max_length=2000)
+    time_s: float | None = Field(None, ge=0, le=24 * 3600)
+    utterance: int | None = Field(None, ge=0)
+    rating: int | None = Field(None, ge=1, le=5)
+
+
+class FeedbackOut(BaseModel):
+    id: int
+    source_id: str
+    revision: int | None
+    category: str
+    message: str
+    time_s: float | None
+    utterance: int | None
+    rating: int | None
+    written: str | None
+    spoken: str | None
+    status: Literal["open", "done"]
+    created_at: datetime
+
+
+def feedback_out(record: FeedbackRecord) -> FeedbackOut:
+    return FeedbackOut(
+        id=record.id,
+        source_id=record.source_id,
+        revision=record.revision,
+        category=record.category,
+        message=record.message,
+        time_s=record.time_s,
+        utterance=record.utterance,
+        rating=record.rating,
+        written=record.written,
+        spoken=record.spoken,
+        status=record.status,  # validated on write
+        created_at=record.created_at,
+    )
+
+
+class FeedbackList(BaseModel):
+    items: list[FeedbackOut]
+    total: int
+    offset: int
+    limit: int
+
+
+class FeedbackPatch(BaseModel):
+    status: Literal["open", "done"]
+
+
+class LexiconIn(BaseModel):
+    """A pronunciation entry: ``alias`` text, ``ipa`` phonemes or another ``lang``."""
+
+    grapheme: str = Field(max_length=500)
+    kind: Literal["alias", "ipa", "lang"]
+    value: str = Field(max_length=500)
+    case_sensitive: bool = False
+    voice: str | None = Field(None, max_length=200)
+
+
+class LexiconOut(BaseModel):
+    id: int
+    grapheme: str
+    kind: str
+    value: str
+    case_sensitive: bool
+    voice: str | None
+    updated_at: datetime
+    rerendered: list[str] = Field(
+        default_factory=list, description="Articles queued again because of this change."
+    )
+
+
+def lexicon_out(record: LexiconRecord, rerendered: list[str] | None = None) -> LexiconOut:
+    return LexiconOut(
+        id=record.id,
+        grapheme=record.grapheme,
+        kind=record.kind,
+        value=record.value,
+        case_sensitive=record.case_sensitive,
+        voice=record.voice,
+        updated_at=record.updated_at,
+        rerendered=rerendered or [],
+    )
+
+
+class ListenIn(BaseModel):
+    """A player ping: it started (0) or reached 25/50/75/100 % of the article."""
+
+    milestone: Literal[0, 25, 50, 75, 100]
+    revision: int | None = Field(None, ge=1)

@@ -1,0 +1,228 @@
+"""The job queue: huey — ``SqliteHuey`` embedded, ``RedisHuey`` for many machines.
+
+This module (with ``jobs/``) is the only importer of huey. A :class:`JobQueue` registers
+two tasks on its huey instance: ``render(source_id, revision)`` and
+``webhook(event, source_id, revision)``. The queue only *delivers*; exactly-once rendering
+comes from the database claim (:meth:`vorlesen.store.Store.claim_render`), so duplicate or
+re-queued messages are harmless. A worker also sweeps for renders whose lease ran out (a
+worker killed mid-render, a message lost with it) and queues them again: nothing is lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from huey import RedisHuey, SqliteHuey  # type: ignore[import-untyped]  # no type info
+from huey.api import Huey  # type: ignore[import-untyped]
+
+from vorlesen.config import Settings
+from vorlesen.errors import VorlesenError
+from vorlesen.jobs.render import lexicon_from_records, render_revision
+from vorlesen.jobs.webhooks import deliver
+from vorlesen.store.blobs import LocalBlobStore, revision_prefix
+from vorlesen.store.db import Claim, Store
+
+__all__ = ["JobQueue", "split_list"]
+
+log = logging.getLogger("vorlesen.jobs")
+
+
+def split_list(value: str) -> list[str]:
+    """A comma-separated setting as a list, blanks dropped."""
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+class _LostClaim(Exception):
+    """The render was taken over or superseded; stop without recording anything."""
+
+
+class JobQueue:
+    """The service's queue plus what its tasks need (store, blobs, settings)."""
+
+    def __init__(self, settings: Settings, store: Store, blobs: LocalBlobStore) -> None:
+        self.settings = settings
+        self.store = store
+        self.blobs = blobs
+        self.huey: Huey = self._make_huey(settings)
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._render_task = self.huey.task(name="render")(self.render)
+        self._webhook_task = self.huey.task(name="webhook")(self.send_webhooks)
+
+    @staticmethod
+    def _make_huey(settings: Settings) -> Huey:
+        if settings.redis_url:
+            return RedisHuey(settings.queue_name, url=settings.redis_url, results=False)
+        path = Path(settings.data_dir).resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        return SqliteHuey(settings.queue_name, filename=str(path / "queue.db"), results=False)
+
+    # -- producer side ------------------------------------------------------------------
+
+    def enqueue_render(self, source_id: str, revision: int) -> None:
+        """Queue the render of ``revision`` (a stale or duplicate job does nothing)."""
+        self._render_task(source_id, revision)
+
+    def pending(self) -> int:
+        """Messages waiting in the queue (for /metrics)."""
+        return int(self.huey.pending_count())
+
+    def run_pending(self, limit: int = 1000) -> int:
+        """Execute queued tasks in this process until the queue is empty; returns how many.
+
+        For tests and single-process use; production workers run :meth:`run_worker`.
+        """
+        done = 0
+        while done < limit:
+            task = self.huey.dequeue()
+            if task is None:
+                break
+            self.huey.execute(task)
+            done += 1
+        return done
+
+    def requeue_stale(self) -> int:
+        """Queue again every render whose lease ran out; returns how many."""
+        # Articles merely waiting are re-queued only once the queue is empty: until then
+        # their job is most likely still in it, and re-queueing would pile up duplicates.
+        stale = self.store.stale_renders(self.settings.render_lease_s, queued=self.pending() == 0)
+        for source_id, revision in stale:
+            log.warning(
+                "re-queueing %s revision %d (its render was abandoned)", source_id, revision
+            )
+            self.enqueue_render(source_id, revision)
+        return len(stale)
+
+    # -- consumer side ------------------------------------------------------------------
+
+    def render(self, source_id: str, revision: int) -> str:
+        """Task body: claim, render, record. Returns what happened (for logs and tests)."""
+        lease = self.settings.render_lease_s
+        claim = self.store.claim_render(source_id, revision, self.worker_id, lease)
+        if claim is None:
+            return "skipped"
+        last_renew = [time.monotonic()]
+
+        def heartbeat() -> None:
+            if time.monotonic() - last_renew[0] < lease / 4:
+                return
+            if not self.store.renew_lease(claim, lease):
+                raise _LostClaim
+            last_renew[0] = time.monotonic()
+
+        started = time.monotonic()
+        try:
+            entries = lexicon_from_records(self.store.lexicon_entries())
+            result = render_revision(
+                claim.payload,
+                source_id=source_id,
+                revision=revision,
+                blobs=self.blobs,
+                settings=self.settings,
+                lexicon_entries=entries,
+                heartbeat=heartbeat,
+            )
+        except _LostClaim:
+            self._discard(claim)
+            return "lost"
+        except VorlesenError as exc:
+            return self._failed(claim, exc.reason, exc.message, time.monotonic() - started)
+        except Exception as exc:  # a bug, not the input's fault: record it, keep working
+            log.exception("render of %s revision %d crashed", source_id, revision)
+            return self._failed(
+                claim,
+                "internal_error",
+                f"The render failed unexpectedly ({type(exc).__name__}).",
+                time.monotonic() - started,
+            )
+        if not self.store.finish_render(
+            claim,
+            title=result.title,
+            engine=result.engine,
+            voice=result.voice,
+            duration_s=result.duration_s,
+            utterances_total=result.utterances_total,
+            synthesized=result.synthesized,
+            cached=result.cached,
+            text=result.text,
+            wall_s=result.wall_s,
+        ):
+            self._discard(claim)
+            return "lost"
+        for old in self.blobs.revisions(source_id):
+            if old < revision:
+                self.blobs.delete_prefix(revision_prefix(source_id, old))
+        self._notify("audio.ready", source_id, revision)
+        return "ready"
+
+    def _failed(self, claim: Claim, reason: str, message: str, wall_s: float) -> str:
+        if self.store.fail_render(claim, reason, message, wall_s):
+            self._notify("audio.failed", claim.source_id, claim.revision)
+        return "failed"
+
+    def _discard(self, claim: Claim) -> None:
+        """Drop the files of a render that will never be served."""
+        with contextlib.suppress(VorlesenError):
+            current = self.store.get_article(claim.source_id)
+            if current.ready_revision == claim.revision:
+                return
+        self.blobs.delete_prefix(revision_prefix(claim.source_id, claim.revision))
+
+    def _notify(self, event: str, source_id: str, revision: int) -> None:
+        if split_list(self.settings.webhook_urls):
+            self._webhook_task(event, source_id, revision)
+
+    def send_webhooks(self, event: str, source_id: str, revision: int) -> int:
+        """Task body: POST ``event`` to every configured URL; returns how many accepted it."""
+        from vorlesen.api.schemas import article_state  # the same JSON the API shows
+
+        try:
+            article: dict[str, Any] = article_state(
+                self.store.get_article(source_id), self.settings.public_url
+            ).model_dump(mode="json")
+        except VorlesenError:
+            article = {"source_id": source_id}
+        accepted = 0
+        for url in split_list(self.settings.webhook_urls):
+            try:
+                deliver(
+                    url,
+                    event,
+                    {"source_id": source_id, "revision": revision, "article": article},
+                    secret=self.settings.webhook_secret,
+                    attempts=self.settings.webhook_retries,
+                )
+                accepted += 1
+            except VorlesenError as exc:
+                log.warning("%s", exc.message)
+        return accepted
+
+    def run_worker(self, *, threads: int = 1) -> None:
+        """Consume jobs until SIGINT/SIGTERM, sweeping for abandoned renders meanwhile."""
+        stop = threading.Event()
+
+        def sweep() -> None:
+            interval = max(0.5, self.settings.render_lease_s / 4)
+            while not stop.wait(interval):
+                try:
+                    self.requeue_stale()
+                except Exception:  # the database may be briefly away; try next time
+                    log.exception("sweeping for abandoned renders failed")
+
+        self.requeue_stale()
+        sweeper = threading.Thread(target=sweep, name="vorlesen-sweeper", daemon=True)
+        sweeper.start()
+        consumer = self.huey.create_consumer(
+            workers=threads, worker_type="thread", periodic=False, initial_delay=0.05, max_delay=0.5
+        )
+        try:
+            consumer.run()
+        finally:
+            stop.set()

@@ -1,0 +1,228 @@
+"""Rendering one claimed article revision into blob storage, incrementally.
+
+The same stages as :func:`vorlesen.pipeline.render_article` — ingest, speak, synth, audio —
+with what a service adds: the publisher lexicon from the database, the shared utterance
+cache (so an edited article re-synthesizes only the utterances whose spoken form or voice
+changed), both MP3 and Opus, and files written into ``audio/{source_id}/{revision}/`` of
+the blob store. Nothing points at that revision until every file is in place.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from vorlesen import ingest
+from vorlesen.audio import chapters_from
+from vorlesen.audio.encode import AudioTags, encode
+from vorlesen.audio.master import master
+from vorlesen.audio.timings import timings_json, webvtt
+from vorlesen.config import Settings
+from vorlesen.errors import InputError
+from vorlesen.lexicon import LexEntry, Lexicon, make_entry
+from vorlesen.models import BlockKind, Document, Segment
+from vorlesen.speak.script import make_script
+from vorlesen.store.blobs import BlobStore, revision_prefix
+from vorlesen.store.db import LexiconRecord
+from vorlesen.synth.cache import SegmentCache
+from vorlesen.synth.pool import SynthItem, synthesize_all
+from vorlesen.synth.select import choose_engine
+
+__all__ = [
+    "AUDIO_FILES",
+    "RenderResult",
+    "document_from_payload",
+    "lexicon_from_records",
+    "render_revision",
+]
+
+AUDIO_FILES: Mapping[str, str] = {
+    "audio.mp3": "audio/mpeg",
+    "audio.opus": "audio/ogg; codecs=opus",
+    "timings.json": "application/json",
+    "captions.vtt": "text/vtt; charset=utf-8",
+}
+"""The files of one rendered revision and the content type each is served with."""
+
+_HEADER_KINDS: tuple[BlockKind, ...] = ("kicker", "title", "teaser")
+
+
+@dataclass(frozen=True, slots=True)
+class RenderResult:
+    """What a finished render produced (the numbers the article state shows)."""
+
+    title: str | None
+    engine: str
+    voice: str
+    duration_s: float
+    utterances_total: int
+    synthesized: int
+    cached: int
+    text: str
+    wall_s: float
+
+
+def _read_source(payload: Mapping[str, Any], settings: Settings) -> Document:
+    language = payload.get("language")
+    if payload.get("url"):
+        return ingest.load(str(payload["url"]), language=language, settings=settings)
+    for field, filename in (
+        ("html", "article.html"),
+        ("ssml", "article.ssml"),
+        ("text", "article.txt"),
+    ):
+        value = payload.get(field)
+        if value:
+            return ingest.from_bytes(
+                str(value).encode("utf-8"), filename=filename, language=language
+            )
+    raise InputError("The article has no url, html, text or ssml.", reason="no_content")
+
+
+def document_from_payload(payload: Mapping[str, Any], settings: Settings) -> Document:
+    """The :class:`Document` an API payload describes.
+
+    ``title``, ``kicker`` and ``teaser`` given by the CMS replace what extraction found for
+    those parts and are read first; ``published_at`` becomes the publication date.
+    """
+    doc = _read_source(payload, settings)
+    given = {kind: payload.get(kind) for kind in _HEADER_KINDS}
+    if not any(given.values()) and not payload.get("published_at"):
+        return doc
+    parts: list[tuple[BlockKind, str]] = []
+    if any(given.values()):
+        parts = [(kind, str(given[kind])) for kind in _HEADER_KINDS if given[kind]]
+        parts += [
+            (b.kind, b.text) for b in doc.blocks if not (b.kind in _HEADER_KINDS and given[b.kind])
+        ]
+    else:
+        parts = [(b.kind, b.text) for b in doc.blocks]
+    published = payload.get("published_at") or doc.published
+    return Document.build(
+        parts,
+        title=str(given["title"]) if given["title"] else doc.title,
+        site=doc.site,
+        url=doc.url,
+        published=str(published) if published else None,
+        language=doc.language,
+        author=doc.author,
+    )
+
+
+def lexicon_from_records(records: list[LexiconRecord]) -> list[LexEntry]:
+    """Stored entries as :class:`LexEntry` values (each re-checked by ``make_entry``)."""
+    return [
+        make_entry(r.grapheme, r.kind, r.value, case_sensitive=r.case_sensitive, voice=r.voice)
+        for r in records
+    ]
+
+
+def render_revision(
+    payload: Mapping[str, Any],
+    *,
+    source_id: str,
+    revision: int,
+    blobs: BlobStore,
+    settings: Settings,
+    lexicon_entries: list[LexEntry],
+    heartbeat: Callable[[], None] | None = None,
+) -> RenderResult:
+    """Render ``payload`` into the blob store as ``revision`` of ``source_id``.
+
+    ``heartbeat`` is called after every utterance (the worker renews its lease there and
+    may raise to abandon the render). Raises :class:`~vorlesen.errors.VorlesenError`
+    subclasses for bad input and engine failures; nothing is visible until the caller
+    points the article at the revision.
+    """
+    started = time.monotonic()
+    document = document_from_payload(payload, settings)
+    voice = payload.get("voice") or None
+    spec, _warnings = choose_engine(settings.engine, voice, speed=1.0, settings=settings)
+    lexicon = Lexicon.builtin().extended(lexicon_entries)
+    script = make_script(document, lexicon=lexicon, voice=spec.voice)
+    cache = SegmentCache(settings.cache_dir / "utterances")
+    items = [SynthItem(u.index, u.spoken, u.phonemes) for u in script.utterances]
+    stream = synthesize_all(items, spec, jobs=settings.jobs, cache=cache)
+
+    def segments() -> Iterator[Segment]:
+        with stream:
+            for segment in stream:
+                if heartbeat is not None:
+                    heartbeat()
+                yield segment
+
+    mastered = master(
+        segments(),
+        script.utterances,
+        target_lufs=settings.target_lufs,
+        true_peak_db=settings.true_peak_db,
+    )
+    if heartbeat is not None:
+        heartbeat()
+    title = document.headline or document.title or source_id
+    tags = AudioTags(
+        title=title,
+        site=document.site,
+        date=document.published,
+        language=document.language,
+        engine=spec.engine,
+        voice=spec.voice,
+        url=document.url,
+    )
+    chapters = chapters_from(mastered.timings)
+    duration = mastered.duration
+    prefix = revision_prefix(source_id, revision)
+    meta: dict[str, object] = {
+        "source_id": source_id,
+        "revision": revision,
+        "title": title,
+        "site": document.site,
+        "url": document.url,
+        "published": document.published,
+        "language": document.language,
+        "engine": spec.engine,
+        "voice": spec.voice,
+        "audio": "audio.mp3",
+        "duration": round(duration, 3),
+        "text": document.text,
+    }
+    with tempfile.TemporaryDirectory(prefix="vorlesen-render-") as tmp:
+        work = Path(tmp)
+        for fmt in ("mp3", "opus"):
+            out = work / f"audio.{fmt}"
+            encode(mastered.audio, mastered.sample_rate, out, fmt, tags, chapters)
+            if heartbeat is not None:
+                heartbeat()
+            blobs.put_file(f"{prefix}/audio.{fmt}", out)
+    blobs.write_bytes(
+        f"{prefix}/timings.json", timings_json(mastered.timings, meta=meta).encode("utf-8")
+    )
+    blobs.write_bytes(f"{prefix}/captions.vtt", webvtt(mastered.timings).encode("utf-8"))
+    return RenderResult(
+        title=title,
+        engine=spec.engine,
+        voice=spec.voice,
+        duration_s=duration,
+        utterances_total=len(items),
+        synthesized=stream.stats.synthesized,
+        cached=stream.stats.cached,
+        text=document.text,
+        wall_s=time.monotonic() - started,
+    )
+
+
+def parse_published(value: object) -> datetime | None:
+    """An ISO 8601 ``published_at`` as a datetime; ``InputError`` when malformed."""
+    if value in (None, ""):
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InputError(
+            f"published_at {value!r} is not an ISO 8601 date-time.", reason="bad_published_at"
+        ) from exc

@@ -1,0 +1,163 @@
+"""``vorlesen say``: hear one word or phrase the way an article would read it.
+
+Editors try a pronunciation fix before saving it: the phrase goes through the same speak
+stage as an article (built-in lexicon, the given lexicon file, the German normalizer) and
+the same synthesis and mastering. ``--text-only`` shows the spoken text and the phonemes
+the engine will receive, so a fix can be checked without listening. A phrase starting
+with ``<speak>`` is read as SSML, so ``<phoneme>`` and ``<sub>`` can be tried too.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from vorlesen.config import get_settings
+from vorlesen.errors import InputError, UsageError
+from vorlesen.models import Document, Script, Utterance
+from vorlesen.synth.base import Engine
+
+__all__ = ["phonemes_for", "phrase_document", "register", "say_script"]
+
+_FORMATS = {".wav": "wav", ".mp3": "mp3", ".opus": "opus", ".ogg": "opus"}
+"""Output format by file extension."""
+
+_PHONEME_BLOCK = re.compile(r"(\[\[.*?\]\])", re.DOTALL)
+
+MAX_PHRASE = 2000
+"""Longest phrase ``say`` takes, in characters: it previews an entry, not an article."""
+
+
+def phrase_document(phrase: str, language: str | None = None) -> Document:
+    """The phrase as a one-paragraph document (or an SSML document if it is one)."""
+    text = phrase.strip()
+    if not text:
+        raise InputError("There is nothing to say: the phrase is empty.", reason="empty")
+    if len(text) > MAX_PHRASE:
+        raise UsageError(
+            f"The phrase is {len(text)} characters long; say previews up to {MAX_PHRASE}. "
+            "Use 'vorlesen read' for whole texts.",
+            reason="phrase_too_long",
+        )
+    if text.lower().startswith("<speak"):
+        from vorlesen.ingest.ssml import from_ssml
+
+        doc = from_ssml(text)
+        if language is None:
+            return doc
+        return Document(blocks=doc.blocks, language=language, warnings=doc.warnings)
+    return Document.build([("paragraph", text)], language=language or "de")
+
+
+def say_script(
+    phrase: str,
+    *,
+    language: str | None = None,
+    lexicon: Path | None = None,
+    voice: str | None = None,
+) -> Script:
+    """The script of ``phrase`` with the built-in lexicon and ``lexicon`` applied."""
+    from vorlesen.pipeline import RenderOptions, load_lexicon
+    from vorlesen.speak.script import make_script
+
+    lex = load_lexicon(RenderOptions(lexicon=lexicon))
+    return make_script(phrase_document(phrase, language), lexicon=lex, voice=voice)
+
+
+def phonemes_for(engine: Engine, utterance: Utterance) -> str:
+    """The phonemes ``engine`` receives for ``utterance``: its phonemizer's output, with
+    ``[[…]]`` blocks resolved to the IPA inside them.
+
+    Piper's own phonemizer already resolves raw blocks; other engines (espeak-ng) are
+    given the text between blocks, and the blocks' IPA is put in place.
+    """
+    if utterance.phonemes is not None:
+        return utterance.phonemes
+    if engine.name == "piper":
+        return engine.phonemize(utterance.spoken)
+    out: list[str] = []
+    for part in _PHONEME_BLOCK.split(utterance.spoken):
+        if part.startswith("[[") and part.endswith("]]"):
+            out.append(part[2:-2].strip())
+        elif part.strip():
+            out.append(engine.phonemize(part))
+    return " ".join(p for p in out if p)
+
+
+def _format_of(path: Path) -> str:
+    fmt = _FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise UsageError(
+            f"Cannot tell the audio format of {str(path)!r}; name it .wav, .mp3 or .opus.",
+            reason="bad_format",
+        )
+    return fmt
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``say`` command to the ``vorlesen`` app."""
+
+    @app.command()
+    def say(
+        phrase: Annotated[str, typer.Argument(help="Word or phrase to speak (or <speak> SSML).")],
+        output: Annotated[
+            Path, typer.Option("-o", "--output", help="Audio file (.wav, .mp3 or .opus).")
+        ] = Path("say.wav"),
+        text_only: Annotated[
+            bool,
+            typer.Option("--text-only", help="Print the spoken text and phonemes; no audio."),
+        ] = False,
+        lexicon: Annotated[
+            Path | None,
+            typer.Option("--lexicon", help="Publisher pronunciation lexicon (.tsv or .pls)."),
+        ] = None,
+        voice: Annotated[
+            str | None, typer.Option(help="Piper voice name or .onnx path (or espeak voice).")
+        ] = None,
+        engine: Annotated[
+            str | None, typer.Option(help="piper (default, neural) or espeak (offline fallback).")
+        ] = None,
+        lang: Annotated[
+            str | None, typer.Option("--lang", help="Language of the phrase (default de).")
+        ] = None,
+    ) -> None:
+        """Speak one word or phrase as an article would: preview a pronunciation fix."""
+        from vorlesen.cli import _say_error, _user_errors
+
+        with _user_errors():
+            from vorlesen.pipeline import RenderOptions, render_article
+            from vorlesen.synth.select import choose_engine
+
+            settings = get_settings()
+            document = phrase_document(phrase, lang)
+            if text_only:
+                spec, warnings = choose_engine(engine, voice, speed=1.0, settings=settings)
+                for warning in (*document.warnings, *warnings):
+                    _say_error(f"warning: {warning}")
+                script = say_script(phrase, language=lang, lexicon=lexicon, voice=spec.voice)
+                opened = spec.open()
+                for utterance in script.utterances:
+                    typer.echo(f"spoken:   {utterance.spoken}")
+                    typer.echo(f"phonemes: {phonemes_for(opened, utterance)}")
+                return
+            options = RenderOptions(
+                format=_format_of(output),  # type: ignore[arg-type]  # one of FORMATS
+                engine=engine,
+                voice=voice,
+                jobs=1,  # a phrase: no worker pool to start
+                lexicon=lexicon,
+            )
+            rendition = render_article(
+                document,
+                output,
+                options=options,
+                settings=settings,
+                warn=lambda text: _say_error(f"warning: {text}"),
+            )
+            typer.echo(
+                f"audio:    {rendition.path} ({rendition.duration:.1f} s, "
+                f"{rendition.engine} voice {rendition.voice})"
+            )

@@ -1,0 +1,115 @@
+"""CLI commands of the publishing service: ``serve``, ``worker`` and ``token``.
+
+Heavy imports (FastAPI, SQLAlchemy, huey) happen inside the commands, so ``vorlesen read``
+starts as fast as before. Errors are mapped to messages by the CLI's ``main``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Annotated
+
+import typer
+
+__all__ = ["register"]
+
+token_app = typer.Typer(help="Manage API tokens (stored hashed; shown once).", no_args_is_help=True)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(help="Render worker processes to start beside the API (0: none).")
+    ] = 1,
+    access_log: Annotated[
+        bool, typer.Option(help="Log every request (costs throughput on audio range requests).")
+    ] = False,
+) -> None:
+    """Run the API (and, unless --workers 0, render workers) — one command, nothing else."""
+    import uvicorn
+
+    from vorlesen.api.app import create_app
+    from vorlesen.config import get_settings
+    from vorlesen.store.db import Store
+
+    settings = get_settings()
+    Store.from_settings(settings).close()  # migrate once, before workers race to do it
+    children = [
+        subprocess.Popen([sys.executable, "-m", "vorlesen.cli", "worker"])
+        for _ in range(max(0, workers))
+    ]
+    try:
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_level="info", access_log=access_log
+        )
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+
+def worker(
+    threads: Annotated[int, typer.Option(help="Jobs this process renders at once.")] = 1,
+) -> None:
+    """Consume render jobs from the queue (SQLite by default, Redis if configured)."""
+    import logging
+
+    from vorlesen.api.app import make_service
+    from vorlesen.config import get_settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    service = make_service(get_settings())
+    service.queue.run_worker(threads=max(1, threads))
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Argument(help="Who or what uses the token (e.g. 'cms').")],
+) -> None:
+    """Create a token and print it once; only its hash is stored."""
+    from vorlesen.config import get_settings
+    from vorlesen.store.db import Store
+
+    record, secret = Store.from_settings(get_settings()).create_token(name)
+    typer.echo(secret)
+    typer.echo(
+        f"token {record.id} ({record.name}) created; store it now, it is not shown again.", err=True
+    )
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """List tokens: id, name, prefix, created, revoked."""
+    from vorlesen.config import get_settings
+    from vorlesen.store.db import Store
+
+    for t in Store.from_settings(get_settings()).list_tokens():
+        revoked = t.revoked_at.isoformat(timespec="seconds") if t.revoked_at else "-"
+        typer.echo(
+            f"{t.id}\t{t.name}\t{t.prefix}…\t"
+            f"{t.created_at.isoformat(timespec='seconds')}\t{revoked}"
+        )
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[int, typer.Argument(help="Id from 'token list'.")]) -> None:
+    """Revoke a token: requests using it get 403 from now on."""
+    from vorlesen.config import get_settings
+    from vorlesen.store.db import Store
+
+    record = Store.from_settings(get_settings()).revoke_token(token_id)
+    typer.echo(f"token {record.id} ({record.name}) revoked")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve``, ``worker`` and ``token`` to the ``vorlesen`` command."""
+    app.command("serve")(serve)
+    app.command("worker")(worker)
+    app.add_typer(token_app, name="token")

@@ -1,0 +1,68 @@
+"""Hear a pronunciation fix before saving it: one word or phrase, synthesized with it.
+
+The newsroom's **Preview** button calls this. It runs the same stages as a real render —
+lexicon, speak, synth, master, encode — on a one-line document, so what the editor hears
+is what listeners will hear, with the engine and voice the service renders with.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from vorlesen.audio.encode import AudioTags, encode
+from vorlesen.audio.master import master
+from vorlesen.config import Settings
+from vorlesen.errors import InputError
+from vorlesen.lexicon import LexEntry, Lexicon
+from vorlesen.models import Document
+from vorlesen.speak.script import make_script
+from vorlesen.synth.pool import SynthItem, synthesize_all
+from vorlesen.synth.select import choose_engine
+
+__all__ = ["MAX_PREVIEW_CHARS", "preview_wav"]
+
+MAX_PREVIEW_CHARS = 300
+"""Longest text previewed: a word or a sentence around it, not an article (it blocks a
+request while it is synthesized)."""
+
+
+def preview_wav(
+    text: str,
+    entries: list[LexEntry],
+    *,
+    settings: Settings,
+    voice: str | None = None,
+) -> bytes:
+    """WAV bytes of ``text`` read with the built-in lexicon extended by ``entries``.
+
+    ``entries`` are the publisher's entries plus the one being edited (last, so it wins).
+
+    Raises:
+        InputError: ``preview_empty`` / ``preview_too_long`` for unusable text;
+        EngineError: when the engine cannot speak.
+    """
+    text = " ".join(text.split())
+    if not text:
+        raise InputError("There is nothing to preview; enter a word.", reason="preview_empty")
+    if len(text) > MAX_PREVIEW_CHARS:
+        raise InputError(
+            f"A preview may be at most {MAX_PREVIEW_CHARS} characters long.",
+            reason="preview_too_long",
+        )
+    spec, _warnings = choose_engine(settings.engine, voice, speed=1.0, settings=settings)
+    lexicon = Lexicon.builtin().extended(entries)
+    script = make_script(Document.build([("paragraph", text)]), lexicon=lexicon, voice=spec.voice)
+    items = [SynthItem(u.index, u.spoken, u.phonemes) for u in script.utterances]
+    # One process, no cache: a preview is a few syllables, and an edited entry must be heard
+    # as it is now.
+    stream = synthesize_all(items, spec, jobs=1, cache=None)
+    with stream:
+        mastered = master(stream, script.utterances, target_lufs=settings.target_lufs,
+                          true_peak_db=settings.true_peak_db)
+    tags = AudioTags(title=text, site=None, date=None, language="de", engine=spec.engine,
+                     voice=spec.voice, url=None)
+    with tempfile.TemporaryDirectory(prefix="vorlesen-preview-") as tmp:
+        out = Path(tmp) / "preview.wav"
+        encode(mastered.audio, mastered.sample_rate, out, "wav", tags)
+        return out.read_bytes()

@@ -1,0 +1,526 @@
+"""The pages: the demo article (``/demo/{source_id}``) and the newsroom (``/admin``).
+
+Server-rendered with Jinja2 (autoescaped: every article, feedback and lexicon text is
+escaped), each page sent with a strict Content-Security-Policy — scripts and styles only
+from this origin's ``/static``, no inline code, no third parties. The newsroom logs in with
+an API token (from ``VORLESEN_API_TOKENS`` or ``vorlesen token create``) kept in an
+HttpOnly, SameSite=Strict cookie; state-changing forms also check the ``Origin`` header.
+The player itself talks only to the public JSON API.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from vorlesen.api.deps import Service, get_service
+from vorlesen.api.routes.lexicon import affected_articles
+from vorlesen.errors import InputError, VorlesenError
+from vorlesen.jobs.render import lexicon_from_records
+from vorlesen.lexicon import (
+    LexEntry,
+    check_entry,
+    default_phonemes,
+    dump_pls,
+    make_entry,
+    parse_pls,
+)
+from vorlesen.store.blobs import revision_prefix
+from vorlesen.store.db import FeedbackRecord
+from vorlesen.web.charts import line_chart, stacked_bar_chart
+from vorlesen.web.preview import preview_wav
+from vorlesen.web.queries import (
+    feedback_per_day,
+    last_renders,
+    recent_renders,
+    renders_per_day,
+)
+from vorlesen.web.view import article_view
+
+__all__ = ["COOKIE", "CSP", "router"]
+
+router = APIRouter(include_in_schema=False)
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "media-src 'self' blob:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+"""No inline script or style, nothing from other origins; ``blob:`` media for previews."""
+
+COOKIE = "vorlesen_admin"
+"""Holds the editor's API token (HttpOnly, SameSite=Strict, path /admin)."""
+
+COOKIE_MAX_AGE = 12 * 3600
+"""An editor logs in once per working day."""
+
+MAX_PLS_UPLOAD = 5 * 1024 * 1024
+"""Largest PLS import accepted from the form (the lexicon parser caps it too)."""
+
+CATEGORY_NAMES = {
+    "pronunciation": "Aussprache",
+    "number": "Zahl/Datum",
+    "wrong_text": "Falscher Text",
+    "voice": "Stimme/Tempo",
+    "other": "Sonstiges",
+}
+
+STATUS_NAMES = {
+    "queued": "wartet",
+    "rendering": "wird erstellt",
+    "ready": "fertig",
+    "failed": "fehlgeschlagen",
+}
+
+_templates = Environment(
+    loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+ServiceDep = Annotated[Service, Depends(get_service)]
+
+
+def _html(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """Render a template with the security headers every page gets."""
+    body = _templates.get_template(name).render(
+        category_names=CATEGORY_NAMES, status_names=STATUS_NAMES, **context
+    )
+    return HTMLResponse(body, status_code=status, headers=_security_headers())
+
+
+def _security_headers() -> dict[str, str]:
+    return {
+        "Content-Security-Policy": CSP,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "Cache-Control": "no-store",
+    }
+
+
+def _lang(lang: str | None) -> str:
+    return "en" if (lang or "").lower().startswith("en") else "de"
+
+
+# -- demo page --------------------------------------------------------------------------
+
+
+def _timings(service: Service, source_id: str, revision: int | None) -> dict[str, Any] | None:
+    """The timings document of a ready revision, or ``None`` when there is none yet."""
+    if revision is None:
+        return None
+    key = f"{revision_prefix(source_id, revision)}/timings.json"
+    if not service.blobs.exists(key):
+        return None
+    try:
+        data = json.loads(service.blobs.local_path(key).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+@router.get("/demo/{source_id}", response_class=HTMLResponse)
+def demo_page(
+    source_id: str, service: ServiceDep, lang: Annotated[str | None, Query()] = None
+) -> HTMLResponse:
+    """The article as a publisher would show it, with the player and follow-along on."""
+    language = _lang(lang)
+    try:
+        article = service.store.get_article(source_id)
+    except InputError:
+        return _html("demo_missing.html", status=404, lang=language, source_id=source_id)
+    timings = _timings(service, source_id, article.ready_revision)
+    view = article_view(timings) if timings else None
+    title = (view.title if view else None) or article.title or article.payload.get("title")
+    return _html(
+        "demo.html",
+        lang=language,
+        source_id=source_id,
+        article=article,
+        view=view,
+        title=title or source_id,
+    )
+
+
+# -- newsroom: login --------------------------------------------------------------------
+
+
+def _token_ok(service: Service, secret: str) -> bool:
+    """Whether ``secret`` is a configured or stored, unrevoked API token."""
+    if not secret:
+        return False
+    matched = False
+    for token in service.env_tokens:
+        matched |= hmac.compare_digest(token.encode("utf-8"), secret.encode("utf-8"))
+    return matched or service.store.check_token(secret) == "valid"
+
+
+def _editor(request: Request, service: Service) -> bool:
+    return _token_ok(service, request.cookies.get(COOKIE, ""))
+
+
+def _same_origin(request: Request) -> bool:
+    """A form post must come from our own pages (CSRF defence besides SameSite)."""
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if not origin or origin == "null":
+        return origin is None
+    return urlsplit(origin).netloc == request.headers.get("host", request.url.netloc)
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/admin/login?{urlencode({'next': target})}", status_code=303)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only redirect to newsroom pages after login (no open redirect)."""
+    if target and target.startswith("/admin") and not target.startswith("//"):
+        return target
+    return "/admin"
+
+
+@router.get("/admin/login", response_class=HTMLResponse)
+def login_form(next: Annotated[str | None, Query()] = None) -> HTMLResponse:
+    return _html("admin/login.html", next=_safe_next(next), error=None, lang="de")
+
+
+@router.post("/admin/login", response_model=None)
+def login(
+    request: Request,
+    service: ServiceDep,
+    token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/admin",
+) -> Response:
+    if not _same_origin(request):
+        return _html("admin/login.html", status=403, next="/admin", lang="de",
+                     error="Die Anmeldung kam nicht von dieser Seite.")
+    if not _token_ok(service, token.strip()):
+        return _html("admin/login.html", status=401, next=_safe_next(next), lang="de",
+                     error="Dieses Token ist nicht gültig.")
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(COOKIE, token.strip(), max_age=COOKIE_MAX_AGE, path="/admin",
+                        httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https")
+    return response
+
+
+@router.post("/admin/logout", response_model=None)
+def logout() -> Response:
+    response = RedirectResponse("/admin/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/admin")
+    return response
+
+
+# -- newsroom: articles and charts --------------------------------------------------------
+
+
+@router.get("/admin", response_class=HTMLResponse, response_model=None)
+def admin_articles(request: Request, service: ServiceDep) -> Response:
+    """Articles with status, render numbers, listens and feedback; charts below."""
+    if not _editor(request, service):
+        return _to_login(request)
+    stats, total = service.store.list_articles_with_stats(limit=200)
+    renders = last_renders(service.store, [s.article.source_id for s in stats])
+    fb = feedback_per_day(service.store)
+    rd = renders_per_day(service.store)
+    points = recent_renders(service.store)
+    charts = {
+        "feedback": stacked_bar_chart(fb.days, fb.series, names=CATEGORY_NAMES,
+                                      label="Feedback pro Tag nach Kategorie"),
+        "renders": stacked_bar_chart(rd.days, rd.series,
+                                     names={"ready": "fertig", "failed": "fehlgeschlagen"},
+                                     label="Vertonungen pro Tag"),
+        "rtf": line_chart([(p.finished_at.strftime("%d.%m. %H:%M"), p.rtf) for p in points],
+                          label="Echtzeitfaktor (Rechenzeit / Audiodauer)"),
+    }
+    return _html("admin/articles.html", stats=stats, total=total, renders=renders,
+                 charts=charts, active="articles", lang="de")
+
+
+# -- newsroom: feedback inbox ---------------------------------------------------------------
+
+
+@dataclass
+class _SentenceGroup:
+    """Feedback items about one sentence (or about no particular sentence)."""
+
+    utterance: int | None
+    written: str | None
+    spoken: str | None
+    start: float | None
+    end: float | None
+    items: list[FeedbackRecord]
+
+
+@dataclass
+class _ArticleGroup:
+    source_id: str
+    title: str
+    audio: str | None
+    sentences: list[_SentenceGroup]
+
+
+def _group_feedback(service: Service, items: list[FeedbackRecord]) -> list[_ArticleGroup]:
+    """Feedback grouped by article, then by sentence, with each sentence's place in the
+    audio now served (so its play button plays exactly that sentence)."""
+    by_article: OrderedDict[str, list[FeedbackRecord]] = OrderedDict()
+    for item in items:
+        by_article.setdefault(item.source_id, []).append(item)
+    groups: list[_ArticleGroup] = []
+    for source_id, records in by_article.items():
+        try:
+            article = service.store.get_article(source_id)
+            title = article.title or source_id
+            revision = article.ready_revision
+        except InputError:
+            title, revision = f"{source_id} (gelöscht)", None
+        timings = _timings(service, source_id, revision)
+        utterances = {u.get("index"): u for u in (timings or {}).get("utterances", [])}
+        sentences: OrderedDict[int | None, _SentenceGroup] = OrderedDict()
+        for record in records:
+            group = sentences.get(record.utterance)
+            if group is None:
+                u = utterances.get(record.utterance) if record.utterance is not None else None
+                # The sentence as the listener heard it; the current audio's timing only if
+                # that sentence still reads the same.
+                same = u is not None and record.written in (None, u.get("written"))
+                group = _SentenceGroup(
+                    utterance=record.utterance,
+                    written=record.written or (u.get("written") if u else None),
+                    spoken=record.spoken or (u.get("spoken") if u else None),
+                    start=float(u["start"]) if same and u else None,
+                    end=float(u["end"]) if same and u else None,
+                    items=[],
+                )
+                sentences[record.utterance] = group
+            group.items.append(record)
+        audio = (f"/api/articles/{source_id}/audio.mp3?v={revision}"
+                 if revision is not None else None)
+        groups.append(_ArticleGroup(source_id, title, audio, list(sentences.values())))
+    return groups
+
+
+_WORD = re.compile(r"[\w'’-]+")
+
+
+def _first_word(text: str | None) -> str:
+    """A guess at the word to fix: the longest word of the sentence (names are long)."""
+    words = _WORD.findall(text or "")
+    return max(words, key=len) if words else ""
+
+
+@router.get("/admin/feedback", response_class=HTMLResponse, response_model=None)
+def admin_feedback(
+    request: Request,
+    service: ServiceDep,
+    status: Annotated[str, Query()] = "open",
+) -> Response:
+    if not _editor(request, service):
+        return _to_login(request)
+    wanted = status if status in ("open", "done") else None
+    items, total = service.store.list_feedback(status=wanted, limit=500)
+    return _html("admin/feedback.html", groups=_group_feedback(service, items), total=total,
+                 show=status, active="feedback", first_word=_first_word, lang="de")
+
+
+@router.post("/admin/feedback/{feedback_id}/status", response_model=None)
+def admin_feedback_status(
+    feedback_id: int,
+    request: Request,
+    service: ServiceDep,
+    status: Annotated[str, Form()] = "done",
+) -> Response:
+    if not _editor(request, service) or not _same_origin(request):
+        return _to_login(request)
+    try:
+        service.store.set_feedback_status(feedback_id, status)
+    except InputError as exc:
+        return _html("admin/error.html", status=404, message=exc.message, lang="de")
+    return RedirectResponse("/admin/feedback", status_code=303)
+
+
+# -- newsroom: lexicon ------------------------------------------------------------------------
+
+
+def _entry_from_form(grapheme: str, kind: str, value: str, case_sensitive: bool,
+                     voice: str) -> LexEntry:
+    return make_entry(grapheme, kind, value, case_sensitive=case_sensitive,
+                      voice=voice.strip() or None)
+
+
+def _store_key(entry: LexEntry) -> str:
+    """The store's identity of an entry, as the lexicon API writes it (same grapheme, case
+    rule and voice replace each other)."""
+    grapheme, case_sensitive, voice = entry.key
+    return "\x1f".join((grapheme, "1" if case_sensitive else "0", voice or ""))
+
+
+def _save_entry(service: Service, entry: LexEntry) -> None:
+    service.store.save_lexicon_entry(
+        key=_store_key(entry), grapheme=entry.grapheme, kind=entry.kind, value=entry.value,
+        case_sensitive=entry.case_sensitive, voice=entry.voice,
+    )
+
+
+def _rerender(service: Service, entries: list[LexEntry]) -> list[str]:
+    """Queue a new revision of every article the entries touch (what it says changed)."""
+    ids = affected_articles(service, entries)
+    for source_id in ids:
+        record = service.store.rerender(source_id)
+        service.queue.enqueue_render(source_id, record.revision)
+    return ids
+
+
+def _lexicon_page(service: Service, *, q: str = "", form: dict[str, Any] | None = None,
+                  error: str | None = None, notice: str | None = None,
+                  status: int = 200) -> HTMLResponse:
+    entries = service.store.lexicon_entries()
+    if q:
+        needle = q.casefold()
+        entries = [e for e in entries
+                   if needle in e.grapheme.casefold() or needle in e.value.casefold()]
+    return _html("admin/lexicon.html", status=status, entries=entries, q=q,
+                 form=form or {"kind": "alias"}, error=error, notice=notice,
+                 active="lexicon", lang="de")
+
+
+@router.get("/admin/lexicon", response_class=HTMLResponse, response_model=None)
+def admin_lexicon(
+    request: Request,
+    service: ServiceDep,
+    q: Annotated[str, Query(max_length=200)] = "",
+    grapheme: Annotated[str, Query(max_length=500)] = "",
+    sentence: Annotated[str, Query(max_length=2000)] = "",
+    feedback: Annotated[int | None, Query()] = None,
+    saved: Annotated[str, Query(max_length=500)] = "",
+    rerendered: Annotated[int | None, Query()] = None,
+) -> Response:
+    if not _editor(request, service):
+        return _to_login(request)
+    notice = None
+    if saved:
+        notice = f"„{saved}“ gespeichert; {rerendered or 0} Artikel werden neu vertont."
+    form = {"grapheme": grapheme, "kind": "alias", "value": "", "sentence": sentence,
+            "feedback": feedback}
+    return _lexicon_page(service, q=q, form=form, notice=notice)
+
+
+@router.post("/admin/lexicon", response_class=HTMLResponse, response_model=None)
+def admin_lexicon_save(
+    request: Request,
+    service: ServiceDep,
+    grapheme: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "alias",
+    value: Annotated[str, Form()] = "",
+    voice: Annotated[str, Form()] = "",
+    case_sensitive: Annotated[bool, Form()] = False,
+    feedback: Annotated[str, Form()] = "",
+) -> Response:
+    """Save an entry, re-render every article it touches, close the feedback it fixes."""
+    if not _editor(request, service) or not _same_origin(request):
+        return _to_login(request)
+    form = {"grapheme": grapheme, "kind": kind, "value": value, "voice": voice,
+            "case_sensitive": case_sensitive, "feedback": feedback}
+    try:
+        entry = _entry_from_form(grapheme, kind, value, case_sensitive, voice)
+        check_entry(entry, set(default_phonemes()))
+        _save_entry(service, entry)
+        rerendered = _rerender(service, [entry])
+        if feedback.isdigit():
+            service.store.set_feedback_status(int(feedback), "done")
+    except VorlesenError as exc:
+        return _lexicon_page(service, form=form, error=exc.message, status=422)
+    query = urlencode({"saved": entry.grapheme, "rerendered": len(rerendered)})
+    return RedirectResponse(f"/admin/lexicon?{query}", status_code=303)
+
+
+@router.post("/admin/lexicon/preview", response_model=None)
+def admin_lexicon_preview(
+    request: Request,
+    service: ServiceDep,
+    grapheme: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "alias",
+    value: Annotated[str, Form()] = "",
+    voice: Annotated[str, Form()] = "",
+    case_sensitive: Annotated[bool, Form()] = False,
+    sentence: Annotated[str, Form()] = "",
+) -> Response:
+    """WAV of the word (or the sentence around it) spoken with the entry as filled in."""
+    if not _editor(request, service) or not _same_origin(request):
+        return Response("Nicht angemeldet.", status_code=401, media_type="text/plain")
+    try:
+        entry = _entry_from_form(grapheme, kind, value, case_sensitive, voice)
+        entries = [*lexicon_from_records(service.store.lexicon_entries()), entry]
+        text = sentence if sentence.strip() and len(sentence) <= 300 else entry.grapheme
+        wav = preview_wav(text, entries, settings=service.settings, voice=entry.voice)
+    except VorlesenError as exc:
+        return Response(exc.message, status_code=422, media_type="text/plain; charset=utf-8")
+    return Response(wav, media_type="audio/wav", headers={"Cache-Control": "no-store"})
+
+
+@router.post("/admin/lexicon/{entry_id}/delete", response_model=None)
+def admin_lexicon_delete(entry_id: int, request: Request, service: ServiceDep) -> Response:
+    if not _editor(request, service) or not _same_origin(request):
+        return _to_login(request)
+    try:
+        record = service.store.delete_lexicon_entry(entry_id)
+        entry = make_entry(record.grapheme, record.kind, record.value,
+                           case_sensitive=record.case_sensitive, voice=record.voice)
+        _rerender(service, [entry])
+    except VorlesenError as exc:
+        return _lexicon_page(service, error=exc.message, status=404)
+    return RedirectResponse("/admin/lexicon", status_code=303)
+
+
+@router.get("/admin/lexicon.pls", response_model=None)
+def admin_lexicon_export(request: Request, service: ServiceDep) -> Response:
+    """The publisher lexicon as a W3C PLS file."""
+    if not _editor(request, service):
+        return _to_login(request)
+    data = dump_pls(lexicon_from_records(service.store.lexicon_entries()))
+    return Response(data, media_type="application/pls+xml", headers={
+        "Content-Disposition": 'attachment; filename="lexikon.pls"',
+        "Cache-Control": "no-store",
+    })
+
+
+@router.post("/admin/lexicon/import", response_class=HTMLResponse, response_model=None)
+async def admin_lexicon_import(
+    request: Request,
+    service: ServiceDep,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    """Add (or replace) entries from an uploaded PLS file, re-rendering what they touch."""
+    if not _editor(request, service) or not _same_origin(request):
+        return _to_login(request)
+    data = await file.read(MAX_PLS_UPLOAD + 1)
+    try:
+        if len(data) > MAX_PLS_UPLOAD:
+            raise InputError(f"Die Datei ist größer als {MAX_PLS_UPLOAD} Bytes.",
+                             reason="too_large")
+        entries = parse_pls(data, source=file.filename or "upload.pls")
+        inventory = set(default_phonemes())
+        for entry in entries:
+            check_entry(entry, inventory)
+        for entry in entries:
+            _save_entry(service, entry)
+        rerendered = _rerender(service, entries)
+    except VorlesenError as exc:
+        return _lexicon_page(service, error=exc.message, status=422)
+    return _lexicon_page(
+        service,
+        notice=f"{len(entries)} Einträge importiert; {len(rerendered)} Artikel werden neu vertont.",
+    )
+
+

@@ -1,0 +1,63 @@
+/*
+ * Newsroom behaviour (kept out of the HTML for the Content-Security-Policy):
+ *  - "Satz anhören" plays exactly one sentence of an article's audio (start..end);
+ *  - "Vorhören" posts the lexicon form and plays the word spoken with the fix.
+ */
+(() => {
+  "use strict";
+
+  const player = document.getElementById("sentence-audio");
+  let stopAt = Infinity;
+  if (player) {
+    player.addEventListener("timeupdate", () => {
+      if (player.currentTime >= stopAt) {
+        player.pause();
+        stopAt = Infinity;
+      }
+    });
+    for (const button of document.querySelectorAll(".play-sentence")) {
+      button.addEventListener("click", async () => {
+        const start = Number(button.dataset.start);
+        stopAt = Number(button.dataset.end);
+        const src = new URL(button.dataset.src, location.href).href;
+        if (player.src !== src) {
+          player.preload = "auto"; // "none" would never reach loadedmetadata
+          player.src = src;
+          await new Promise((resolve) => player.addEventListener("loadedmetadata", resolve, { once: true }));
+        }
+        player.currentTime = start;
+        document.body.dataset.sentencePlaying = button.dataset.start;
+        player.play();
+      });
+    }
+  }
+
+  const preview = document.getElementById("preview");
+  const form = document.getElementById("entry-form");
+  if (preview && form) {
+    const status = document.getElementById("preview-status");
+    const audio = document.getElementById("preview-audio");
+    preview.addEventListener("click", async () => {
+      status.textContent = "Wird synthetisiert …";
+      preview.disabled = true;
+      try {
+        const body = new FormData(form);
+        const response = await fetch("/admin/lexicon/preview", { method: "POST", body });
+        if (!response.ok) {
+          status.textContent = `Vorhören nicht möglich: ${await response.text()}`;
+          return;
+        }
+        const blob = await response.blob();
+        if (audio.src) URL.revokeObjectURL(audio.src);
+        audio.src = URL.createObjectURL(blob);
+        audio.hidden = false;
+        status.textContent = "So klingt es mit der Korrektur.";
+        await audio.play().catch(() => undefined);
+      } catch (_err) {
+        status.textContent = "Vorhören nicht möglich: keine Verbindung zum Server.";
+      } finally {
+        preview.disabled = false;
+      }
+    });
+  }
+})();

@@ -1,0 +1,226 @@
+"""Feedback, lexicon, auth, feed, health/metrics and webhooks through the API."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
+
+import feedparser
+import pytest
+from fastapi.testclient import TestClient
+
+from vorlesen.api.deps import Service
+from vorlesen.jobs.webhooks import verify
+
+from .conftest import AUTH
+
+
+@pytest.fixture
+def ready(client: TestClient, service: Service, article_text: str) -> str:
+    r = client.put(
+        "/api/articles/radweg", json={"text": article_text, "teaser": "Ein Radweg."}, headers=AUTH
+    )
+    assert r.status_code == 202
+    service.queue.run_pending()
+    assert client.get("/api/articles/radweg").json()["status"] == "ready"
+    return "radweg"
+
+
+def test_feedback_is_stored_with_the_utterance_and_managed(client: TestClient, ready: str) -> None:
+    timings = client.get(f"/api/articles/{ready}/timings.json").json()["utterances"]
+    third = timings[2]
+    at = (third["start"] + third["end"]) / 2
+    r = client.post(
+        f"/api/articles/{ready}/feedback",
+        json={"category": "number", "message": "4,5 klingt falsch", "time_s": at, "rating": 2},
+    )
+    assert r.status_code == 201, r.text
+    fb = r.json()
+    assert fb["id"] >= 1 and fb["revision"] == 1 and fb["utterance"] == 2
+    assert fb["written"] == third["written"] and fb["spoken"] == third["spoken"]
+    by_index = client.post(
+        f"/api/articles/{ready}/feedback", json={"category": "pronunciation", "utterance": 0}
+    ).json()
+    assert by_index["written"] == timings[0]["written"]
+
+    assert client.get("/api/feedback").status_code == 401
+    inbox = client.get("/api/feedback", params={"article": ready}, headers=AUTH).json()
+    assert inbox["total"] == 2
+    numbers = client.get("/api/feedback", params={"category": "number"}, headers=AUTH).json()
+    assert [i["id"] for i in numbers["items"]] == [fb["id"]]
+    done = client.patch(f"/api/feedback/{fb['id']}", json={"status": "done"}, headers=AUTH)
+    assert done.status_code == 200 and done.json()["status"] == "done"
+    still_open = client.get("/api/feedback", params={"status": "open"}, headers=AUTH).json()
+    assert [i["id"] for i in still_open["items"]] == [by_index["id"]]
+    assert (
+        client.patch("/api/feedback/999", json={"status": "done"}, headers=AUTH).status_code == 404
+    )
+
+
+def test_feedback_validation_and_rate_limit(client: TestClient, ready: str) -> None:
+    url = f"/api/articles/{ready}/feedback"
+    too_long = client.post(url, json={"category": "other", "message": "x" * 2001})
+    assert too_long.status_code == 422
+    assert client.post(url, json={"category": "spam"}).status_code == 422
+    assert client.post(url, json={"category": "voice", "rating": 6}).status_code == 422
+    assert client.post("/api/articles/nope/feedback", json={"category": "voice"}).status_code == 404
+    statuses = [client.post(url, json={"category": "voice"}).status_code for _ in range(6)]
+    # The 404 above counted too: 5 per minute in these settings.
+    assert statuses[:4] == [201] * 4 and statuses[4:] == [429, 429]
+    assert client.post(url, json={"category": "voice"}).json()["reason"] == "rate_limited"
+
+
+def test_tokens_env_stored_and_revoked(
+    client: TestClient, service: Service, article_text: str
+) -> None:
+    body = {"text": article_text}
+    assert client.put("/api/articles/t", json=body).status_code == 401
+    wrong = client.put("/api/articles/t", json=body, headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401 and wrong.json()["reason"] == "bad_token"
+    assert wrong.headers["www-authenticate"].startswith("Bearer")
+    second = {"Authorization": "Bearer second-token"}
+    assert client.put("/api/articles/t", json=body, headers=second).status_code == 202
+    record, secret = service.store.create_token("cms")
+    assert secret not in service.store.engine.url.render_as_string()
+    stored = {"Authorization": f"Bearer {secret}"}
+    assert client.put("/api/articles/t", json=body, headers=stored).status_code == 202
+    service.store.revoke_token(record.id)
+    revoked = client.put("/api/articles/t", json=body, headers=stored)
+    assert revoked.status_code == 403 and revoked.json()["reason"] == "token_revoked"
+    assert [t.prefix for t in service.store.list_tokens()] == [secret[:8]]
+
+
+def test_lexicon_entry_rerenders_only_affected_articles(
+    client: TestClient, service: Service, article_text: str, ready: str
+) -> None:
+    other = "Wetter in Hamburg\n\nMorgen regnet es in Hamburg. Die Temperaturen steigen kaum."
+    client.put("/api/articles/wetter", json={"text": other}, headers=AUTH)
+    service.queue.run_pending()
+    assert client.get("/api/lexicon").status_code == 401
+
+    r = client.post(
+        "/api/lexicon",
+        json={"grapheme": "Opposition", "kind": "alias", "value": "Oppo-sizion"},
+        headers=AUTH,
+    )
+    assert r.status_code == 201, r.text
+    entry = r.json()
+    assert entry["rerendered"] == [ready]
+    assert client.get("/api/articles/wetter").json()["revision"] == 1
+    service.queue.run_pending()
+    state = client.get(f"/api/articles/{ready}").json()
+    assert state["revision"] == 2 and state["status"] == "ready"
+    assert state["utterances_synthesized"] == 1
+    spoken = [
+        u["spoken"] for u in client.get(f"/api/articles/{ready}/timings.json").json()["utterances"]
+    ]
+    assert any("Oppo-sizion" in s for s in spoken)
+
+    listed = client.get("/api/lexicon", headers=AUTH).json()
+    assert [e["grapheme"] for e in listed] == ["Opposition"]
+    bad_ipa = client.post(
+        "/api/lexicon", json={"grapheme": "Xy", "kind": "ipa", "value": "☃"}, headers=AUTH
+    )
+    assert bad_ipa.status_code == 422 and bad_ipa.json()["reason"] == "ipa_unsupported"
+    changed = client.put(
+        f"/api/lexicon/{entry['id']}",
+        json={"grapheme": "Hamburg", "kind": "alias", "value": "Hammburk"},
+        headers=AUTH,
+    ).json()
+    assert sorted(changed["rerendered"]) == sorted([ready, "wetter"])
+    service.queue.run_pending()
+    assert client.delete(f"/api/lexicon/{entry['id']}", headers=AUTH).status_code == 204
+    assert client.get("/api/lexicon", headers=AUTH).json() == []
+    assert client.get("/api/articles/wetter").json()["revision"] == 3
+    assert client.delete("/api/lexicon/999", headers=AUTH).status_code == 404
+
+
+def test_feed_validates(client: TestClient, ready: str) -> None:
+    r = client.get("/feed.xml")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/rss+xml")
+    feed = feedparser.parse(r.content)
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.version == "rss20"
+    assert feed.feed.title == "vorlesen"
+    (item,) = feed.entries
+    assert item.title == "Stadtrat beschließt neuen Radweg"
+    (enclosure,) = item.enclosures
+    assert enclosure.type == "audio/mpeg"
+    audio = client.get(enclosure.href)
+    assert int(enclosure.length) == len(audio.content)
+    assert item.itunes_duration.count(":") == 2
+    assert b"podcast:transcript" in r.content and b'type="text/vtt"' in r.content
+    assert b"xmlns:itunes=" in r.content
+
+
+def test_health_and_metrics(client: TestClient, ready: str) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    client.post(f"/api/articles/{ready}/feedback", json={"category": "other"})
+    text = client.get("/metrics").text
+    values = dict(line.rsplit(" ", 1) for line in text.splitlines() if not line.startswith("#"))
+    assert values["vorlesen_renders_ready_total"] == "1"
+    assert values["vorlesen_utterances_synthesized_total"] == "7"
+    assert values["vorlesen_utterances_cached_total"] == "0"
+    assert values["vorlesen_feedback_total"] == "1"
+    assert values["vorlesen_queue_depth"] == "0"
+    assert float(values["vorlesen_real_time_factor"]) > 0
+    assert values['vorlesen_articles{status="ready"}'] == "1"
+
+
+def test_openapi_and_unknown_route(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert "/api/articles/{source_id}" in spec["paths"]
+    missing = client.get("/nowhere")
+    assert missing.status_code == 404 and missing.json()["reason"] == "not_found"
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    calls: ClassVar[list[tuple[dict[str, str], bytes]]] = []
+    fail_first = 1
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).calls.append(({k.lower(): v for k, v in self.headers.items()}, body))
+        failing = len(type(self).calls) <= type(self).fail_first
+        self.send_response(500 if failing else 204)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+@pytest.fixture
+def receiver() -> Iterator[str]:
+    _Receiver.calls = []
+    server = HTTPServer(("127.0.0.1", 0), _Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hook"
+    server.shutdown()
+    server.server_close()
+
+
+def test_webhook_signed_and_retried(
+    client: TestClient, service: Service, article_text: str, receiver: str
+) -> None:
+    service.settings.webhook_urls = receiver
+    service.settings.webhook_secret = "s3cret"
+    client.put("/api/articles/hook", json={"text": article_text}, headers=AUTH)
+    assert service.queue.run_pending() == 2  # the render, then the webhook it queued
+    assert len(_Receiver.calls) == 2  # a 500, then accepted after a backoff
+    headers, body = _Receiver.calls[-1]
+    assert headers["x-vorlesen-event"] == "audio.ready"
+    assert verify(
+        "s3cret", int(headers["x-vorlesen-timestamp"]), body, headers["x-vorlesen-signature"]
+    )
+    assert not verify(
+        "other", int(headers["x-vorlesen-timestamp"]), body, headers["x-vorlesen-signature"]
+    )
+    event = json.loads(body)
+    assert event["event"] == "audio.ready" and event["source_id"] == "hook"
+    assert event["article"]["status"] == "ready" and event["article"]["revision"] == 1

@@ -1,0 +1,137 @@
+"""Real worker processes: embedded SQLite queue, and PostgreSQL + Redis scale-out."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import av
+import pytest
+
+from vorlesen.jobs.queue import JobQueue
+from vorlesen.store.blobs import LocalBlobStore, revision_prefix
+from vorlesen.store.db import Store
+
+from .conftest import ARTICLE, base_env, settings_from, wait_for
+
+Spawn = Callable[[dict[str, str]], subprocess.Popen[bytes]]
+
+PG_URL = os.environ.get("VORLESEN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("VORLESEN_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+def _publish(queue: JobQueue, store: Store, n: int) -> str:
+    source_id = f"meldung-{n}"
+    payload = {"text": ARTICLE.format(n=n)}
+    digest = hashlib.sha256(payload["text"].encode()).hexdigest()
+    article, changed = store.put_article(source_id, payload, digest)
+    assert changed
+    queue.enqueue_render(source_id, article.revision)
+    return source_id
+
+
+def _all_ready(store: Store, ids: list[str]) -> bool:
+    return all(store.get_article(i).status == "ready" for i in ids)
+
+
+def test_sqlite_queue_with_a_worker_process(tmp_path: Path, spawn_worker: Spawn) -> None:
+    env = base_env(tmp_path)
+    settings = settings_from(env)
+    store = Store.from_settings(settings)
+    blobs = LocalBlobStore(settings.data_dir)
+    queue = JobQueue(settings, store, blobs)
+    ids = [_publish(queue, store, n) for n in range(3)]
+    spawn_worker(env)
+    wait_for(lambda: _all_ready(store, ids), 60, "three renders")
+    for source_id in ids:
+        assert len(store.renders_of(source_id)) == 1
+        assert blobs.exists(f"{revision_prefix(source_id, 1)}/audio.opus")
+    assert queue.pending() == 0
+    store.close()
+
+
+@pytest.fixture
+def scaleout_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    psycopg = pytest.importorskip("psycopg")
+    redis = pytest.importorskip("redis")
+    try:
+        admin = psycopg.connect(PG_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL at {PG_URL} is unreachable: {exc}")
+    try:
+        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+        client.ping()
+    except redis.RedisError as exc:
+        admin.close()
+        pytest.skip(f"Redis at {REDIS_URL} is unreachable: {exc}")
+    tag = "vt_" + uuid.uuid4().hex[:12]
+    admin.execute(f'CREATE SCHEMA "{tag}"')
+    sep = "&" if "?" in PG_URL else "?"
+    env = base_env(
+        tmp_path,
+        VORLESEN_DATABASE_URL=f"{PG_URL}{sep}options=-csearch_path%3D{tag}",
+        VORLESEN_REDIS_URL=REDIS_URL,
+        VORLESEN_QUEUE_NAME=tag,
+    )
+    try:
+        yield env
+    finally:
+        admin.execute(f'DROP SCHEMA "{tag}" CASCADE')
+        admin.close()
+        for key in client.scan_iter(match=f"*{tag}*"):
+            client.delete(key)
+        client.close()
+
+
+@pytest.mark.slow
+def test_two_workers_render_each_article_once_and_survive_a_kill(
+    scaleout_env: dict[str, str], spawn_worker: Spawn
+) -> None:
+    settings = settings_from(scaleout_env)
+    store = Store.from_settings(settings)
+    assert store.engine.dialect.name == "postgresql"
+    blobs = LocalBlobStore(settings.data_dir)
+    queue = JobQueue(settings, store, blobs)
+    ids = [_publish(queue, store, n) for n in range(20)]
+    victim = spawn_worker(scaleout_env)
+    survivor = spawn_worker(scaleout_env)
+
+    def victim_rendering() -> bool:
+        with store.session() as s:
+            from sqlalchemy import text
+
+            rows = s.execute(
+                text(
+                    "SELECT source_id FROM articles WHERE status = 'rendering' "
+                    "AND claimed_by LIKE :pat"
+                ),
+                {"pat": f"%:{victim.pid}:%"},
+            ).all()
+        return bool(rows)
+
+    wait_for(victim_rendering, 60, "the first worker to start a render")
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait(timeout=10)
+
+    wait_for(lambda: _all_ready(store, ids), 120, "all 20 articles")
+    assert survivor.poll() is None
+    workers = set()
+    for source_id in ids:
+        renders = store.renders_of(source_id)
+        assert [(r, s) for r, s, _w in renders] == [(1, "ready")], (source_id, renders)
+        workers.add(renders[0][2])
+        article = store.get_article(source_id)
+        path = blobs.local_path(f"{revision_prefix(source_id, 1)}/audio.mp3")
+        with av.open(str(path)) as container:
+            seconds = float(container.duration or 0) / 1_000_000
+        assert abs(seconds - (article.duration_s or 0)) < 0.2
+    assert not any(f":{victim.pid}:" in w for w in workers)
+    # Duplicate deliveries (re-queued after the kill) are consumed as no-ops.
+    wait_for(lambda: queue.pending() == 0, 30, "the queue to drain")
+    assert all(len(store.renders_of(i)) == 1 for i in ids)
+    store.close()
