@@ -6,6 +6,7 @@ starts as fast as before. Errors are mapped to messages by the CLI's ``main``.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from typing import Annotated
@@ -13,6 +14,24 @@ from typing import Annotated
 import typer
 
 __all__ = ["register"]
+
+_PARENT_ENV = "VORLESEN_SERVE_PID"
+
+
+def _exit_with_parent() -> None:
+    """When started by ``serve``, get SIGTERM as soon as serve is gone (Linux prctl)."""
+    parent = os.environ.pop(_PARENT_ENV, None)
+    if parent is None or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if str(os.getppid()) != parent:  # serve died before prctl took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
 
 token_app = typer.Typer(help="Manage API tokens (stored hashed; shown once).", no_args_is_help=True)
 
@@ -36,8 +55,14 @@ def serve(
 
     settings = get_settings()
     Store.from_settings(settings).close()  # migrate once, before workers race to do it
+    # Workers die with serve even when it is killed: uvicorn re-raises SIGTERM after its
+    # shutdown (so the `finally` below may never run), and kill -9 runs nothing at all.
+    parent = str(os.getpid())
     children = [
-        subprocess.Popen([sys.executable, "-m", "vorlesen.cli", "worker"])
+        subprocess.Popen(
+            [sys.executable, "-m", "vorlesen.cli", "worker"],
+            env={**os.environ, _PARENT_ENV: parent},
+        )
         for _ in range(max(0, workers))
     ]
     try:
@@ -65,6 +90,7 @@ def worker(
     from vorlesen.config import get_settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    _exit_with_parent()
     service = make_service(get_settings())
     service.queue.run_worker(threads=max(1, threads))
 

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
+
+from vorlesen.api.app import create_app, make_service
+from vorlesen.api.deps import Service
+from vorlesen.config import Settings, get_settings
 
 REPORT_ENV = "VORLESEN_ROBUSTNESS_REPORT"
 GROUPS = ("hostile input", "faults", "load")
@@ -108,7 +113,8 @@ def robust_settings(env: dict[str, str]) -> Any:
     fields = {
         k.removeprefix("VORLESEN_").lower(): v for k, v in env.items() if k.startswith("VORLESEN_")
     }
-    return Settings(**fields)
+    settings_type: Any = Settings  # pydantic-settings' __init__ is typed for its own kwargs
+    return settings_type(**fields)
 
 
 def robust_wait(check: Callable[[], bool], timeout: float, what: str) -> None:
@@ -214,3 +220,49 @@ def robust_pg_url() -> Any:
     finally:
         admin.execute(f'DROP SCHEMA "{tag}" CASCADE')
         admin.close()
+
+
+# -- hostile input: an in-process service (test_ssrf, test_xml, test_web_attacks) ------------
+
+HOSTILE_TOKEN = "hostile-test-token"
+HOSTILE_AUTH = {"Authorization": f"Bearer {HOSTILE_TOKEN}"}
+HOSTILE_FEEDBACK_PER_MINUTE = 10
+HOSTILE_MAX_REQUEST_BYTES = 100_000
+
+
+@pytest.fixture
+def hostile_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """Settings of a throwaway service: temp data/cache dirs, offline, espeak, one token."""
+    env = {
+        "VORLESEN_DATA_DIR": str(tmp_path / "data"),
+        "VORLESEN_CACHE_DIR": str(tmp_path / "cache"),
+        "VORLESEN_OFFLINE": "1",
+        "VORLESEN_ENGINE": "espeak",
+        "VORLESEN_JOBS": "1",
+        "VORLESEN_API_TOKENS": HOSTILE_TOKEN,
+        "VORLESEN_FEEDBACK_PER_MINUTE": str(HOSTILE_FEEDBACK_PER_MINUTE),
+        "VORLESEN_MAX_REQUEST_BYTES": str(HOSTILE_MAX_REQUEST_BYTES),
+        "VORLESEN_FETCH_TIMEOUT": "0.4",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    for key in ("VORLESEN_DATABASE_URL", "VORLESEN_REDIS_URL", "VORLESEN_FETCH_ALLOW_HOSTS",
+                "VORLESEN_PUBLIC_URL", "VORLESEN_WEBHOOK_URLS", "VORLESEN_CORS_ORIGINS"):
+        monkeypatch.delenv(key, raising=False)
+    get_settings.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def hostile_service(hostile_settings: Settings) -> Iterator[Service]:
+    service = make_service(hostile_settings)
+    yield service
+    service.store.close()
+
+
+@pytest.fixture
+def hostile_client(hostile_settings: Settings, hostile_service: Service) -> Iterator[TestClient]:
+    """The real app (``create_app``) in process, with the hostile service behind it."""
+    with TestClient(create_app(hostile_settings, service=hostile_service)) as client:
+        yield client

@@ -164,17 +164,57 @@ def _html(draw: st.DrawFn) -> str:
         kind = draw(st.integers(0, 7))
         tag = draw(st.sampled_from(_TAGS))
         if kind == 0:
-            attr = draw(st.sampled_from(["", ' class="x"', " onerror=alert(1)", ' lang="de"',
-                                         ' href="javascript:x"', ' style="a:b"', " a=<b>"]))
+            attr = draw(
+                st.sampled_from(
+                    [
+                        "",
+                        ' class="x"',
+                        " onerror=alert(1)",
+                        ' lang="de"',
+                        ' href="javascript:x"',
+                        ' style="a:b"',
+                        " a=<b>",
+                    ]
+                )
+            )
             parts.append(f"<{tag}{attr}>")
         elif kind == 1:
             parts.append(f"</{tag}>")
         elif kind == 2:
-            parts.append(draw(st.sampled_from(["&amp;", "&#0;", "&#x110000;", "&nbsp;", "&lt;",
-                                               "&bogus;", "&#99999999999;", "&"])))
+            parts.append(
+                draw(
+                    st.sampled_from(
+                        [
+                            "&amp;",
+                            "&#0;",
+                            "&#x110000;",
+                            "&nbsp;",
+                            "&lt;",
+                            "&bogus;",
+                            "&#99999999999;",
+                            "&",
+                        ]
+                    )
+                )
+            )
         elif kind == 3:
-            parts.append(draw(st.sampled_from(["<!--", "-->", "<!-- x -->", "<![CDATA[", "]]>",
-                                               "<!DOCTYPE html>", "<?xml?>", "<", ">"])))
+            parts.append(
+                draw(
+                    st.sampled_from(
+                        [
+                            "<!--",
+                            "-->",
+                            "<!-- x -->",
+                            "<![CDATA[",
+                            "]]>",
+                            "<!DOCTYPE html>",
+                            "<?xml?>",
+                            "<",
+                            ">",
+                        ]
+                    )
+                )
+            )
         else:
             parts.append(draw(st.one_of(_prose, st.text(max_size=40))))
     return "".join(parts)
@@ -182,8 +222,9 @@ def _html(draw: st.DrawFn) -> str:
 
 _json_value = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=60),
-    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=10), inner,
-                                                                max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=10), inner, max_size=5)
+    ),
     max_leaves=20,
 )
 _CMS_KEYS = ["title", "kicker", "teaser", "dateline", "body_html", "body_text", "published",
@@ -195,9 +236,30 @@ _cms = st.dictionaries(
 _markdown = st.lists(
     st.one_of(
         _prose,
-        st.sampled_from(["# ", "## ", "> ", "- ", "* ", "1. ", "```", "---", "***", "| a | b |",
-                         "[x](javascript:alert(1))", "![i](x.png)", "<script>x</script>",
-                         "    code", "\\", "_", "**", "~~", "[^1]", "<!-- -->"]),
+        st.sampled_from(
+            [
+                "# ",
+                "## ",
+                "> ",
+                "- ",
+                "* ",
+                "1. ",
+                "```",
+                "---",
+                "***",
+                "| a | b |",
+                "[x](javascript:alert(1))",
+                "![i](x.png)",
+                "<script>x</script>",
+                "    code",
+                "\\",
+                "_",
+                "**",
+                "~~",
+                "[^1]",
+                "<!-- -->",
+            ]
+        ),
         st.text(max_size=30),
     ),
     max_size=30,
@@ -219,8 +281,10 @@ def _ssml(draw: st.DrawFn) -> str:
 
     def element(depth: int) -> str:
         if depth > 4 or draw(st.integers(0, 3)) == 0:
-            return draw(st.one_of(_prose, st.text(max_size=20))).replace("<", "&lt;").replace(
-                "&", "&amp;"
+            return (
+                draw(st.one_of(_prose, st.text(max_size=20)))
+                .replace("<", "&lt;")
+                .replace("&", "&amp;")
             )
         tag = draw(st.sampled_from(_SSML_TAGS))
         attr = draw(st.sampled_from(_SSML_ATTRS))
@@ -247,8 +311,10 @@ _tsv_line = st.one_of(
 )
 _tsv = st.lists(_tsv_line, max_size=20).map("\n".join)
 
-_PLS_HEAD = ('<lexicon version="1.0" xmlns="http://www.w3.org/2005/01/pronunciation-lexicon" '
-             'xmlns:v="urn:vorlesen:lexicon:1" alphabet="ipa" xml:lang="de-DE">')
+_PLS_HEAD = (
+    '<lexicon version="1.0" xmlns="http://www.w3.org/2005/01/pronunciation-lexicon" '
+    'xmlns:v="urn:vorlesen:lexicon:1" alphabet="ipa" xml:lang="de-DE">'
+)
 
 
 @st.composite
@@ -262,8 +328,18 @@ def _pls(draw: st.DrawFn) -> bytes:
         pron_tag = draw(st.sampled_from(["alias", "phoneme", "example", "x"]))
         pron_attr = draw(st.sampled_from(["", ' alphabet="x-sampa"', ' alphabet="IPA"']))
         value = _xml_text(draw(st.one_of(st.text(max_size=15), st.sampled_from(["zɛlˈɛnskɪj"]))))
-        attrs = draw(st.sampled_from(["", ' v:case="sensitive"', ' v:lang="en"', ' v:lang="?"',
-                                      ' v:voice="a b"', ' v:voice="de_DE-x"']))
+        attrs = draw(
+            st.sampled_from(
+                [
+                    "",
+                    ' v:case="sensitive"',
+                    ' v:lang="en"',
+                    ' v:lang="?"',
+                    ' v:voice="a b"',
+                    ' v:voice="de_DE-x"',
+                ]
+            )
+        )
         lexemes.append(
             f"<lexeme{attrs}>{graphemes}<{pron_tag}{pron_attr}>{value}</{pron_tag}></lexeme>"
         )
@@ -307,13 +383,24 @@ def test_from_bytes_arbitrary_bytes(data: bytes) -> None:
 
 @given(
     st.one_of(_html(), _cms.map(json.dumps), _markdown, _any_text),
-    st.sampled_from([None, "text/html", "application/json", "text/markdown", "text/plain",
-                     "application/ssml+xml", "image/png", "text/html; charset=latin-1"]),
+    st.sampled_from(
+        [
+            None,
+            "text/html",
+            "application/json",
+            "text/markdown",
+            "text/plain",
+            "application/ssml+xml",
+            "image/png",
+            "text/html; charset=latin-1",
+        ]
+    ),
     st.sampled_from([None, "a.html", "a.md", "a.json", "a.txt", "a.ssml", "a.pdf", "../a"]),
 )
 @counted("fuzz ingest formats")
-def test_from_bytes_markup_and_formats(text: str, content_type: str | None,
-                                       filename: str | None) -> None:
+def test_from_bytes_markup_and_formats(
+    text: str, content_type: str | None, filename: str | None
+) -> None:
     """Tag soup, CMS JSON, Markdown and any Unicode, with lying type hints: read or refused;
     what is read is spoken without a leftover digit."""
     doc = ingest.from_bytes(
@@ -380,8 +467,10 @@ def test_normalize_prose(text: str) -> None:
     assert position == len(text)
 
 
-@given(st.lists(st.one_of(_prose, _any_text), min_size=1, max_size=5),
-       st.sampled_from(["paragraph", "title", "kicker", "quote", "heading"]))
+@given(
+    st.lists(st.one_of(_prose, _any_text), min_size=1, max_size=5),
+    st.sampled_from(["paragraph", "title", "kicker", "quote", "heading"]),
+)
 @counted("fuzz speak script")
 def test_script_of_any_blocks(texts: list[str], kind: Any) -> None:
     """The speak stage over arbitrary block texts: utterances point into the document and
@@ -422,8 +511,10 @@ def test_pls_parsing(data: bytes) -> None:
 
 
 _entry_args = st.tuples(
-    st.one_of(st.text(min_size=1, max_size=12), st.sampled_from(["EU", "Nato", "a b", "Köln",
-                                                                 "x-y", "Trump", "’s"])),
+    st.one_of(
+        st.text(min_size=1, max_size=12),
+        st.sampled_from(["EU", "Nato", "a b", "Köln", "x-y", "Trump", "’s"]),
+    ),
     st.sampled_from(["alias", "lang"]),
     st.sampled_from(["Alias", "en", "fr", "Pjöng-jang"]),
     st.booleans(),
@@ -431,17 +522,20 @@ _entry_args = st.tuples(
 )
 
 
-@given(st.lists(_entry_args, max_size=8), st.one_of(_any_text, _prose),
-       st.sampled_from([None, "v1"]))
+@given(
+    st.lists(_entry_args, max_size=8), st.one_of(_any_text, _prose), st.sampled_from([None, "v1"])
+)
 @counted("fuzz lexicon apply")
-def test_lexicon_apply(raw: list[tuple[str, str, str, bool, str | None]], text: str,
-                       voice: str | None) -> None:
+def test_lexicon_apply(
+    raw: list[tuple[str, str, str, bool, str | None]], text: str, voice: str | None
+) -> None:
     """Matching any entries against any text tiles the text exactly, left to right."""
     entries = []
     for grapheme, kind, value, case_sensitive, entry_voice in raw:
         try:
-            entries.append(make_entry(grapheme, kind, value, case_sensitive=case_sensitive,
-                                      voice=entry_voice))
+            entries.append(
+                make_entry(grapheme, kind, value, case_sensitive=case_sensitive, voice=entry_voice)
+            )
         except VorlesenError:
             continue  # an invalid grapheme is refused when made; that is the contract
     parts = Lexicon(entries).apply(text, voice=voice)
@@ -498,14 +592,14 @@ def _pls_doc(n: int) -> bytes:
 
 
 def _ssml_doc(n: int) -> str:
-    unit = ('<p>Der Zug fährt um <say-as interpret-as="cardinal">14</say-as> Uhr '
-            '<break time="200ms"/> ab.</p>')
+    unit = (
+        '<p>Der Zug fährt um <say-as interpret-as="cardinal">14</say-as> Uhr '
+        '<break time="200ms"/> ab.</p>'
+    )
     return '<speak xml:lang="de">' + unit * n + "</speak>"
 
 
-_LEXICON = Lexicon.builtin().extended(
-    make_entry(f"Name{i}", "alias", "Alias") for i in range(500)
-)
+_LEXICON = Lexicon.builtin().extended(make_entry(f"Name{i}", "alias", "Alias") for i in range(500))
 _PROSE = "Am 3. Oktober 1990 kamen 50.000 Menschen, z. B. aus der EU, um 14:30 Uhr nach Bonn. "
 
 LINEAR_CASES: dict[str, tuple[Callable[[int], Callable[[], object]], int]] = {
@@ -521,13 +615,28 @@ LINEAR_CASES: dict[str, tuple[Callable[[int], Callable[[], object]], int]] = {
     "ssml unclosed tags": (lambda n: lambda: from_ssml("<speak>" + "<p>" * (n * 200)), 400),
     "ingest html": (lambda n: lambda: ingest.from_bytes(_html_doc(n), language="de"), 100),
     "ingest tag soup": (
-        lambda n: lambda: ingest.from_bytes(b"<div><p>Text " * (n * 30), language="de"), 100),
+        lambda n: lambda: ingest.from_bytes(b"<div><p>Text " * (n * 30), language="de"),
+        100,
+    ),
     "ingest text": (lambda n: lambda: ingest.from_bytes((_PROSE * n).encode()), 400),
     "ingest markdown": (
-        lambda n: lambda: ingest.from_bytes(("# T\n\n> " + "**a** _b_ " * n * 20).encode(),
-                                            filename="a.md", language="de"), 200),
+        lambda n: (
+            lambda: ingest.from_bytes(
+                ("# T\n\n> " + "**a** _b_ " * n * 20).encode(), filename="a.md", language="de"
+            )
+        ),
+        200,
+    ),
+    "ingest comment run": (
+        lambda n: lambda: ingest.from_bytes(b"<!---->" * (n * 100) + b"x", language="de"), 400),
+    "ingest link soup": (
+        lambda n: lambda: ingest.from_bytes(b"[a](" * (n * 100), language="de"), 400),
+    "ingest bracket run": (
+        lambda n: lambda: ingest.from_bytes(b"[" * (n * 200) + b"]" * (n * 200)), 400),
     "speak script": (
-        lambda n: lambda: make_script(Document(blocks=(Block("paragraph", _PROSE * n),))), 100),
+        lambda n: lambda: make_script(Document(blocks=(Block("paragraph", _PROSE * n),))),
+        100,
+    ),
 }
 
 
@@ -551,13 +660,18 @@ def test_huge_inputs_are_read_or_refused_quickly() -> None:
         ("deep html", lambda: ingest.from_bytes(b"<div>" * 200_000 + b"Text", language="de")),
         ("long word", lambda: ingest.from_bytes(b"A" * 3_000_000, language="de")),
         ("one line of digits", lambda: normalize("9" * 1_000_000)),
-        ("huge json", lambda: ingest.from_bytes(b"[" * 100_000 + b"]" * 100_000)),
+        ("bracket run", lambda: ingest.from_bytes(b"[" * 100_000 + b"]" * 100_000)),
+        ("link soup", lambda: ingest.from_bytes(b"[a](" * 100_000)),
+        ("comment run (was ReDoS)", lambda: ingest.from_bytes(b"<!---->" * 100_000 + b"x")),
+        ("ssml comment run", lambda: ingest.from_bytes(b"<!-- a -->" * 100_000 + b"<speak")),
         ("deep json", lambda: ingest.from_bytes(b'{"a":' * 50_000 + b"1" + b"}" * 50_000)),
         ("deep ssml", lambda: from_ssml("<speak>" + "<p>" * 100_000 + "</speak>")),
         ("pls many graphemes", lambda: parse_pls(_pls_doc(20_000))),
         ("tsv one huge line", lambda: parse_tsv("x\talias\t" + "y" * 2_000_000)),
-        ("markdown nesting", lambda: ingest.from_bytes(b">" * 100_000 + b" x",
-                                                       filename="a.md", language="de")),
+        (
+            "markdown nesting",
+            lambda: ingest.from_bytes(b">" * 100_000 + b" x", filename="a.md", language="de"),
+        ),
     ]
     slow = []
     for name, fn in cases:

@@ -37,7 +37,7 @@ from vorlesen.store.db import Store
 
 from .deps import RateLimiter, Service, env_tokens
 
-__all__ = ["create_app", "problem", "status_for"]
+__all__ = ["DEFAULT_CSP", "DOCS_CSP", "HtmlSecurityHeaders", "create_app", "problem", "status_for"]
 
 log = logging.getLogger("vorlesen.api")
 
@@ -101,20 +101,37 @@ class BodyLimit:
                 await self._refuse(scope, receive, send)
                 return
         seen = 0
+        started = False
+        refused = False
+
+        async def guarded_send(message: Message) -> None:
+            # After the 413 the app's own answer (FastAPI turns the interrupted body read
+            # into a 400 "error parsing the body") must not reach the client.
+            nonlocal started
+            if refused:
+                return
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
 
         async def limited() -> Message:
-            nonlocal seen
+            nonlocal seen, refused
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
+                    if not refused and not started:
+                        await self._refuse(scope, receive, send)
+                        refused = True
                     raise _TooLarge
             return message
 
         try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await self._refuse(scope, receive, send)
+            await self.app(scope, limited, guarded_send)
+        except Exception:
+            if refused:
+                return  # answered 413 already; whatever the app made of it is moot
+            raise
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem(413, f"The request body is larger than {self.limit} bytes.", "too_large")
@@ -123,6 +140,54 @@ class BodyLimit:
 
 class _TooLarge(Exception):
     pass
+
+
+DEFAULT_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+"""For HTML the pages do not set a policy for themselves (error pages, anything new)."""
+
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
+    "https://cdn.redoc.ly; connect-src 'self'; worker-src blob:; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+"""FastAPI's /docs and /redoc load their viewers from jsDelivr and start them inline."""
+
+
+class HtmlSecurityHeaders:
+    """Give every HTML response a Content-Security-Policy (and ``nosniff``) unless the
+    route set its own, so no HTML page can be served without one."""
+
+    def __init__(self, app: ASGIApp, docs_paths: frozenset[str]) -> None:
+        self.app = app
+        self.docs_paths = docs_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        policy = DOCS_CSP if scope.get("path") in self.docs_paths else DEFAULT_CSP
+
+        async def send_with_policy(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                is_html = any(
+                    name.lower() == b"content-type" and value.lower().startswith(b"text/html")
+                    for name, value in headers
+                )
+                if is_html and b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", policy.encode("latin-1")))
+                    if b"x-content-type-options" not in names:
+                        headers.append((b"x-content-type-options", b"nosniff"))
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_policy)
 
 
 def _mount_web(app: FastAPI) -> None:
@@ -208,4 +273,6 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
             expose_headers=["Content-Range", "Content-Length", "ETag"],
         )
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
+    docs = {app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url}
+    app.add_middleware(HtmlSecurityHeaders, docs_paths=frozenset(p for p in docs if p))
     return app

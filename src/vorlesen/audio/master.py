@@ -30,8 +30,9 @@ samples over the ceiling; nothing is converted to float64 wholesale.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -134,13 +135,51 @@ def master(
             f"Loudness target {target_lufs} LUFS / ceiling {true_peak_db} dBTP is not a number.",
             reason="bad_target",
         )
+    timings: list[Timing] = []
+    chunks: list[AudioArray] = []
+    sample_rate = 0
+    for sample_rate, part in join_segments(
+        segments, utterances, timings, edge_silence=edge_silence
+    ):
+        chunks.append(part)
+    position = sum(len(c) for c in chunks)
+    if not chunks or position == 0:
+        raise AudioError("There is no audio to master: no segments were given.", reason="no_audio")
+    audio = np.concatenate(chunks).astype(np.float32, copy=False)
+    if not np.any(audio):
+        raise AudioError("The synthesized audio is completely silent.", reason="silent_audio")
+
+    audio, loudness, peak = _normalize(audio, sample_rate, target_lufs, true_peak_db)
+    return Mastered(
+        audio=audio,
+        sample_rate=sample_rate,
+        timings=tuple(timings),
+        loudness_lufs=loudness,
+        true_peak_db=peak,
+    )
+
+
+def join_segments(
+    segments: Iterable[Segment],
+    utterances: Sequence[Utterance],
+    timings: list[Timing],
+    *,
+    edge_silence: float = 0.05,
+) -> Iterator[tuple[int, AudioArray]]:
+    """The joined programme as ``(sample_rate, part)`` pieces, in order: each segment
+    trimmed to ``edge_silence`` at both ends and followed by its utterance's pause.
+
+    A :class:`Timing` per utterance is appended to ``timings`` as its segment is joined, so
+    a streaming consumer never needs the whole programme. Shared by :func:`master` (which
+    concatenates the pieces) and the streaming renderer (which spools them to disk).
+
+    Raises:
+        AudioError: ``segment_mismatch`` / ``bad_samples`` as :func:`master` documents.
+    """
     by_index = {u.index: u for u in utterances}
     margin_s = max(0.0, edge_silence)
-
-    chunks: list[AudioArray] = []
-    timings: list[Timing] = []
     sample_rate = 0
-    position = 0  # samples written so far
+    position = 0  # samples yielded so far
     for pos, segment in enumerate(segments):
         utterance = by_index.get(segment.index)
         if utterance is None and pos < len(utterances):
@@ -159,22 +198,22 @@ def master(
         lo, hi = _speech_bounds(samples, sample_rate)
         if hi <= lo:  # nothing but silence: keep the slot, no speech
             lo = hi = 0
-            body = np.zeros(0, dtype=np.float32)
-        else:
-            body = samples[lo:hi]
-        # Keep up to `margin` of the engine's own lead-in/decay, pad the rest with zeros.
+        # Keep up to `margin` of the engine's own lead-in/decay, pad the rest with zeros;
+        # one allocation per utterance: lead, body, tail and pause written in place.
         lead_src = samples[max(0, lo - margin) : lo]
         tail_src = samples[hi : hi + margin]
-        lead = np.concatenate([np.zeros(margin - len(lead_src), np.float32), lead_src])
-        tail = np.concatenate([tail_src, np.zeros(margin - len(tail_src), np.float32)])
-        pause = np.zeros(round(max(0.0, utterance.pause_after) * sample_rate), np.float32)
+        pause = round(max(0.0, utterance.pause_after) * sample_rate)
+        body = hi - lo
+        part = np.zeros(margin + body + margin + pause, dtype=np.float32)
+        part[margin - len(lead_src) : margin] = lead_src
+        part[margin : margin + body] = samples[lo:hi]
+        part[margin + body : margin + body + len(tail_src)] = tail_src
         start = position + margin
-        end = start + len(body)
         timings.append(
             Timing(
                 index=utterance.index,
                 start=start / sample_rate,
-                end=end / sample_rate,
+                end=(start + body) / sample_rate,
                 written=utterance.written,
                 spoken=utterance.spoken,
                 paragraph=utterance.block,
@@ -183,24 +222,8 @@ def master(
                 char_end=utterance.end,
             )
         )
-        for part in (lead, body, tail, pause):
-            chunks.append(part)
-            position += len(part)
-
-    if not chunks or position == 0:
-        raise AudioError("There is no audio to master: no segments were given.", reason="no_audio")
-    audio = np.concatenate(chunks).astype(np.float32, copy=False)
-    if not np.any(audio):
-        raise AudioError("The synthesized audio is completely silent.", reason="silent_audio")
-
-    audio, loudness, peak = _normalize(audio, sample_rate, target_lufs, true_peak_db)
-    return Mastered(
-        audio=audio,
-        sample_rate=sample_rate,
-        timings=tuple(timings),
-        loudness_lufs=loudness,
-        true_peak_db=peak,
-    )
+        position += len(part)
+        yield sample_rate, part
 
 
 # ── measuring ───────────────────────────────────────────────────────────────────────────
@@ -363,6 +386,48 @@ def _oversampling_phases() -> tuple[npt.NDArray[np.float32], float, FloatArray, 
     return taps[1:].astype(np.float32), float(abs(taps[0][reach])), lin, curv
 
 
+class SampleSource(Protocol):
+    """Read access to a mono float32 signal that need not be in memory (an array, or the
+    spool file of a streaming render): what the true-peak map and limiter need."""
+
+    def __len__(self) -> int: ...
+
+    def read(self, lo: int, hi: int) -> AudioArray:
+        """Samples ``[lo, hi)`` (``0 ≤ lo ≤ hi ≤ len``)."""
+        ...
+
+    def rows(self, blocks: npt.NDArray[np.int64], ctx: int) -> AudioArray:
+        """Per block ``b`` of ``blocks``, samples ``[b·B − ctx, (b+1)·B + ctx)`` with
+        ``B = _TP_BLOCK``, zeros outside the signal: shape ``(len(blocks), B + 2·ctx)``."""
+        ...
+
+
+class ArraySource:
+    """A :class:`SampleSource` over an in-memory array."""
+
+    def __init__(self, x: AudioArray) -> None:
+        self.x = x
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def read(self, lo: int, hi: int) -> AudioArray:
+        return self.x[lo:hi]
+
+    def rows(self, blocks: npt.NDArray[np.int64], ctx: int) -> AudioArray:
+        n = len(self.x)
+        index = blocks[:, None] * _TP_BLOCK + np.arange(-ctx, _TP_BLOCK + ctx)
+        valid = (index >= 0) & (index < n)
+        rows: AudioArray = np.where(
+            valid, self.x[np.clip(index, 0, max(0, n - 1))], np.float32(0.0)
+        ).astype(np.float32, copy=False)
+        return rows
+
+
+def _as_source(x: AudioArray | SampleSource) -> SampleSource:
+    return ArraySource(x) if isinstance(x, np.ndarray) else x
+
+
 class _PeakMap:
     """Where the 4× oversampled peak of a signal can be high, and what it is there.
 
@@ -374,10 +439,10 @@ class _PeakMap:
     the cost for speech.
     """
 
-    def __init__(self, x: AudioArray) -> None:
-        self.x = x
-        self.blocks = -(-len(x) // _TP_BLOCK)
-        m0, m2 = _block_extremes(x)
+    def __init__(self, x: AudioArray | SampleSource) -> None:
+        self.x = _as_source(x)
+        self.blocks = -(-len(self.x) // _TP_BLOCK)
+        m0, m2 = _block_extremes(self.x)
         m0n, m2n = _with_neighbours(m0), _with_neighbours(m2)
         bound = np.maximum(_PHASE0 * m0n, m0n)
         for p in range(1, 4):
@@ -438,7 +503,9 @@ class _PeakMap:
         return best
 
 
-def _block_extremes(x: AudioArray) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+def _block_extremes(
+    x: SampleSource,
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     """Per block: the largest ``|x|`` and the largest ``|x[n−1] − 2x[n] + x[n+1]|``
     (zeros outside the signal, as the oversampling filter sees it). Chunked: the
     temporaries stay small for a long programme."""
@@ -452,7 +519,7 @@ def _block_extremes(x: AudioArray) -> tuple[npt.NDArray[np.float32], npt.NDArray
         width = -(-(stop - begin) // _TP_BLOCK) * _TP_BLOCK
         buf = np.zeros(width + 2, dtype=np.float32)
         lo, hi = max(0, begin - 1), min(n, stop + 1)
-        buf[lo - begin + 1 : hi - begin + 1] = x[lo:hi]  # buf[i] is sample begin − 1 + i
+        buf[lo - begin + 1 : hi - begin + 1] = x.read(lo, hi)  # buf[i] is sample begin − 1 + i
         body = buf[1 : width + 1]
         d2 = buf[2:] + buf[:-2]
         d2 -= 2.0 * body
@@ -472,14 +539,11 @@ def _with_neighbours(values: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]
     return out
 
 
-def _exact_envelope(x: AudioArray, blocks: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+def _exact_envelope(x: SampleSource, blocks: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
     """Per sample of ``blocks``, the largest absolute value of the 4× oversampled signal
     in ``[n, n+1)`` (phase 0 is the sample itself, times the filter's centre tap)."""
-    n = len(x)
     ctx = _TP_REACH + 1
-    index = blocks[:, None] * _TP_BLOCK + np.arange(-ctx, _TP_BLOCK + ctx)
-    valid = (index >= 0) & (index < n)
-    rows = np.where(valid, x[np.clip(index, 0, max(0, n - 1))], np.float32(0.0))
+    rows = x.rows(blocks, ctx)
     env = np.abs(rows[:, ctx:-ctx]) * np.float32(max(1.0, _PHASE0))
     for kernel in _KERNELS:
         phase = convolve1d(rows, kernel, axis=1, mode="constant")[:, ctx:-ctx]

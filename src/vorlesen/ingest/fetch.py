@@ -20,9 +20,11 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import threading
 import time
 import urllib.parse
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -135,6 +137,11 @@ def vet_url(url: str, settings: Settings) -> str:
     allowed = _allowed(host, settings)
     if _NUMERIC_HOST.fullmatch(host) and not _CANONICAL_IPV4.fullmatch(host) and not allowed:
         raise _blocked(f"The host {host!r} is an unusual spelling of an IP address; it is refused.")
+    name = host.rstrip(".")
+    if (name == "localhost" or name.endswith(".localhost")) and not allowed:
+        # RFC 6761: these names are loopback wherever they resolve; refuse them by name, so
+        # the answer does not depend on the resolver ("localhost." is not in every hosts file).
+        raise _blocked(f"The host {host!r} is this machine; vorlesen does not fetch from it.")
     try:
         literal: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(host)
     except ValueError:
@@ -202,6 +209,68 @@ def _read_body(response: httpx.Response, settings: Settings, deadline: float) ->
     return b"".join(chunks)
 
 
+def _redirect_target(base: httpx.URL, location: str) -> str:
+    """The absolute URL a ``Location`` header points to; refuse what cannot be one."""
+    try:
+        return str(base.join(location))
+    except httpx.InvalidURL as exc:
+        _split(location)  # names a forbidden scheme ("data:…", "file:…") precisely
+        raise FetchError(
+            f"The server redirected to an invalid URL {location!r}.", reason="bad_url"
+        ) from exc
+
+
+class _Watchdog:
+    """Cuts the connection at the total deadline.
+
+    httpx only has per-operation timeouts: a server that trickles its status line or
+    headers one byte per read timeout (slowloris) would hold the worker forever, and the
+    body loop's deadline check is never reached. httpx's ``trace`` extension reports each
+    new TCP socket; at the deadline a timer shuts it down, which wakes the blocked read.
+    """
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.fired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        if event != "connection.connect_tcp.complete":
+            return
+        stream = info.get("return_value")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if isinstance(sock, socket.socket):
+            with self._lock:
+                self._sockets.append(sock)
+                if self.fired:
+                    self._cut(sock)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            for sock in self._sockets:
+                self._cut(sock)
+
+    @staticmethod
+    def _cut(sock: socket.socket) -> None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # already closed: nothing left to cut
+
+    def __enter__(self) -> _Watchdog:
+        self._timer = threading.Timer(max(0.0, self.deadline - time.monotonic()), self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
 def fetch(url: str, *, settings: Settings) -> Fetched:
     """GET ``url`` safely; see the module docstring for what is refused and why.
 
@@ -217,8 +286,9 @@ def fetch(url: str, *, settings: Settings) -> Fetched:
         "*/*;q=0.1",
         "Accept-Language": "de,en;q=0.5",
     }
+    watchdog = _Watchdog(deadline)
     # trust_env=False: an environment proxy would connect by name and undo the pinning.
-    with httpx.Client(follow_redirects=False, trust_env=False) as client:
+    with httpx.Client(follow_redirects=False, trust_env=False) as client, watchdog:
         for _hop in range(MAX_REDIRECTS + 1):
             ip = vet_url(current, settings)
             try:
@@ -227,7 +297,9 @@ def fetch(url: str, *, settings: Settings) -> Fetched:
                 raise FetchError(f"The URL {current!r} is not valid.", reason="bad_url") from exc
             host_header = target.netloc.decode("ascii").rsplit("@", 1)[-1]
             pinned = target.copy_with(host=ip)
-            extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+            extensions: dict[str, Any] = {"trace": watchdog.trace}
+            if target.scheme == "https":
+                extensions["sni_hostname"] = target.host
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise FetchError("Fetching the article took too long.", reason="timeout")
@@ -242,7 +314,7 @@ def fetch(url: str, *, settings: Settings) -> Fetched:
                 ) as response:
                     location = response.headers.get("location")
                     if response.status_code in _REDIRECT_CODES and location:
-                        current = str(target.join(location))
+                        current = _redirect_target(target, location)
                         continue
                     if response.status_code >= 400:
                         phrase = response.reason_phrase or "error"
@@ -254,7 +326,13 @@ def fetch(url: str, *, settings: Settings) -> Fetched:
                     content_type = response.headers.get("content-type")
                     _check_content_type(content_type)
                     data = _read_body(response, settings, deadline)
+                    if watchdog.fired:  # the cut connection ended the body early
+                        raise FetchError("Fetching the article took too long.", reason="timeout")
                     return Fetched(data=data, content_type=content_type, url=current)
+            except httpx.InvalidURL as exc:  # httpx builds the redirect request eagerly
+                raise FetchError(
+                    f"The server at {target.host} redirected to an invalid URL.", reason="bad_url"
+                ) from exc
             except httpx.TimeoutException as exc:
                 raise FetchError(
                     f"The server at {target.host} did not answer within "
@@ -262,6 +340,10 @@ def fetch(url: str, *, settings: Settings) -> Fetched:
                     reason="timeout",
                 ) from exc
             except httpx.TransportError as exc:
+                if watchdog.fired:
+                    raise FetchError(
+                        "Fetching the article took too long.", reason="timeout"
+                    ) from exc
                 raise FetchError(
                     f"The server at {target.host} could not be reached ({type(exc).__name__}).",
                     reason="unreachable",

@@ -60,18 +60,25 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""", re.I)
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
 
-_HTML_START = re.compile(r"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.I | re.S)
+# Leading comments are matched possessively ("*+"): a plain "*" let "<!---->" * 30 + "x"
+# try every way of grouping the comments before failing, exponential time (ReDoS).
+_HTML_START = re.compile(
+    r"^\s*(?:<!--.*?-->\s*)*+<(!doctype\s+html|html|head|body)\b", re.I | re.S
+)
 _HTML_TAG = re.compile(
     r"<(p|div|article|section|main|h[1-6]|span|a|br|ul|li|table|meta|title|blockquote)\b[^>]*>",
     re.I,
 )
 _SSML_START = re.compile(
-    r"^\s*(<\?xml[^>]*\?>\s*)?(<!--.*?-->\s*)*(<!DOCTYPE[^>]*>\s*)?<speak\b", re.I | re.S
+    r"^\s*(<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*+(<!DOCTYPE[^>]*>\s*)?<speak\b", re.I | re.S
 )
 _XML_START = re.compile(r"^\s*<\?xml\b", re.I)
 _MD_HEADING = re.compile(r"^#{1,6}[ \t]+\S", re.M)
 _MD_SETEXT = re.compile(r"^\S.*\n(=+|-+)[ \t]*$", re.M)
-_MD_LINK = re.compile(r"\[[^\]\n]+\]\([^)\s]+\)")
+# Neither part may run over a bracket that could start another link: with "[^\]]+" and
+# "[^)]+", inputs like "[[[[…" or "[a]([a](…" made every "[" rescan to the end (quadratic).
+# One level of parentheses in the target is allowed (Wikipedia URLs).
+_MD_LINK = re.compile(r"\[[^\[\]\n]+\]\((?:[^()\s]|\([^()\s]*\))+\)")
 
 _EXTENSIONS: dict[str, Format] = {
     ".html": "html",

@@ -9,18 +9,58 @@ served meanwhile. Object storage is a later step: it implements the same five me
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
-from vorlesen.errors import InputError, UsageError
+from vorlesen.errors import InputError, UsageError, VorlesenError
 from vorlesen.fileio import atomic_write, write_bytes_atomic
 
 __all__ = ["BlobStore", "LocalBlobStore", "revision_prefix"]
 
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 """Keys are relative paths of safe segments: no '..', no leading '/', no hidden files."""
+
+
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+"""Errnos that mean "no space": the volume or the quota is full, or a size limit was hit."""
+
+
+@contextlib.contextmanager
+def _storage_errors(key: str, root: Path) -> Iterator[None]:
+    """Turn an OS failure while storing ``key`` into a ``VorlesenError`` with a reason.
+
+    ``disk_full`` when the volume has no space left (ENOSPC, EDQUOT, EFBIG), else
+    ``storage_unwritable`` (a file where a directory belongs, a read-only mount …). A raw
+    ``OSError`` would reach the worker as an anonymous internal error; the operator needs
+    to know the disk is full.
+    """
+    try:
+        yield
+    except (OSError, UsageError) as exc:
+        if isinstance(exc, UsageError) and exc.reason not in (
+            "output_not_writable",
+            "output_dir_missing",
+        ):
+            raise
+        cause = exc if isinstance(exc, OSError) else exc.__cause__
+        code = cause.errno if isinstance(cause, OSError) else None
+        detail = (cause.strerror if isinstance(cause, OSError) else None) or str(exc)
+        if code in _FULL:
+            raise VorlesenError(
+                f"The audio storage under {str(root)!r} is full; {key!r} was not stored "
+                f"({detail}).",
+                reason="disk_full",
+            ) from exc
+        raise VorlesenError(
+            f"The audio storage under {str(root)!r} cannot be written; {key!r} was not "
+            f"stored ({detail}).",
+            reason="storage_unwritable",
+        ) from exc
 
 
 def revision_prefix(source_id: str, revision: int) -> str:
@@ -65,14 +105,16 @@ class LocalBlobStore:
 
     def put_file(self, key: str, source: Path) -> None:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_write(path) as tmp:
-            shutil.copyfile(source, tmp)
+        with _storage_errors(key, self.root):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_write(path) as tmp:
+                shutil.copyfile(source, tmp)
 
     def write_bytes(self, key: str, data: bytes) -> None:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes_atomic(path, data)
+        with _storage_errors(key, self.root):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_bytes_atomic(path, data)
 
     def local_path(self, key: str) -> Path:
         path = self._path(key)

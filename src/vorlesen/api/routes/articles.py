@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from vorlesen.errors import InputError
 from vorlesen.ingest.fetch import vet_url
+from vorlesen.ingest.ssml import from_ssml
 from vorlesen.jobs.render import AUDIO_FILES, parse_published
 from vorlesen.store.blobs import revision_prefix
 
@@ -57,6 +58,8 @@ def put_article(
     settings = service.settings
     if body.url:
         vet_url(body.url, settings)  # refuse internal addresses now, not in the worker
+    if body.ssml:
+        from_ssml(body.ssml)  # refuse hostile or malformed SSML now (422), not in the worker
     payload = body.payload()
     published = parse_published(payload.get("published_at"))
     digest = content_hash(payload, settings.voice, settings.engine)
