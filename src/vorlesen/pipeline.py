@@ -2,33 +2,47 @@
 
 Each stage is a plain function from one typed value to the next. Side effects stay at the
 edges: reading the source (ingest), worker processes (synth), writing files atomically
-(audio, fileio). Nothing is written until the audio is complete, so an output path is
-either a finished file or absent.
+(audio, fileio). An output path is either a finished file or absent.
+
+:func:`render_audio` is the one render path from a script to audio files, shared by
+:func:`render_article` (CLI, ``vorlesen say``), the service's job
+(:mod:`vorlesen.jobs.render`) and the newsroom preview (:mod:`vorlesen.web.preview`). It
+streams: synthesized segments are spooled to an unnamed temporary file while loudness is
+measured, then mastered and fed to every requested encoder at once, chunk by chunk — so
+memory stays flat for a 60-minute long-read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, get_args
 
 from vorlesen import ingest
 from vorlesen.audio import chapters_from
-from vorlesen.audio.encode import AudioTags, encode
-from vorlesen.audio.master import master
+from vorlesen.audio.encode import AudioTags, encode_stream
+from vorlesen.audio.stream import streaming_master
 from vorlesen.audio.timings import timings_json, webvtt
 from vorlesen.config import Settings, get_settings
 from vorlesen.errors import UsageError
 from vorlesen.fileio import write_text_atomic
 from vorlesen.lexicon import Lexicon, LexiconFile
-from vorlesen.models import Document, Rendition, Script, Segment
+from vorlesen.models import AudioArray, Document, Rendition, Script, Segment, Timing
 from vorlesen.speak.script import make_script
+from vorlesen.synth.base import EngineSpec
 from vorlesen.synth.cache import SegmentCache
 from vorlesen.synth.pool import SynthItem, synthesize_all
 from vorlesen.synth.select import choose_engine
 
-__all__ = ["AudioFormat", "RenderOptions", "make_article_script", "render_article"]
+__all__ = [
+    "AudioFormat",
+    "RenderOptions",
+    "RenderedAudio",
+    "make_article_script",
+    "render_article",
+    "render_audio",
+]
 
 AudioFormat = Literal["mp3", "opus", "wav"]
 FORMATS: tuple[str, ...] = get_args(AudioFormat)
@@ -116,6 +130,104 @@ def _check_output_dir(path: Path | None) -> None:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class RenderedAudio:
+    """What :func:`render_audio` produced: the numbers callers report and the timings
+    they write as sidecars."""
+
+    duration: float
+    """Seconds of audio."""
+    sample_rate: int
+    timings: tuple[Timing, ...]
+    loudness_lufs: float
+    true_peak_db: float
+    synthesized: int
+    """Utterances synthesized by an engine."""
+    cached: int
+    """Utterances served from the cache."""
+
+
+def render_audio(
+    script: Script,
+    spec: EngineSpec,
+    outputs: Mapping[AudioFormat, Path],
+    *,
+    tags: AudioTags,
+    jobs: int,
+    cache: SegmentCache | None,
+    settings: Settings,
+    progress: ProgressCallback | None = None,
+    heartbeat: Callable[[], None] | None = None,
+) -> RenderedAudio:
+    """Speak ``script`` with ``spec`` into every file of ``outputs`` (format → path): the
+    one render path of the CLI, the service and the newsroom preview.
+
+    Synthesis streams segments into a spool file next to the first output while their
+    loudness is measured (:func:`~vorlesen.audio.stream.streaming_master`); mastering
+    then streams the programme once through all encoders together
+    (:func:`~vorlesen.audio.encode.encode_stream`). Memory stays flat however long the
+    text; the programme is never held whole. ``progress`` gets each finished segment and
+    the number of utterances; ``heartbeat`` is called after each segment and each encoded
+    chunk (it may raise to abandon the render). Tags and chapters (from the timings) are
+    written into each file. Every output appears atomically, or not at all on any error
+    or interrupt; the spool file is unnamed and disappears with the render.
+    """
+    if not outputs:
+        raise UsageError("No output file was requested.", reason="no_output")
+    for path in outputs.values():
+        _check_output_dir(path)
+    items = [
+        SynthItem(index=u.index, text=u.spoken, phonemes=u.phonemes, speed=u.rate)
+        for u in script.utterances
+    ]
+    total = len(items)
+    stream = synthesize_all(items, spec, jobs=jobs, cache=cache)
+
+    def segments() -> Iterator[Segment]:
+        for segment in stream:
+            if progress is not None:
+                progress(segment, total)
+            if heartbeat is not None:
+                heartbeat()
+            yield segment
+
+    def ticking(chunks: Iterator[AudioArray]) -> Iterator[AudioArray]:
+        for chunk in chunks:
+            yield chunk
+            if heartbeat is not None:
+                heartbeat()
+
+    directory = next(iter(outputs.values())).parent
+    with (
+        stream,
+        streaming_master(
+            segments(),
+            script.utterances,
+            directory=directory if str(directory) else Path("."),
+            target_lufs=settings.target_lufs,
+            true_peak_db=settings.true_peak_db,
+        ) as mastered,
+    ):
+        if heartbeat is not None:
+            heartbeat()
+        encode_stream(
+            ticking(mastered.chunks()),
+            mastered.sample_rate,
+            outputs,
+            tags,
+            chapters_from(mastered.timings),
+        )
+    return RenderedAudio(
+        duration=mastered.duration,
+        sample_rate=mastered.sample_rate,
+        timings=mastered.timings,
+        loudness_lufs=mastered.loudness_lufs,
+        true_peak_db=mastered.true_peak_db,
+        synthesized=stream.stats.synthesized,
+        cached=stream.stats.cached,
+    )
+
+
 def render_article(
     source: str | Document,
     out: Path,
@@ -149,24 +261,6 @@ def render_article(
             warn(warning)
     script = make_script(document, lexicon=lexicon, voice=spec.voice)
     cache = SegmentCache(settings.cache_dir / "utterances") if options.use_cache else None
-    items = [
-        SynthItem(index=u.index, text=u.spoken, phonemes=u.phonemes, speed=u.rate)
-        for u in script.utterances
-    ]
-    total = len(items)
-
-    def segments() -> Iterator[Segment]:
-        for segment in synthesize_all(items, spec, jobs=options.jobs or settings.jobs, cache=cache):
-            if progress is not None:
-                progress(segment, total)
-            yield segment
-
-    mastered = master(
-        segments(),
-        script.utterances,
-        target_lufs=settings.target_lufs,
-        true_peak_db=settings.true_peak_db,
-    )
     engine = spec.engine
     tags = AudioTags(
         title=document.headline or document.title or out.stem,
@@ -177,15 +271,17 @@ def render_article(
         voice=spec.voice,
         url=document.url,
     )
-    encode(
-        mastered.audio,
-        mastered.sample_rate,
-        out,
-        options.format,
-        tags,
-        chapters_from(mastered.timings),
+    rendered = render_audio(
+        script,
+        spec,
+        {options.format: out},
+        tags=tags,
+        jobs=options.jobs or settings.jobs,
+        cache=cache,
+        settings=settings,
+        progress=progress,
     )
-    duration = len(mastered.audio) / mastered.sample_rate
+    duration = rendered.duration
     meta: dict[str, object] = {
         "title": tags.title,
         "site": document.site,
@@ -199,16 +295,16 @@ def render_article(
         "text": document.text,
     }
     if timings_path is not None:
-        write_text_atomic(timings_path, timings_json(mastered.timings, meta=meta))
+        write_text_atomic(timings_path, timings_json(rendered.timings, meta=meta))
     if vtt_path is not None:
-        write_text_atomic(vtt_path, webvtt(mastered.timings))
+        write_text_atomic(vtt_path, webvtt(rendered.timings))
     return Rendition(
         path=str(out),
         format=options.format,
         duration=duration,
-        sample_rate=mastered.sample_rate,
+        sample_rate=rendered.sample_rate,
         engine=engine,
         voice=spec.voice,
-        timings=mastered.timings,
-        loudness_lufs=mastered.loudness_lufs,
+        timings=rendered.timings,
+        loudness_lufs=rendered.loudness_lufs,
     )

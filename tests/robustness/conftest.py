@@ -246,8 +246,14 @@ def hostile_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    for key in ("VORLESEN_DATABASE_URL", "VORLESEN_REDIS_URL", "VORLESEN_FETCH_ALLOW_HOSTS",
-                "VORLESEN_PUBLIC_URL", "VORLESEN_WEBHOOK_URLS", "VORLESEN_CORS_ORIGINS"):
+    for key in (
+        "VORLESEN_DATABASE_URL",
+        "VORLESEN_REDIS_URL",
+        "VORLESEN_FETCH_ALLOW_HOSTS",
+        "VORLESEN_PUBLIC_URL",
+        "VORLESEN_WEBHOOK_URLS",
+        "VORLESEN_CORS_ORIGINS",
+    ):
         monkeypatch.delenv(key, raising=False)
     get_settings.cache_clear()
     yield get_settings()
@@ -266,3 +272,23 @@ def hostile_client(hostile_settings: Settings, hostile_service: Service) -> Iter
     """The real app (``create_app``) in process, with the hostile service behind it."""
     with TestClient(create_app(hostile_settings, service=hostile_service)) as client:
         yield client
+
+
+HOSTILE_SUMMARY_ATTR = "vorlesen_hostile_summary"
+"""Attribute of ``pytest.Config`` where hostile-input tests leave lines for the summary."""
+
+
+def hostile_summary(config: pytest.Config, line: str) -> None:
+    """Queue ``line`` for the terminal summary (fixture teardown output would be captured)."""
+    lines: list[str] = getattr(config, HOSTILE_SUMMARY_ATTR, [])
+    lines.append(line)
+    setattr(config, HOSTILE_SUMMARY_ATTR, lines)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Print the hostile-input counts (examples fuzzed, attacks refused) after the run."""
+    lines: list[str] = getattr(config, HOSTILE_SUMMARY_ATTR, [])
+    if lines:
+        terminalreporter.section("hostile input")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -43,7 +43,7 @@ from vorlesen.speak.normalize import normalize
 from vorlesen.speak.script import make_script
 from vorlesen.speak.segment import split_sentences
 
-from .conftest import write_report_row
+from .conftest import hostile_summary, write_report_row
 
 # -- profiles ------------------------------------------------------------------------------
 
@@ -127,11 +127,8 @@ def _print_counts(request: pytest.FixtureRequest) -> Iterator[None]:
             lost=0,
             note=f"hypothesis profile {PROFILE}",
         )
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line("")
-        for line in lines:
-            reporter.write_line(line)
+    for line in lines:
+        hostile_summary(request.config, line)
 
 
 # -- strategies ----------------------------------------------------------------------------
@@ -628,11 +625,17 @@ LINEAR_CASES: dict[str, tuple[Callable[[int], Callable[[], object]], int]] = {
         200,
     ),
     "ingest comment run": (
-        lambda n: lambda: ingest.from_bytes(b"<!---->" * (n * 100) + b"x", language="de"), 400),
+        lambda n: lambda: ingest.from_bytes(b"<!---->" * (n * 100) + b"x", language="de"),
+        400,
+    ),
     "ingest link soup": (
-        lambda n: lambda: ingest.from_bytes(b"[a](" * (n * 100), language="de"), 400),
+        lambda n: lambda: ingest.from_bytes(b"[a](" * (n * 100), language="de"),
+        400,
+    ),
     "ingest bracket run": (
-        lambda n: lambda: ingest.from_bytes(b"[" * (n * 200) + b"]" * (n * 200)), 400),
+        lambda n: lambda: ingest.from_bytes(b"[" * (n * 200) + b"]" * (n * 200)),
+        400,
+    ),
     "speak script": (
         lambda n: lambda: make_script(Document(blocks=(Block("paragraph", _PROSE * n),))),
         100,

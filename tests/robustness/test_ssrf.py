@@ -26,7 +26,7 @@ from vorlesen.config import Settings, get_settings
 from vorlesen.errors import FetchError, UnsupportedContentError, VorlesenError
 from vorlesen.ingest import fetch, load
 
-from .conftest import write_report_row
+from .conftest import hostile_summary, write_report_row
 
 TIMEOUT = 0.4
 """Per-read timeout of these tests; the total deadline is three times that."""
@@ -48,8 +48,13 @@ def _settings(**kw: Any) -> Settings:
     return Settings(**base)
 
 
-def _refused(item: str, url: str, reasons: set[str], settings: Settings | None = None,
-             bound: float = DEADLINE_BOUND) -> VorlesenError:
+def _refused(
+    item: str,
+    url: str,
+    reasons: set[str],
+    settings: Settings | None = None,
+    bound: float = DEADLINE_BOUND,
+) -> VorlesenError:
     """Fetch ``url`` and require a refusal with one of ``reasons`` within ``bound`` seconds."""
     TRIED[item] = TRIED.get(item, 0) + 1
     started = time.monotonic()
@@ -63,11 +68,20 @@ def _refused(item: str, url: str, reasons: set[str], settings: Settings | None =
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _report() -> Iterator[None]:
+def _report(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     for item in sorted(TRIED):
-        write_report_row(group="hostile input", item=item, tried=TRIED[item],
-                         refused=REFUSED.get(item, 0), lost=0)
+        hostile_summary(
+            request.config,
+            f"  {item:<38} {TRIED[item]:>6} tried, {REFUSED.get(item, 0):>6} refused, 0 lost",
+        )
+        write_report_row(
+            group="hostile input",
+            item=item,
+            tried=TRIED[item],
+            refused=REFUSED.get(item, 0),
+            lost=0,
+        )
 
 
 # -- servers -----------------------------------------------------------------------------
@@ -265,10 +279,21 @@ def test_internal_addresses_are_refused(url: str) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["file:///etc/passwd", "file://localhost/etc/passwd", "gopher://127.0.0.1:6379/_INFO",
-     "ftp://example.org/a", "data:text/html,<p>x</p>", "dict://127.0.0.1:11211/stat",
-     "ldap://127.0.0.1/", "jar:http://x/!/", "javascript:alert(1)", "//127.0.0.1/",
-     "netdoc:///etc/passwd", "FILE:///etc/passwd", " file:///etc/passwd"],
+    [
+        "file:///etc/passwd",
+        "file://localhost/etc/passwd",
+        "gopher://127.0.0.1:6379/_INFO",
+        "ftp://example.org/a",
+        "data:text/html,<p>x</p>",
+        "dict://127.0.0.1:11211/stat",
+        "ldap://127.0.0.1/",
+        "jar:http://x/!/",
+        "javascript:alert(1)",
+        "//127.0.0.1/",
+        "netdoc:///etc/passwd",
+        "FILE:///etc/passwd",
+        " file:///etc/passwd",
+    ],
 )
 def test_other_schemes_are_refused(url: str) -> None:
     _refused("ssrf: schemes", url, {"scheme_not_allowed"}, bound=1.0)
@@ -289,8 +314,14 @@ def test_names_resolving_inside_are_refused(monkeypatch: pytest.MonkeyPatch) -> 
     def resolve(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
         if host in answers:
             return [
-                (socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "",
-                 (a, port or 80)) for a in answers[host]
+                (
+                    socket.AF_INET6 if ":" in a else socket.AF_INET,
+                    socket.SOCK_STREAM,
+                    6,
+                    "",
+                    (a, port or 80),
+                )
+                for a in answers[host]
             ]
         return real(host, port, *args, **kwargs)
 
@@ -300,13 +331,23 @@ def test_names_resolving_inside_are_refused(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 REDIRECT_TARGETS = [
-    "http://localhost:{port}/ok", "http://[::1]:{port}/ok", "http://10.0.0.1/",
-    "http://169.254.169.254/latest/meta-data/iam/", "http://2130706433:{port}/ok",
-    "http://0x7f.1:{port}/ok", "http://[::ffff:127.0.0.1]:{port}/ok", "http://[fe80::1]/",
-    "http://[fd00::1]/", "http://192.168.1.1/",
+    "http://localhost:{port}/ok",
+    "http://[::1]:{port}/ok",
+    "http://10.0.0.1/",
+    "http://169.254.169.254/latest/meta-data/iam/",
+    "http://2130706433:{port}/ok",
+    "http://0x7f.1:{port}/ok",
+    "http://[::ffff:127.0.0.1]:{port}/ok",
+    "http://[fe80::1]/",
+    "http://[fd00::1]/",
+    "http://192.168.1.1/",
 ]
-REDIRECT_SCHEMES = ["file:///etc/passwd", "gopher://127.0.0.1:6379/_x", "ftp://127.0.0.1/",
-                    "data:text/plain,hallo"]
+REDIRECT_SCHEMES = [
+    "file:///etc/passwd",
+    "gopher://127.0.0.1:6379/_x",
+    "ftp://127.0.0.1/",
+    "data:text/plain,hallo",
+]
 
 
 @pytest.mark.parametrize("code", ["to", "301", "307", "308"])
@@ -323,12 +364,18 @@ def test_redirects_to_forbidden_places_are_refused(redirector: str, code: str) -
     for target in REDIRECT_SCHEMES:
         url = f"{redirector}/{code}?u={quote(target, safe='')}"
         # "data:…" is not even a URL httpx can build a redirect to: refused as bad_url
-        _refused("ssrf: redirects", url, {"scheme_not_allowed", "bad_url"}, settings=settings,
-                 bound=2.0)
+        _refused(
+            "ssrf: redirects", url, {"scheme_not_allowed", "bad_url"}, settings=settings, bound=2.0
+        )
     # a chain: allowed → allowed → internal
     inner = f"{redirector}/to?u={quote('http://10.9.8.7/', safe='')}"
-    _refused("ssrf: redirects", f"{redirector}/{code}?u={quote(inner, safe='')}",
-             {"ssrf_blocked"}, settings=settings, bound=2.0)
+    _refused(
+        "ssrf: redirects",
+        f"{redirector}/{code}?u={quote(inner, safe='')}",
+        {"ssrf_blocked"},
+        settings=settings,
+        bound=2.0,
+    )
 
 
 @pytest.mark.parametrize(
@@ -350,8 +397,12 @@ def test_hostile_servers_are_cut_off(rogue: str, path: str, reasons: set[str]) -
 
     def run() -> None:
         try:
-            _refused(f"ssrf: hostile servers ({path.strip('/')})", f"{rogue}{path}", reasons,
-                     settings=_settings())
+            _refused(
+                "ssrf: hostile servers",
+                f"{rogue}{path}",
+                reasons,
+                settings=_settings(),
+            )
             outcome.append(None)
         except BaseException as exc:
             outcome.append(exc)
@@ -422,7 +473,9 @@ def ssrf_client(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Test
 
 
 API_URLS = [u for u in FORBIDDEN_URLS if "\\" not in u] + [
-    "http://[::1]:8080/admin", "https://[fe80::1]/", "http://0x7f.1/",
+    "http://[::1]:8080/admin",
+    "https://[fe80::1]/",
+    "http://0x7f.1/",
 ]
 
 
@@ -434,8 +487,14 @@ def test_api_refuses_internal_urls_with_the_reason(ssrf_client: TestClient) -> N
         assert r.status_code == 422, (url, r.status_code, r.text)
         assert r.json()["reason"] == "ssrf_blocked", (url, r.json())
         REFUSED["ssrf: through the API"] = REFUSED.get("ssrf: through the API", 0) + 1
-    for url in ["file:///etc/passwd", "gopher://127.0.0.1/", "ftp://x/", "data:,x",
-                "javascript:alert(1)", "//127.0.0.1/"]:
+    for url in [
+        "file:///etc/passwd",
+        "gopher://127.0.0.1/",
+        "ftp://x/",
+        "data:,x",
+        "javascript:alert(1)",
+        "//127.0.0.1/",
+    ]:
         TRIED["ssrf: through the API"] += 1
         r = ssrf_client.put("/api/articles/schemes", json={"url": url}, headers=auth)
         assert r.status_code == 422, (url, r.text)

@@ -20,7 +20,7 @@ from vorlesen.errors import MarkupError
 from vorlesen.ingest.ssml import from_ssml
 from vorlesen.lexicon import parse_pls
 
-from .conftest import HOSTILE_AUTH, HOSTILE_TOKEN, write_report_row
+from .conftest import HOSTILE_AUTH, HOSTILE_TOKEN, hostile_summary, write_report_row
 
 BOUND = 1.0
 """Seconds a refusal may take: the point is "refused before anything expands"."""
@@ -30,11 +30,20 @@ REFUSED: dict[str, int] = {}
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _report() -> Iterator[None]:
+def _report(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     for item in sorted(TRIED):
-        write_report_row(group="hostile input", item=item, tried=TRIED[item],
-                         refused=REFUSED.get(item, 0), lost=0)
+        hostile_summary(
+            request.config,
+            f"  {item:<38} {TRIED[item]:>6} tried, {REFUSED.get(item, 0):>6} refused, 0 lost",
+        )
+        write_report_row(
+            group="hostile input",
+            item=item,
+            tried=TRIED[item],
+            refused=REFUSED.get(item, 0),
+            lost=0,
+        )
 
 
 def _count(item: str, refused: bool) -> None:
@@ -81,19 +90,22 @@ SSML_ATTACKS = {
 
 PLS_ATTACKS = {
     "billion laughs": _laughs(
-        "lexicon", _PLS_OPEN + "<lexeme><grapheme>a</grapheme><alias>&lol9;</alias></lexeme>"
-        "</lexicon>"
+        "lexicon",
+        _PLS_OPEN + "<lexeme><grapheme>a</grapheme><alias>&lol9;</alias></lexeme></lexicon>",
     ),
     "quadratic blowup": _QUADRATIC.format(
         root="lexicon",
         body=_PLS_OPEN + f"<lexeme><grapheme>a</grapheme><alias>{_AMP}</alias></lexeme></lexicon>",
     ),
-    "xxe": '<!DOCTYPE lexicon [<!ENTITY x SYSTEM "file:///etc/passwd">]>' + _PLS_OPEN
+    "xxe": '<!DOCTYPE lexicon [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+    + _PLS_OPEN
     + "<lexeme><grapheme>a</grapheme><alias>&x;</alias></lexeme></lexicon>",
-    "external dtd": '<!DOCTYPE lexicon SYSTEM "http://127.0.0.1:9/pls.dtd">' + _PLS_OPEN
+    "external dtd": '<!DOCTYPE lexicon SYSTEM "http://127.0.0.1:9/pls.dtd">'
+    + _PLS_OPEN
     + "</lexicon>",
     "parameter entity": '<!DOCTYPE lexicon [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]>'
-    + _PLS_OPEN + "</lexicon>",
+    + _PLS_OPEN
+    + "</lexicon>",
     "entity in attribute": '<!DOCTYPE lexicon [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
     + '<lexicon version="1.0" alphabet="&x;"/>',
     "undeclared entity": _PLS_OPEN
@@ -134,13 +146,17 @@ def test_pls_attacks_are_refused_fast(name: str) -> None:
 
 def test_xinclude_is_not_processed() -> None:
     """XInclude is only an unknown element: its file is never read, in SSML or PLS."""
-    ssml = ('<speak xmlns:xi="http://www.w3.org/2001/XInclude">Hallo '
-            '<xi:include href="file:///etc/passwd" parse="text"/> Welt</speak>')
+    ssml = (
+        '<speak xmlns:xi="http://www.w3.org/2001/XInclude">Hallo '
+        '<xi:include href="file:///etc/passwd" parse="text"/> Welt</speak>'
+    )
     doc = from_ssml(ssml)
     assert "root" not in doc.text and doc.text.startswith("Hallo")
-    pls = (_PLS_OPEN.replace(">", ' xmlns:xi="http://www.w3.org/2001/XInclude">', 1)
-           + '<xi:include href="file:///etc/passwd" parse="text"/>'
-           + "<lexeme><grapheme>a</grapheme><alias>b</alias></lexeme></lexicon>")
+    pls = (
+        _PLS_OPEN.replace(">", ' xmlns:xi="http://www.w3.org/2001/XInclude">', 1)
+        + '<xi:include href="file:///etc/passwd" parse="text"/>'
+        + "<lexeme><grapheme>a</grapheme><alias>b</alias></lexeme></lexicon>"
+    )
     entries = parse_pls(pls.encode())
     assert [(e.grapheme, e.value) for e in entries] == [("a", "b")]
     _count("xml: ssml attacks", True)
@@ -157,8 +173,9 @@ def test_api_refuses_hostile_ssml_bodies(
     """``PUT /api/articles/{id}`` with hostile SSML is a 4xx problem at once, and nothing is
     stored or queued."""
     started = time.perf_counter()
-    r = hostile_client.put("/api/articles/angriff", json={"ssml": SSML_ATTACKS[name]},
-                           headers=HOSTILE_AUTH)
+    r = hostile_client.put(
+        "/api/articles/angriff", json={"ssml": SSML_ATTACKS[name]}, headers=HOSTILE_AUTH
+    )
     elapsed = time.perf_counter() - started
     assert 400 <= r.status_code < 500, (name, r.status_code, r.text[:200])
     assert r.json()["reason"].startswith(("ssml_", "too_large")), r.json()

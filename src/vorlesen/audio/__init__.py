@@ -1,15 +1,18 @@
 """The audio stage: segments → mastered programme → tagged files and timings.
 
-``master`` joins and levels the audio, ``encode`` writes MP3/Opus/WAV with tags and
-chapters, ``timings_json``/``webvtt`` write the sidecars, ``chapters_from`` derives the
-chapter list from the timings.
+``master`` joins and levels the audio in memory (short clips, tests);
+``streaming_master`` does the same through a spool file for whole articles, and
+``encode_stream`` feeds all encoders at once chunk by chunk; ``encode`` writes
+MP3/Opus/WAV with tags and chapters, ``timings_json``/``webvtt`` write the sidecars,
+``chapters_from`` derives the chapter list from the timings.
 """
 
 from __future__ import annotations
 
 from vorlesen.audio.chapters import chapters_from
-from vorlesen.audio.encode import AudioFormat, encode
+from vorlesen.audio.encode import AudioFormat, encode, encode_stream
 from vorlesen.audio.master import Mastered, master, measure_loudness, measure_true_peak
+from vorlesen.audio.stream import StreamedMaster, streaming_master
 from vorlesen.audio.tags import AudioTags, Chapter
 from vorlesen.audio.timings import timings_json, webvtt
 
@@ -18,11 +21,14 @@ __all__ = [
     "AudioTags",
     "Chapter",
     "Mastered",
+    "StreamedMaster",
     "chapters_from",
     "encode",
+    "encode_stream",
     "master",
     "measure_loudness",
     "measure_true_peak",
+    "streaming_master",
     "timings_json",
     "webvtt",
 ]

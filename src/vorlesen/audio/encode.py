@@ -20,11 +20,12 @@ Only this module imports ``av`` and ``mutagen``.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import wave
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Literal, Protocol, get_args
 
 import av
 import mutagen
@@ -39,7 +40,8 @@ from vorlesen.errors import AudioError, UsageError
 from vorlesen.fileio import atomic_write
 from vorlesen.models import AudioArray
 
-__all__ = ["AudioFormat", "AudioTags", "Chapter", "encode"]  # tags re-exported for callers
+# tags re-exported for callers
+__all__ = ["AudioFormat", "AudioTags", "Chapter", "encode", "encode_stream"]
 
 AudioFormat = Literal["mp3", "opus", "wav"]
 
@@ -65,6 +67,7 @@ def encode(
 ) -> None:
     """Encode mono ``audio`` to ``path`` in ``fmt`` with ``tags`` and ``chapters``.
 
+    The in-memory convenience over :func:`encode_stream` (``audio`` is left unchanged).
     The file appears atomically: on any failure nothing is left at ``path`` (an older
     file there stays untouched).
 
@@ -74,31 +77,89 @@ def encode(
         AudioError: ``no_audio`` for empty input, ``bad_samples`` for an invalid rate or
             NaN/inf samples, ``encode_failed`` when the encoder or tagger fails.
     """
+    _check_format(fmt)
+    samples = _prepare(audio, sample_rate)
+    chunks = (samples[i : i + _CHUNK].copy() for i in range(0, len(samples), _CHUNK))
+    encode_stream(chunks, sample_rate, {fmt: Path(path)}, tags, chapters)
+
+
+def encode_stream(
+    chunks: Iterable[AudioArray],
+    sample_rate: int,
+    outputs: Mapping[AudioFormat, Path],
+    tags: AudioTags,
+    chapters: Sequence[Chapter] = (),
+) -> int:
+    """Encode the mono float32 ``chunks`` into every file of ``outputs`` (format → path)
+    at once, frame by frame, then write ``tags`` and ``chapters``; return the number of
+    samples encoded.
+
+    Each chunk is clipped to ±1 *in place* (the chunks are consumed; pass copies of
+    anything that must stay unchanged) and handed to all encoders before the next one is
+    read, so memory does not depend on the length of the programme and the programme is
+    read once for all formats. The files appear atomically and together: on any failure
+    (including Ctrl-C) none of them is left behind.
+
+    Raises:
+        UsageError: ``bad_format``, ``output_dir_missing``, ``output_not_writable``.
+        AudioError: ``no_audio``, ``bad_samples``, ``encode_failed``.
+    """
+    for fmt in outputs:
+        _check_format(fmt)
+    if sample_rate <= 0:
+        raise AudioError(f"Invalid sample rate {sample_rate}.", reason="bad_samples")
+    if not outputs:
+        raise UsageError("No output file was requested.", reason="no_output")
+    total = 0
+    with contextlib.ExitStack() as stack:
+        writers: list[tuple[AudioFormat, Path, Path, _Writer]] = []
+        try:
+            for fmt, path in outputs.items():
+                tmp = stack.enter_context(atomic_write(Path(path)))
+                writer = _open_writer(fmt, tmp, sample_rate)
+                stack.callback(writer.close)  # runs before the rename/cleanup above it
+                writers.append((fmt, Path(path), tmp, writer))
+            for chunk in chunks:
+                samples = np.asarray(chunk, dtype=np.float32).reshape(-1)
+                if len(samples) == 0:
+                    continue
+                if not np.all(np.isfinite(samples)):
+                    raise AudioError(
+                        "The audio contains invalid samples (NaN or infinity).",
+                        reason="bad_samples",
+                    )
+                if samples.flags.writeable and samples.flags.c_contiguous:
+                    np.clip(samples, -1.0, 1.0, out=samples)
+                else:
+                    samples = np.clip(samples, -1.0, 1.0)
+                for _fmt, _path, _tmp, writer in writers:
+                    writer.write(samples)
+                total += len(samples)
+            if total == 0:
+                raise AudioError("There is no audio to encode.", reason="no_audio")
+            for fmt, _path, tmp, writer in writers:
+                writer.finish()
+                if fmt == "mp3":
+                    _write_id3(tmp, tags, chapters, wav=False)
+                elif fmt == "opus":
+                    _write_vorbis_comments(tmp, tags, chapters)
+                else:
+                    _write_id3(tmp, tags, chapters, wav=True)
+        except (av.FFmpegError, mutagen.MutagenError, OSError, ValueError, wave.Error) as exc:
+            names = ", ".join(p.name for _f, p, _t, _w in writers) or "the audio"
+            raise AudioError(f"Encoding {names} failed: {exc}", reason="encode_failed") from exc
+    return total
+
+
+def _check_format(fmt: str) -> None:
     if fmt not in get_args(AudioFormat):
         raise UsageError(
             f"Unknown audio format {fmt!r}; choose one of mp3, opus, wav.", reason="bad_format"
         )
-    samples = _prepare(audio, sample_rate)
-    path = Path(path)
-    with atomic_write(path) as tmp:
-        try:
-            if fmt == "mp3":
-                _encode_av(samples, sample_rate, tmp, "mp3", "libmp3lame", MP3_BIT_RATE)
-                _write_id3(tmp, tags, chapters, wav=False)
-            elif fmt == "opus":
-                _encode_av(samples, sample_rate, tmp, "ogg", "libopus", OPUS_BIT_RATE)
-                _write_vorbis_comments(tmp, tags, chapters)
-            else:
-                _encode_wav(samples, sample_rate, tmp)
-                _write_id3(tmp, tags, chapters, wav=True)
-        except (av.FFmpegError, mutagen.MutagenError, OSError, ValueError, wave.Error) as exc:
-            raise AudioError(
-                f"Encoding {path.name!r} as {fmt} failed: {exc}", reason="encode_failed"
-            ) from exc
 
 
 def _prepare(audio: AudioArray, sample_rate: int) -> AudioArray:
-    """Checked, clipped, contiguous 1-D float32 samples."""
+    """Checked, contiguous 1-D float32 samples (a view where possible, not a copy)."""
     if sample_rate <= 0:
         raise AudioError(f"Invalid sample rate {sample_rate}.", reason="bad_samples")
     samples = np.ascontiguousarray(np.asarray(audio, dtype=np.float32).reshape(-1))
@@ -108,53 +169,93 @@ def _prepare(audio: AudioArray, sample_rate: int) -> AudioArray:
         raise AudioError(
             "The audio contains invalid samples (NaN or infinity).", reason="bad_samples"
         )
-    return np.clip(samples, -1.0, 1.0)
+    return samples
 
 
 # ── encoders ────────────────────────────────────────────────────────────────────────────
 
 
-def _encode_av(
-    samples: AudioArray,
-    sample_rate: int,
-    path: Path,
-    container_format: str,
-    codec: str,
-    bit_rate: int,
-) -> None:
-    """Encode through FFmpeg's libraries; Opus input is first resampled to 48 kHz."""
-    out_rate = OPUS_RATE if codec == "libopus" else sample_rate
-    with av.open(str(path), mode="w", format=container_format) as container:
-        stream = container.add_stream(codec, rate=out_rate, layout="mono")
+class _Writer(Protocol):
+    def write(self, samples: AudioArray) -> None: ...
+
+    def finish(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def _open_writer(fmt: AudioFormat, path: Path, sample_rate: int) -> _Writer:
+    if fmt == "mp3":
+        return _AvWriter(path, sample_rate, "mp3", "libmp3lame", MP3_BIT_RATE)
+    if fmt == "opus":
+        return _AvWriter(path, sample_rate, "ogg", "libopus", OPUS_BIT_RATE)
+    return _WavWriter(path, sample_rate)
+
+
+class _AvWriter:
+    """An FFmpeg encoder fed chunk by chunk; Opus input is resampled to 48 kHz."""
+
+    def __init__(
+        self, path: Path, sample_rate: int, container_format: str, codec: str, bit_rate: int
+    ) -> None:
+        out_rate = OPUS_RATE if codec == "libopus" else sample_rate
+        self.sample_rate = sample_rate
+        self.container = av.open(str(path), mode="w", format=container_format)
+        self._closed = False
+        stream = self.container.add_stream(codec, rate=out_rate, layout="mono")
         if not isinstance(stream, AudioStream) or stream.codec_context.format is None:
+            self.close()
             raise AudioError(f"FFmpeg's {codec} is not an audio encoder.", reason="encode_failed")
         stream.bit_rate = bit_rate
+        self.stream = stream
         # Explicit resampler: float → the codec's sample format and, for Opus, → 48 kHz.
-        resampler = av.AudioResampler(
+        self.resampler = av.AudioResampler(
             format=stream.codec_context.format.name, layout="mono", rate=out_rate
         )
-        pts = 0
+        self.pts = 0
+
+    def write(self, samples: AudioArray) -> None:
         for begin in range(0, len(samples), _CHUNK):
-            chunk = samples[begin : begin + _CHUNK]
+            chunk = np.ascontiguousarray(samples[begin : begin + _CHUNK])
             frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="flt", layout="mono")
-            frame.sample_rate = sample_rate
-            frame.pts = pts
-            pts += len(chunk)
-            for resampled in resampler.resample(frame):
-                container.mux(stream.encode(resampled))
-        for resampled in resampler.resample(None):
-            container.mux(stream.encode(resampled))
-        container.mux(stream.encode(None))
+            frame.sample_rate = self.sample_rate
+            frame.pts = self.pts
+            self.pts += len(chunk)
+            for resampled in self.resampler.resample(frame):
+                self.container.mux(self.stream.encode(resampled))
+
+    def finish(self) -> None:
+        for resampled in self.resampler.resample(None):
+            self.container.mux(self.stream.encode(resampled))
+        self.container.mux(self.stream.encode(None))
+        self.close()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self.container.close()
 
 
-def _encode_wav(samples: AudioArray, sample_rate: int, path: Path) -> None:
+class _WavWriter:
     """16-bit little-endian PCM, mono (TPDF-free rounding is fine at −16 LUFS speech)."""
-    pcm = np.round(samples * 32767.0).astype("<i2")
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(sample_rate)
-        w.writeframes(pcm.tobytes())
+
+    def __init__(self, path: Path, sample_rate: int) -> None:
+        self._wave = wave.open(str(path), "wb")  # noqa: SIM115  # closed by close()
+        self._closed = False
+        self._wave.setnchannels(1)
+        self._wave.setsampwidth(2)
+        self._wave.setframerate(sample_rate)
+
+    def write(self, samples: AudioArray) -> None:
+        pcm = np.round(samples * np.float32(32767.0)).astype("<i2")
+        self._wave.writeframes(pcm.tobytes())
+
+    def finish(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._wave.close()
 
 
 # ── tags ────────────────────────────────────────────────────────────────────────────────

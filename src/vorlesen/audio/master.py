@@ -137,11 +137,11 @@ def master(
         )
     timings: list[Timing] = []
     chunks: list[AudioArray] = []
-    sample_rate = 0
-    for sample_rate, part in join_segments(
-        segments, utterances, timings, edge_silence=edge_silence
-    ):
+    rates: set[int] = set()
+    for rate, part in join_segments(segments, utterances, timings, edge_silence=edge_silence):
+        rates.add(rate)
         chunks.append(part)
+    sample_rate = max(rates, default=0)
     position = sum(len(c) for c in chunks)
     if not chunks or position == 0:
         raise AudioError("There is no audio to master: no segments were given.", reason="no_audio")

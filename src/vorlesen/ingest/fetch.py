@@ -17,6 +17,7 @@ Hosts in ``settings.fetch_allow_hosts`` skip the address checks (tests, intranet
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 import socket
@@ -255,10 +256,8 @@ class _Watchdog:
 
     @staticmethod
     def _cut(sock: socket.socket) -> None:
-        try:
+        with contextlib.suppress(OSError):  # already closed: nothing left to cut
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass  # already closed: nothing left to cut
 
     def __enter__(self) -> _Watchdog:
         self._timer = threading.Timer(max(0.0, self.deadline - time.monotonic()), self._fire)

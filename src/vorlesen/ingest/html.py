@@ -210,8 +210,13 @@ def body_blocks_from_fragment(html: str) -> list[tuple[BlockKind, str]]:
 # ── parsing and metadata ──────────────────────────────────────────────────────────────
 
 
+_NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+"""Characters lxml refuses in text nodes (C0 controls, non-characters, lone surrogates):
+never readable text, and left in they make moving a comment's tail raise ValueError."""
+
+
 def _parse(html: str) -> HtmlElement:
-    html = _XML_DECL.sub("", html, count=1)
+    html = _NOT_XML_TEXT.sub("", _XML_DECL.sub("", html, count=1))
     try:
         root = lxml.html.document_fromstring(html)
     except (lxml.etree.ParserError, ValueError) as exc:

@@ -11,26 +11,24 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from vorlesen import ingest
-from vorlesen.audio import chapters_from
-from vorlesen.audio.encode import AudioTags, encode
-from vorlesen.audio.master import master
+from vorlesen.audio.encode import AudioFormat, AudioTags
 from vorlesen.audio.timings import timings_json, webvtt
 from vorlesen.config import Settings
 from vorlesen.errors import InputError
 from vorlesen.lexicon import LexEntry, Lexicon, make_entry
-from vorlesen.models import BlockKind, Document, Segment
+from vorlesen.models import BlockKind, Document
+from vorlesen.pipeline import render_audio
 from vorlesen.speak.script import make_script
 from vorlesen.store.blobs import BlobStore, revision_prefix
 from vorlesen.store.db import LexiconRecord
 from vorlesen.synth.cache import SegmentCache
-from vorlesen.synth.pool import SynthItem, synthesize_all
 from vorlesen.synth.select import choose_engine
 
 __all__ = [
@@ -146,24 +144,6 @@ def render_revision(
     lexicon = Lexicon.builtin().extended(lexicon_entries)
     script = make_script(document, lexicon=lexicon, voice=spec.voice)
     cache = SegmentCache(settings.cache_dir / "utterances")
-    items = [SynthItem(u.index, u.spoken, u.phonemes) for u in script.utterances]
-    stream = synthesize_all(items, spec, jobs=settings.jobs, cache=cache)
-
-    def segments() -> Iterator[Segment]:
-        with stream:
-            for segment in stream:
-                if heartbeat is not None:
-                    heartbeat()
-                yield segment
-
-    mastered = master(
-        segments(),
-        script.utterances,
-        target_lufs=settings.target_lufs,
-        true_peak_db=settings.true_peak_db,
-    )
-    if heartbeat is not None:
-        heartbeat()
     title = document.headline or document.title or source_id
     tags = AudioTags(
         title=title,
@@ -174,9 +154,26 @@ def render_revision(
         voice=spec.voice,
         url=document.url,
     )
-    chapters = chapters_from(mastered.timings)
-    duration = mastered.duration
     prefix = revision_prefix(source_id, revision)
+    with tempfile.TemporaryDirectory(prefix="vorlesen-render-") as tmp:
+        work = Path(tmp)
+        outputs: dict[AudioFormat, Path] = {fmt: work / f"audio.{fmt}" for fmt in ("mp3", "opus")}
+        # One pass: synthesis → streaming master → both encoders at once.
+        rendered = render_audio(
+            script,
+            spec,
+            outputs,
+            tags=tags,
+            jobs=settings.jobs,
+            cache=cache,
+            settings=settings,
+            heartbeat=heartbeat,
+        )
+        for fmt, out in outputs.items():
+            blobs.put_file(f"{prefix}/audio.{fmt}", out)
+            if heartbeat is not None:
+                heartbeat()
+    duration = rendered.duration
     meta: dict[str, object] = {
         "source_id": source_id,
         "revision": revision,
@@ -191,26 +188,18 @@ def render_revision(
         "duration": round(duration, 3),
         "text": document.text,
     }
-    with tempfile.TemporaryDirectory(prefix="vorlesen-render-") as tmp:
-        work = Path(tmp)
-        for fmt in ("mp3", "opus"):
-            out = work / f"audio.{fmt}"
-            encode(mastered.audio, mastered.sample_rate, out, fmt, tags, chapters)
-            if heartbeat is not None:
-                heartbeat()
-            blobs.put_file(f"{prefix}/audio.{fmt}", out)
     blobs.write_bytes(
-        f"{prefix}/timings.json", timings_json(mastered.timings, meta=meta).encode("utf-8")
+        f"{prefix}/timings.json", timings_json(rendered.timings, meta=meta).encode("utf-8")
     )
-    blobs.write_bytes(f"{prefix}/captions.vtt", webvtt(mastered.timings).encode("utf-8"))
+    blobs.write_bytes(f"{prefix}/captions.vtt", webvtt(rendered.timings).encode("utf-8"))
     return RenderResult(
         title=title,
         engine=spec.engine,
         voice=spec.voice,
         duration_s=duration,
-        utterances_total=len(items),
-        synthesized=stream.stats.synthesized,
-        cached=stream.stats.cached,
+        utterances_total=len(script.utterances),
+        synthesized=rendered.synthesized,
+        cached=rendered.cached,
         text=document.text,
         wall_s=time.monotonic() - started,
     )

@@ -10,14 +10,13 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from vorlesen.audio.encode import AudioTags, encode
-from vorlesen.audio.master import master
+from vorlesen.audio.encode import AudioTags
 from vorlesen.config import Settings
 from vorlesen.errors import InputError
 from vorlesen.lexicon import LexEntry, Lexicon
 from vorlesen.models import Document
+from vorlesen.pipeline import render_audio
 from vorlesen.speak.script import make_script
-from vorlesen.synth.pool import SynthItem, synthesize_all
 from vorlesen.synth.select import choose_engine
 
 __all__ = ["MAX_PREVIEW_CHARS", "preview_wav"]
@@ -53,16 +52,18 @@ def preview_wav(
     spec, _warnings = choose_engine(settings.engine, voice, speed=1.0, settings=settings)
     lexicon = Lexicon.builtin().extended(entries)
     script = make_script(Document.build([("paragraph", text)]), lexicon=lexicon, voice=spec.voice)
-    items = [SynthItem(u.index, u.spoken, u.phonemes) for u in script.utterances]
-    # One process, no cache: a preview is a few syllables, and an edited entry must be heard
-    # as it is now.
-    stream = synthesize_all(items, spec, jobs=1, cache=None)
-    with stream:
-        mastered = master(stream, script.utterances, target_lufs=settings.target_lufs,
-                          true_peak_db=settings.true_peak_db)
-    tags = AudioTags(title=text, site=None, date=None, language="de", engine=spec.engine,
-                     voice=spec.voice, url=None)
+    tags = AudioTags(
+        title=text,
+        site=None,
+        date=None,
+        language="de",
+        engine=spec.engine,
+        voice=spec.voice,
+        url=None,
+    )
     with tempfile.TemporaryDirectory(prefix="vorlesen-preview-") as tmp:
         out = Path(tmp) / "preview.wav"
-        encode(mastered.audio, mastered.sample_rate, out, "wav", tags)
+        # One process, no cache: a preview is a few syllables, and an edited entry must be
+        # heard as it is now.
+        render_audio(script, spec, {"wav": out}, tags=tags, jobs=1, cache=None, settings=settings)
         return out.read_bytes()
