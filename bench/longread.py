@@ -10,7 +10,7 @@ the RSS sum, which counts them once per process, is printed beside it). It also 
 ``ru_maxrss`` of the render process (exact, not sampled). Target: the whole render stays
 under 500 MB. A benchmark prints figures; it asserts nothing.
 
-    .venv/bin/python bench/longread.py [--minutes 60] [--jobs 0] [--format mp3]
+    .venv/bin/python bench/longread.py [--minutes 60] [--jobs 0] [--format mp3[,opus]]
 
 With ``--json PATH`` it also writes the figures as one JSON object (``make robustness``
 reads it for the summary table).
@@ -45,13 +45,26 @@ SECONDS_PER_SENTENCE = 4.6
 CHILD = """
 import sys, resource
 from pathlib import Path
-from vorlesen.pipeline import RenderOptions, render_article
+from vorlesen.audio.encode import AudioTags
+from vorlesen.config import get_settings
+from vorlesen.pipeline import RenderOptions, make_article_script, render_article, render_audio
+from vorlesen.synth.select import choose_engine
 
 if __name__ == "__main__":
-    src, out, fmt, jobs = sys.argv[1], Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
-    r = render_article(src, out, options=RenderOptions(format=fmt, engine="espeak", jobs=jobs))
+    src, out, fmts, jobs = sys.argv[1], Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+    if "," not in fmts:
+        options = RenderOptions(format=fmts, engine="espeak", jobs=jobs)
+        duration = render_article(src, out, options=options).duration
+    else:  # what the service does: one render into several formats at once
+        settings = get_settings()
+        spec, _ = choose_engine("espeak", None, speed=1.0, settings=settings)
+        script = make_article_script(src, voice=spec.voice, settings=settings)
+        tags = AudioTags("Longread", None, None, "de", spec.engine, spec.voice, None)
+        outputs = {fmt: out.with_suffix("." + fmt) for fmt in fmts.split(",")}
+        duration = render_audio(script, spec, outputs, tags=tags, jobs=jobs or settings.jobs,
+                                cache=None, settings=settings).duration
     self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"RESULT {r.duration:.1f} {self_peak}", flush=True)
+    print(f"RESULT {duration:.1f} {self_peak}", flush=True)
 """
 
 
@@ -105,7 +118,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=60.0)
     parser.add_argument("--jobs", type=int, default=0, help="synthesis workers (0: per core)")
-    parser.add_argument("--format", default="mp3", choices=["mp3", "opus", "wav"])
+    parser.add_argument(
+        "--format",
+        default="mp3",
+        help="mp3, opus or wav; several comma-separated (mp3,opus: as the service renders)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument(
         "--report",
@@ -118,7 +135,10 @@ def main() -> None:
         work = Path(tmp)
         source = work / "longread.txt"
         source.write_text(make_text(args.minutes), encoding="utf-8")
-        out = work / f"longread.{args.format}"
+        formats = args.format.split(",")
+        if not formats or any(f not in ("mp3", "opus", "wav") for f in formats):
+            raise SystemExit(f"unknown format in {args.format!r}")
+        out = work / f"longread.{formats[0]}"
         env = dict(os.environ, VORLESEN_CACHE_DIR=str(work / "cache"), VORLESEN_OFFLINE="1")
         cmd = [sys.executable, "-c", CHILD, str(source), str(out), args.format, str(args.jobs)]
         started = time.monotonic()
@@ -138,7 +158,7 @@ def main() -> None:
             raise SystemExit(f"the render failed (exit {child.returncode})")
         result = next(line for line in stdout.splitlines() if line.startswith("RESULT"))
         _tag, duration, self_kb = result.split()
-        size = out.stat().st_size
+        size = sum(out.with_suffix("." + f).stat().st_size for f in formats)
     children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     figures = {
         "audio_minutes": round(float(duration) / 60, 1),

@@ -10,7 +10,9 @@ for "it failed".
 
     VorlesenError                     exit 1
     ├── UsageError                    exit 2   bad option values, output path problems
+    │   └── AuthError                          API token missing, unknown or revoked
     ├── InputError                    exit 3   the article cannot be read
+    │   ├── NotFoundError                      no such file, article, entry or token
     │   ├── FetchError                         network: unreachable, 404, timeout, SSRF
     │   ├── UnsupportedContentError            PDF, image, binary, unknown format
     │   ├── ExtractionError                    no article found, empty text
@@ -18,19 +20,23 @@ for "it failed".
     │   └── MarkupError                        malformed or hostile XML (SSML, PLS)
     └── EngineError                   exit 4   synthesis cannot run
         ├── VoiceError                         unknown voice, corrupt model, download failed
-        └── AudioError                         encoding or mastering failed
+        ├── AudioError                         encoding or mastering failed
+        └── StorageError                       rendered audio cannot be stored (disk full)
 """
 
 from __future__ import annotations
 
 __all__ = [
     "AudioError",
+    "AuthError",
     "EngineError",
     "ExtractionError",
     "FetchError",
     "InputError",
     "LanguageError",
     "MarkupError",
+    "NotFoundError",
+    "StorageError",
     "UnsupportedContentError",
     "UsageError",
     "VoiceError",
@@ -71,6 +77,22 @@ class InputError(VorlesenError):
 
     exit_code = 3
     default_reason = "bad_input"
+
+
+class AuthError(UsageError):
+    """The caller is not allowed in: no API token, an unknown one, or a revoked one.
+
+    The API answers 401 (``unauthorized``, ``bad_token``) or 403 (``token_revoked``,
+    ``forbidden``): the first asks for credentials, the second refuses the ones given.
+    """
+
+    default_reason = "unauthorized"
+
+
+class NotFoundError(InputError):
+    """What was asked for does not exist: an input file, an article, an entry, a token."""
+
+    default_reason = "not_found"
 
 
 class FetchError(InputError):
@@ -120,3 +142,10 @@ class AudioError(EngineError):
     """Mastering or encoding the audio failed."""
 
     default_reason = "audio_failed"
+
+
+class StorageError(EngineError):
+    """Rendered audio cannot be stored: ``disk_full`` (no space, quota) or
+    ``storage_unwritable`` (read-only mount, a file where a directory belongs)."""
+
+    default_reason = "storage_unwritable"

@@ -6,6 +6,7 @@ starts as fast as before. Errors are mapped to messages by the CLI's ``main``.
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -66,9 +67,14 @@ def serve(
         for _ in range(max(0, workers))
     ]
     try:
-        uvicorn.run(
-            create_app(settings), host=host, port=port, log_level="info", access_log=access_log
-        )
+        app = create_app(settings)
+        # What exists now (modules, the app, the service) lives as long as the process:
+        # move it out of the cyclic collector's reach, so a full collection under load
+        # scans only request garbage. Measured on audio range requests: gen-2 pauses of
+        # 40-135 ms before, which were the whole p99 (bench/serve.py).
+        gc.collect()
+        gc.freeze()
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
     finally:
         for child in children:
             child.terminate()

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from support import service_settings
 from vorlesen.api.app import create_app, make_service
 from vorlesen.api.deps import Service
-from vorlesen.config import Settings, get_settings
+from vorlesen.config import Settings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "service"
 TOKEN = "test-token-1"
@@ -25,23 +26,12 @@ def article_text() -> str:
 @pytest.fixture
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
     env = {
-        "VORLESEN_DATA_DIR": str(tmp_path / "data"),
-        "VORLESEN_CACHE_DIR": str(tmp_path / "cache"),
-        "VORLESEN_OFFLINE": "1",
-        "VORLESEN_ENGINE": "espeak",
-        "VORLESEN_JOBS": "1",
         "VORLESEN_API_TOKENS": f"{TOKEN},second-token",
         "VORLESEN_FEEDBACK_PER_MINUTE": "5",
         "VORLESEN_MAX_REQUEST_BYTES": "200000",
         "VORLESEN_PUBLIC_URL": "http://testserver",
     }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("VORLESEN_DATABASE_URL", raising=False)
-    monkeypatch.delenv("VORLESEN_REDIS_URL", raising=False)
-    get_settings.cache_clear()
-    yield get_settings()
-    get_settings.cache_clear()
+    yield from service_settings(tmp_path, monkeypatch, env)
 
 
 @pytest.fixture

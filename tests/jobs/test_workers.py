@@ -13,11 +13,12 @@ from pathlib import Path
 import av
 import pytest
 
+from support import settings_from_env, subprocess_env, wait_until
 from vorlesen.jobs.queue import JobQueue
 from vorlesen.store.blobs import LocalBlobStore, revision_prefix
 from vorlesen.store.db import Store
 
-from .conftest import ARTICLE, base_env, settings_from, wait_for
+from .conftest import ARTICLE
 
 Spawn = Callable[[dict[str, str]], subprocess.Popen[bytes]]
 
@@ -40,14 +41,14 @@ def _all_ready(store: Store, ids: list[str]) -> bool:
 
 
 def test_sqlite_queue_with_a_worker_process(tmp_path: Path, spawn_worker: Spawn) -> None:
-    env = base_env(tmp_path)
-    settings = settings_from(env)
+    env = subprocess_env(tmp_path)
+    settings = settings_from_env(env)
     store = Store.from_settings(settings)
     blobs = LocalBlobStore(settings.data_dir)
     queue = JobQueue(settings, store, blobs)
     ids = [_publish(queue, store, n) for n in range(3)]
     spawn_worker(env)
-    wait_for(lambda: _all_ready(store, ids), 60, "three renders")
+    wait_until(lambda: _all_ready(store, ids), 60, "three renders", poll=0.02)
     for source_id in ids:
         assert len(store.renders_of(source_id)) == 1
         assert blobs.exists(f"{revision_prefix(source_id, 1)}/audio.opus")
@@ -72,7 +73,7 @@ def scaleout_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     tag = "vt_" + uuid.uuid4().hex[:12]
     admin.execute(f'CREATE SCHEMA "{tag}"')
     sep = "&" if "?" in PG_URL else "?"
-    env = base_env(
+    env = subprocess_env(
         tmp_path,
         VORLESEN_DATABASE_URL=f"{PG_URL}{sep}options=-csearch_path%3D{tag}",
         VORLESEN_REDIS_URL=REDIS_URL,
@@ -92,7 +93,7 @@ def scaleout_env(tmp_path: Path) -> Iterator[dict[str, str]]:
 def test_two_workers_render_each_article_once_and_survive_a_kill(
     scaleout_env: dict[str, str], spawn_worker: Spawn
 ) -> None:
-    settings = settings_from(scaleout_env)
+    settings = settings_from_env(scaleout_env)
     store = Store.from_settings(settings)
     assert store.engine.dialect.name == "postgresql"
     blobs = LocalBlobStore(settings.data_dir)
@@ -114,11 +115,11 @@ def test_two_workers_render_each_article_once_and_survive_a_kill(
             ).all()
         return bool(rows)
 
-    wait_for(victim_rendering, 60, "the first worker to start a render")
+    wait_until(victim_rendering, 60, "the first worker to start a render", poll=0.02)
     os.kill(victim.pid, signal.SIGKILL)
     victim.wait(timeout=10)
 
-    wait_for(lambda: _all_ready(store, ids), 120, "all 20 articles")
+    wait_until(lambda: _all_ready(store, ids), 120, "all 20 articles", poll=0.02)
     assert survivor.poll() is None
     workers = set()
     for source_id in ids:
@@ -132,6 +133,6 @@ def test_two_workers_render_each_article_once_and_survive_a_kill(
         assert abs(seconds - (article.duration_s or 0)) < 0.2
     assert not any(f":{victim.pid}:" in w for w in workers)
     # Duplicate deliveries (re-queued after the kill) are consumed as no-ops.
-    wait_for(lambda: queue.pending() == 0, 30, "the queue to drain")
+    wait_until(lambda: queue.pending() == 0, 30, "the queue to drain", poll=0.02)
     assert all(len(store.renders_of(i)) == 1 for i in ids)
     store.close()

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
+from support import billion_laughs
 from vorlesen.errors import InputError, MarkupError, UsageError, VorlesenError
 from vorlesen.lexicon import (
     LexEntry,
@@ -120,21 +121,11 @@ def test_pls_other_alphabet_and_bad_structure_refused() -> None:
     assert info.value.reason == "xml_malformed"
 
 
-BILLION_LAUGHS = b"""<?xml version="1.0"?>
-<!DOCTYPE lexicon [
- <!ENTITY lol "lol">
- <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
- <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
- <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
- <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
- <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
- <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
- <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
- <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
- <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
-]>
-<lexicon version="1.0" xmlns="http://www.w3.org/2005/01/pronunciation-lexicon">
-<lexeme><grapheme>x</grapheme><alias>&lol9;</alias></lexeme></lexicon>"""
+BILLION_LAUGHS = billion_laughs(
+    "lexicon",
+    '<lexicon version="1.0" xmlns="http://www.w3.org/2005/01/pronunciation-lexicon">\n'
+    "<lexeme><grapheme>x</grapheme><alias>&lol9;</alias></lexeme></lexicon>",
+).encode()
 
 XXE = b"""<?xml version="1.0"?>
 <!DOCTYPE lexicon [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>

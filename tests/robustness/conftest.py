@@ -17,9 +17,16 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from support import (
+    free_port,
+    service_settings,
+    stop_processes,
+    subprocess_env,
+    wait_until,
+)
 from vorlesen.api.app import create_app, make_service
 from vorlesen.api.deps import Service
-from vorlesen.config import Settings, get_settings
+from vorlesen.config import Settings
 
 REPORT_ENV = "VORLESEN_ROBUSTNESS_REPORT"
 GROUPS = ("hostile input", "faults", "load")
@@ -80,53 +87,13 @@ ROBUST_PG_URL = os.environ.get(
 )
 
 
-def robust_free_port() -> int:
-    """A TCP port on 127.0.0.1 nobody listens on right now."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def robust_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    """Environment for service subprocesses: offline, espeak-ng, one synthesis job."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VORLESEN_")}
-    env.update(
-        VORLESEN_DATA_DIR=str(tmp_path / "data"),
-        VORLESEN_CACHE_DIR=str(tmp_path / "cache"),
-        VORLESEN_OFFLINE="1",
-        VORLESEN_ENGINE="espeak",
-        VORLESEN_JOBS="1",
-        VORLESEN_API_TOKENS=ROBUST_TOKEN,
-        VORLESEN_FEEDBACK_PER_MINUTE="0",
-        VORLESEN_RENDER_LEASE_S="4",
+    """Environment for service subprocesses: offline, espeak-ng, one synthesis job, the
+    robustness token, no feedback rate limit."""
+    return subprocess_env(
+        tmp_path,
+        **{"VORLESEN_API_TOKENS": ROBUST_TOKEN, "VORLESEN_FEEDBACK_PER_MINUTE": "0", **extra},
     )
-    env.update(extra)
-    return env
-
-
-def robust_settings(env: dict[str, str]) -> Any:
-    """The :class:`vorlesen.config.Settings` the subprocesses will see, built from ``env``."""
-    from vorlesen.config import Settings
-
-    fields = {
-        k.removeprefix("VORLESEN_").lower(): v for k, v in env.items() if k.startswith("VORLESEN_")
-    }
-    settings_type: Any = Settings  # pydantic-settings' __init__ is typed for its own kwargs
-    return settings_type(**fields)
-
-
-def robust_wait(check: Callable[[], bool], timeout: float, what: str) -> None:
-    """Poll ``check`` until true; fail the test with ``what`` after ``timeout`` seconds."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 class RobustServer:
@@ -165,7 +132,7 @@ def robust_processes(tmp_path: Path) -> Any:
         cmd = [sys.executable, "-m", "vorlesen.cli", kind]
         url = ""
         if kind == "serve":
-            port = port or robust_free_port()
+            port = port or free_port()
             url = f"http://127.0.0.1:{port}"
             cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
         proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -181,21 +148,11 @@ def robust_processes(tmp_path: Path) -> Any:
                 except httpx.HTTPError:
                     return False
 
-            robust_wait(healthy, 60, "vorlesen serve to answer /healthz")
+            wait_until(healthy, 60, "vorlesen serve to answer /healthz")
         return server
 
     yield start
-    for proc in procs:
-        if proc.poll() is None:
-            proc.terminate()
-    for proc in procs:
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    for log in logs:
-        log.close()
+    stop_processes(procs, logs)
 
 
 @pytest.fixture
@@ -234,30 +191,20 @@ HOSTILE_MAX_REQUEST_BYTES = 100_000
 def hostile_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
     """Settings of a throwaway service: temp data/cache dirs, offline, espeak, one token."""
     env = {
-        "VORLESEN_DATA_DIR": str(tmp_path / "data"),
-        "VORLESEN_CACHE_DIR": str(tmp_path / "cache"),
-        "VORLESEN_OFFLINE": "1",
-        "VORLESEN_ENGINE": "espeak",
-        "VORLESEN_JOBS": "1",
         "VORLESEN_API_TOKENS": HOSTILE_TOKEN,
         "VORLESEN_FEEDBACK_PER_MINUTE": str(HOSTILE_FEEDBACK_PER_MINUTE),
         "VORLESEN_MAX_REQUEST_BYTES": str(HOSTILE_MAX_REQUEST_BYTES),
         "VORLESEN_FETCH_TIMEOUT": "0.4",
     }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    for key in (
+    unset = (
         "VORLESEN_DATABASE_URL",
         "VORLESEN_REDIS_URL",
         "VORLESEN_FETCH_ALLOW_HOSTS",
         "VORLESEN_PUBLIC_URL",
         "VORLESEN_WEBHOOK_URLS",
         "VORLESEN_CORS_ORIGINS",
-    ):
-        monkeypatch.delenv(key, raising=False)
-    get_settings.cache_clear()
-    yield get_settings()
-    get_settings.cache_clear()
+    )
+    yield from service_settings(tmp_path, monkeypatch, env, unset)
 
 
 @pytest.fixture
@@ -283,6 +230,23 @@ def hostile_summary(config: pytest.Config, line: str) -> None:
     lines: list[str] = getattr(config, HOSTILE_SUMMARY_ATTR, [])
     lines.append(line)
     setattr(config, HOSTILE_SUMMARY_ATTR, lines)
+
+
+def report_refusals(config: pytest.Config, tried: dict[str, int], refused: dict[str, int]) -> None:
+    """At the end of a hostile-input module: one summary line and one report row per item
+    (``tried`` inputs, ``refused`` of them), none lost."""
+    for item in sorted(tried):
+        hostile_summary(
+            config,
+            f"  {item:<38} {tried[item]:>6} tried, {refused.get(item, 0):>6} refused, 0 lost",
+        )
+        write_report_row(
+            group="hostile input",
+            item=item,
+            tried=tried[item],
+            refused=refused.get(item, 0),
+            lost=0,
+        )
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

@@ -29,6 +29,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from support import free_port, settings_from_env, wait_until
 from vorlesen.jobs.queue import JobQueue
 from vorlesen.store.blobs import LocalBlobStore
 from vorlesen.store.db import FeedbackRow, Store
@@ -38,9 +39,6 @@ from .conftest import (
     Report,
     RobustServer,
     robust_env,
-    robust_free_port,
-    robust_settings,
-    robust_wait,
 )
 
 Start = Callable[..., RobustServer]
@@ -130,7 +128,7 @@ def test_worker_killed_mid_render_completes_after_restart_and_never_serves_parti
     tmp_path: Path, robust_processes: Start, robustness_report: Report
 ) -> None:
     env = robust_env(tmp_path)
-    settings = robust_settings(env)
+    settings = settings_from_env(env)
     store = Store.from_settings(settings)
     queue = JobQueue(settings, store, LocalBlobStore(settings.data_dir))
     sid = "haushalt"
@@ -153,7 +151,7 @@ def test_worker_killed_mid_render_completes_after_restart_and_never_serves_parti
             a = store.get_article(sid)
             return a.status == "rendering" and a.revision == 2
 
-        robust_wait(victim_rendering, 60, "the worker to start rendering revision 2")
+        wait_until(victim_rendering, 60, "the worker to start rendering revision 2")
         time.sleep(1.0)  # well into synthesis (utterances are being written to the cache)
         assert store.get_article(sid).status == "rendering", "render finished before the kill"
         os.kill(victim.proc.pid, signal.SIGKILL)
@@ -166,8 +164,8 @@ def test_worker_killed_mid_render_completes_after_restart_and_never_serves_parti
             assert r["ready_revision"] == 1
             time.sleep(0.1)
         robust_processes("worker", env)  # the restart: it takes over once the lease ran out
-        robust_wait(lambda: store.get_article(sid).status == "ready", 120, "revision 2 ready")
-        robust_wait(lambda: 2 in {rev for rev, _ in poller.bodies.values()}, 10, "r2 served")
+        wait_until(lambda: store.get_article(sid).status == "ready", 120, "revision 2 ready")
+        wait_until(lambda: 2 in {rev for rev, _ in poller.bodies.values()}, 10, "r2 served")
 
     article = store.get_article(sid)
     assert article.ready_revision == 2
@@ -246,18 +244,18 @@ def test_server_killed_during_feedback_burst_loses_no_acknowledged_post(
     if database == "postgresql":
         extra["VORLESEN_DATABASE_URL"] = request.getfixturevalue("robust_pg_url")
     env = robust_env(tmp_path, **extra)
-    store = Store.from_settings(robust_settings(env))
+    store = Store.from_settings(settings_from_env(env))
     assert store.engine.dialect.name == database
     sid = "leserbriefe"
     store.put_article(sid, {"text": SHORT.format(n=2)}, "fb")
     total = 1000
-    port = robust_free_port()
+    port = free_port()
     server = robust_processes("serve", env, port=port)
     answered: dict[int, int] = {}
 
     def killer() -> None:
         # Kill mid-burst: once about 40 % of the posts were acknowledged.
-        robust_wait(lambda: len(answered) >= total * 0.4, 60, "40 % of the posts answered")
+        wait_until(lambda: len(answered) >= total * 0.4, 60, "40 % of the posts answered")
         os.kill(server.proc.pid, signal.SIGKILL)
 
     kill_thread = threading.Thread(target=killer)
@@ -310,7 +308,7 @@ class PrivateRedis:
     """A ``redis-server`` of this test alone, on a free port, restartable."""
 
     def __init__(self, workdir: Path, *, appendonly: bool) -> None:
-        self.port = robust_free_port()
+        self.port = free_port()
         self.workdir = workdir
         self.appendonly = appendonly
         self.proc: subprocess.Popen[bytes] | None = None
@@ -343,7 +341,7 @@ class PrivateRedis:
                 return False
 
         try:
-            robust_wait(up, 20, "redis-server to answer PING")
+            wait_until(up, 20, "redis-server to answer PING")
         finally:
             client.close()
 
@@ -409,7 +407,7 @@ def test_redis_restart_with_queued_jobs_loses_none_and_renders_each_once(
         VORLESEN_REDIS_URL=redis_server.url,
         VORLESEN_RENDER_LEASE_S="2",
     )
-    settings = robust_settings(env)
+    settings = settings_from_env(env)
     store = Store.from_settings(settings)
     queue = JobQueue(settings, store, LocalBlobStore(settings.data_dir))
     count = 30 if FULL else 8
@@ -421,7 +419,7 @@ def test_redis_restart_with_queued_jobs_loses_none_and_renders_each_once(
     def ready() -> int:
         return sum(store.get_article(i).status == "ready" for i in ids)
 
-    robust_wait(lambda: ready() >= 2, 60, "the first renders")
+    wait_until(lambda: ready() >= 2, 60, "the first renders")
     redis_server.kill()
     at_restart = ready()
     time.sleep(1.0)  # workers meet a dead Redis (they log and retry)
@@ -431,7 +429,7 @@ def test_redis_restart_with_queued_jobs_loses_none_and_renders_each_once(
         assert kept > 0, "the append-only file should have kept the waiting jobs"
     else:
         assert kept == 0, "an empty Redis should have come back"
-    robust_wait(lambda: ready() == count, 120, f"all {count} articles after the Redis restart")
+    wait_until(lambda: ready() == count, 120, f"all {count} articles after the Redis restart")
 
     renders = {i: store.renders_of(i) for i in ids}
     twice = [i for i, r in renders.items() if len(r) != 1]
@@ -509,7 +507,7 @@ def test_full_or_unwritable_audio_volume_fails_with_reason_and_recovers(
             assert (
                 client.put("/api/articles/ok", json={"text": SHORT.format(n=3)}).status_code == 202
             )
-            robust_wait(
+            wait_until(
                 lambda: client.get("/api/articles/ok").json()["status"] == "ready", 60, "ok"
             )
             ballast = _fill(volume) if fault == "disk_full" else None
@@ -522,7 +520,7 @@ def test_full_or_unwritable_audio_volume_fails_with_reason_and_recovers(
             def settled() -> bool:
                 return client.get("/api/articles/voll").json()["status"] in ("ready", "failed")
 
-            robust_wait(settled, 60, "the render on the broken volume to settle")
+            wait_until(settled, 60, "the render on the broken volume to settle")
             state = client.get("/api/articles/voll").json()
             assert state["status"] == "failed", state
             reason = state["error"]["reason"]
@@ -544,7 +542,7 @@ def test_full_or_unwritable_audio_volume_fails_with_reason_and_recovers(
                 volume.unlink()
                 shutil.move(str(data / "audio-moved"), str(volume))
             assert client.put("/api/articles/voll", json=body).status_code == 202
-            robust_wait(
+            wait_until(
                 lambda: client.get("/api/articles/voll").json()["status"] == "ready",
                 60,
                 "the render after recovery",

@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select
 
+from support import settings_from_env, wait_until
 from vorlesen.jobs.queue import JobQueue
 from vorlesen.store.blobs import LocalBlobStore, revision_prefix
 from vorlesen.store.db import ArticleRow, FeedbackRow, Store
@@ -31,8 +32,6 @@ from .conftest import (
     Report,
     RobustServer,
     robust_env,
-    robust_settings,
-    robust_wait,
 )
 from .test_faults import SHORT, long_article
 
@@ -93,7 +92,7 @@ def test_load_submissions_feedback_and_listeners(
     tmp_path: Path, robust_processes: Start, robustness_report: Report
 ) -> None:
     env = robust_env(tmp_path)
-    settings = robust_settings(env)
+    settings = settings_from_env(env)
     store = Store.from_settings(settings)
     blobs = LocalBlobStore(settings.data_dir)
     queue = JobQueue(settings, store, blobs)
@@ -208,7 +207,7 @@ def test_load_submissions_feedback_and_listeners(
         def all_ready() -> bool:
             return all(store.get_article(f"load-{n}").status == "ready" for n in range(articles))
 
-        robust_wait(all_ready, 600, "all 200 submitted articles rendered")
+        wait_until(all_ready, 600, "all 200 submitted articles rendered")
         assert all(
             [(r, s) for r, s, _w in store.renders_of(f"load-{n}")] == [(1, "ready")]
             for n in range(articles)

@@ -15,18 +15,20 @@ import socketserver
 import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from support import serve_http, service_settings
 from vorlesen.api.app import create_app, make_service
-from vorlesen.config import Settings, get_settings
+from vorlesen.config import Settings
 from vorlesen.errors import FetchError, UnsupportedContentError, VorlesenError
 from vorlesen.ingest import fetch, load
 
-from .conftest import hostile_summary, write_report_row
+from .conftest import report_refusals
 
 TIMEOUT = 0.4
 """Per-read timeout of these tests; the total deadline is three times that."""
@@ -70,18 +72,7 @@ def _refused(
 @pytest.fixture(scope="module", autouse=True)
 def _report(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
-    for item in sorted(TRIED):
-        hostile_summary(
-            request.config,
-            f"  {item:<38} {TRIED[item]:>6} tried, {REFUSED.get(item, 0):>6} refused, 0 lost",
-        )
-        write_report_row(
-            group="hostile input",
-            item=item,
-            tried=TRIED[item],
-            refused=REFUSED.get(item, 0),
-            lost=0,
-        )
+    report_refusals(request.config, TRIED, REFUSED)
 
 
 # -- servers -----------------------------------------------------------------------------
@@ -118,16 +109,8 @@ class _Redirector(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def redirector() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Redirector)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
+    with serve_http(_Redirector) as url:
+        yield url
 
 
 STOP = threading.Event()
@@ -449,27 +432,13 @@ API_TOKEN = "ssrf-test-token"
 
 @pytest.fixture
 def ssrf_client(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    env = {
-        "VORLESEN_DATA_DIR": str(tmp_path / "data"),
-        "VORLESEN_CACHE_DIR": str(tmp_path / "cache"),
-        "VORLESEN_OFFLINE": "1",
-        "VORLESEN_ENGINE": "espeak",
-        "VORLESEN_JOBS": "1",
-        "VORLESEN_API_TOKENS": API_TOKEN,
-        "VORLESEN_FETCH_TIMEOUT": str(TIMEOUT),
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("VORLESEN_DATABASE_URL", raising=False)
-    monkeypatch.delenv("VORLESEN_REDIS_URL", raising=False)
-    monkeypatch.delenv("VORLESEN_FETCH_ALLOW_HOSTS", raising=False)
-    get_settings.cache_clear()
-    settings = get_settings()
-    service = make_service(settings)
-    with TestClient(create_app(settings, service=service)) as client:
-        yield client
-    service.store.close()
-    get_settings.cache_clear()
+    env = {"VORLESEN_API_TOKENS": API_TOKEN, "VORLESEN_FETCH_TIMEOUT": str(TIMEOUT)}
+    unset = ("VORLESEN_DATABASE_URL", "VORLESEN_REDIS_URL", "VORLESEN_FETCH_ALLOW_HOSTS")
+    for settings in service_settings(Path(tmp_path), monkeypatch, env, unset):
+        service = make_service(settings)
+        with TestClient(create_app(settings, service=service)) as client:
+            yield client
+        service.store.close()
 
 
 API_URLS = [u for u in FORBIDDEN_URLS if "\\" not in u] + [

@@ -32,8 +32,7 @@ from .conftest import (
     HOSTILE_FEEDBACK_PER_MINUTE,
     HOSTILE_MAX_REQUEST_BYTES,
     HOSTILE_TOKEN,
-    hostile_summary,
-    write_report_row,
+    report_refusals,
 )
 
 TRIED: dict[str, int] = {}
@@ -43,18 +42,7 @@ REFUSED: dict[str, int] = {}
 @pytest.fixture(scope="module", autouse=True)
 def _report(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
-    for item in sorted(TRIED):
-        hostile_summary(
-            request.config,
-            f"  {item:<38} {TRIED[item]:>6} tried, {REFUSED.get(item, 0):>6} refused, 0 lost",
-        )
-        write_report_row(
-            group="hostile input",
-            item=item,
-            tried=TRIED[item],
-            refused=REFUSED.get(item, 0),
-            lost=0,
-        )
+    report_refusals(request.config, TRIED, REFUSED)
 
 
 def _count(item: str, refused: bool = True) -> None:

@@ -15,12 +15,13 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from support import billion_laughs
 from vorlesen.api.deps import Service
 from vorlesen.errors import MarkupError
 from vorlesen.ingest.ssml import from_ssml
 from vorlesen.lexicon import parse_pls
 
-from .conftest import HOSTILE_AUTH, HOSTILE_TOKEN, hostile_summary, write_report_row
+from .conftest import HOSTILE_AUTH, HOSTILE_TOKEN, report_refusals
 
 BOUND = 1.0
 """Seconds a refusal may take: the point is "refused before anything expands"."""
@@ -32,31 +33,12 @@ REFUSED: dict[str, int] = {}
 @pytest.fixture(scope="module", autouse=True)
 def _report(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
-    for item in sorted(TRIED):
-        hostile_summary(
-            request.config,
-            f"  {item:<38} {TRIED[item]:>6} tried, {REFUSED.get(item, 0):>6} refused, 0 lost",
-        )
-        write_report_row(
-            group="hostile input",
-            item=item,
-            tried=TRIED[item],
-            refused=REFUSED.get(item, 0),
-            lost=0,
-        )
+    report_refusals(request.config, TRIED, REFUSED)
 
 
 def _count(item: str, refused: bool) -> None:
     TRIED[item] = TRIED.get(item, 0) + 1
     REFUSED[item] = REFUSED.get(item, 0) + int(refused)
-
-
-def _laughs(root: str, body: str) -> str:
-    lines = ['<!ENTITY lol "lol">']
-    for i in range(1, 10):
-        prev = "lol" if i == 1 else f"lol{i - 1}"
-        lines.append(f'<!ENTITY lol{i} "{("&" + prev + ";") * 10}">')
-    return f'<?xml version="1.0"?>\n<!DOCTYPE {root} [\n' + "\n".join(lines) + f"\n]>\n{body}"
 
 
 _BLOB = "x" * 50_000
@@ -65,7 +47,7 @@ _AMP = "&a;" * 50_000
 _QUADRATIC = '<!DOCTYPE {root} [<!ENTITY a "' + _BLOB + '">]>{body}'
 
 SSML_ATTACKS = {
-    "billion laughs": _laughs("speak", "<speak>&lol9;</speak>"),
+    "billion laughs": billion_laughs("speak", "<speak>&lol9;</speak>", indent=""),
     "quadratic blowup": _QUADRATIC.format(root="speak", body=f"<speak>{_AMP}</speak>"),
     "xxe file": '<!DOCTYPE speak [<!ENTITY x SYSTEM "file:///etc/passwd">]><speak>&x;</speak>',
     "xxe http": '<!DOCTYPE speak [<!ENTITY x SYSTEM "http://127.0.0.1:9/x">]><speak>&x;</speak>',
@@ -89,9 +71,10 @@ SSML_ATTACKS = {
 }
 
 PLS_ATTACKS = {
-    "billion laughs": _laughs(
+    "billion laughs": billion_laughs(
         "lexicon",
         _PLS_OPEN + "<lexeme><grapheme>a</grapheme><alias>&lol9;</alias></lexeme></lexicon>",
+        indent="",
     ),
     "quadratic blowup": _QUADRATIC.format(
         root="lexicon",

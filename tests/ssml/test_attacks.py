@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from support import billion_laughs
 from vorlesen import ingest
 from vorlesen.config import Settings
 from vorlesen.errors import InputError, MarkupError
@@ -15,21 +16,10 @@ from vorlesen.ingest.ssml import MAX_DEPTH, from_ssml
 BOUND = 5.0
 """Generous wall-clock bound in seconds: the point is "refused, not expanded"."""
 
-BILLION_LAUGHS = """<?xml version="1.0"?>
-<!DOCTYPE speak [
- <!ENTITY lol "lol">
- <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
- <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
- <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
- <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
- <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
- <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
- <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
- <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
- <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
-]>
-<speak>&lol9;</speak>
-"""
+BILLION_LAUGHS = billion_laughs(
+    "speak",
+    "<speak>&lol9;</speak>\n",
+)
 
 XXE = """<?xml version="1.0"?>
 <!DOCTYPE speak [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>

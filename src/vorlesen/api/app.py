@@ -24,9 +24,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vorlesen.config import Settings, get_settings
 from vorlesen.errors import (
+    AuthError,
     EngineError,
     FetchError,
     InputError,
+    NotFoundError,
+    StorageError,
     UsageError,
     VoiceError,
     VorlesenError,
@@ -41,20 +44,28 @@ __all__ = ["DEFAULT_CSP", "DOCS_CSP", "HtmlSecurityHeaders", "create_app", "prob
 
 log = logging.getLogger("vorlesen.api")
 
+_FORBIDDEN_REASONS = frozenset({"token_revoked", "forbidden"})
+"""Auth failures answered 403 (credentials given, but refused) rather than 401."""
+
 _STATUS_BY_REASON: dict[str, int] = {
+    # ``InputError(reason="not_found")`` still raised by code not yet on NotFoundError.
     "not_found": 404,
-    "unauthorized": 401,
-    "bad_token": 401,
-    "token_revoked": 403,
-    "forbidden": 403,
     "too_large": 413,
     "rate_limited": 429,
     "conflict": 409,
 }
+"""Reasons whose status is the same whichever class carries them."""
 
 
 def status_for(exc: VorlesenError) -> int:
-    """The HTTP status of an error: by reason first, then by its place in the tree."""
+    """The HTTP status of an error: by its class where the class says it, then by reason,
+    then by its place in the tree."""
+    if isinstance(exc, NotFoundError):
+        return 404
+    if isinstance(exc, AuthError):
+        return 403 if exc.reason in _FORBIDDEN_REASONS else 401
+    if isinstance(exc, StorageError):
+        return 507 if exc.reason == "disk_full" else 500
     if exc.reason in _STATUS_BY_REASON:
         return _STATUS_BY_REASON[exc.reason]
     if isinstance(exc, FetchError | InputError):

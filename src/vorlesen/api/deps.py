@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from vorlesen.config import Settings
-from vorlesen.errors import InputError, UsageError
+from vorlesen.errors import AuthError, InputError
 from vorlesen.jobs.queue import JobQueue, split_list
 from vorlesen.store.blobs import LocalBlobStore
 from vorlesen.store.db import Store
@@ -71,7 +71,7 @@ class Service:
         """The served revision of an article, remembered for ``max_age`` seconds.
 
         Audio requests (a player seeking sends many) then mostly skip the database; a new
-        revision is picked up within a second. Raises ``InputError(not_found)``.
+        revision is picked up within a second. Raises ``NotFoundError``.
         """
         now = time.monotonic()
         hit = self._ready.get(source_id)
@@ -110,7 +110,7 @@ def require_token(request: Request, service: ServiceDep) -> None:
     scheme, _, secret = header.partition(" ")
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret:
-        raise UsageError(
+        raise AuthError(
             "This endpoint needs an API token (Authorization: Bearer …).", reason="unauthorized"
         )
     matched = False
@@ -122,8 +122,8 @@ def require_token(request: Request, service: ServiceDep) -> None:
     if state == "valid":
         return
     if state == "revoked":
-        raise UsageError("This API token has been revoked.", reason="token_revoked")
-    raise UsageError("The API token is not valid.", reason="bad_token")
+        raise AuthError("This API token has been revoked.", reason="token_revoked")
+    raise AuthError("The API token is not valid.", reason="bad_token")
 
 
 def env_tokens(settings: Settings) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Literal
 
@@ -178,20 +179,8 @@ class FeedbackOut(BaseModel):
 
 
 def feedback_out(record: FeedbackRecord) -> FeedbackOut:
-    return FeedbackOut(
-        id=record.id,
-        source_id=record.source_id,
-        revision=record.revision,
-        category=record.category,
-        message=record.message,
-        time_s=record.time_s,
-        utterance=record.utterance,
-        rating=record.rating,
-        written=record.written,
-        spoken=record.spoken,
-        status=record.status,  # validated on write
-        created_at=record.created_at,
-    )
+    """The stored report as the API shows it (the fields are the record's, one to one)."""
+    return FeedbackOut(**asdict(record))
 
 
 class FeedbackList(BaseModel):
@@ -229,16 +218,8 @@ class LexiconOut(BaseModel):
 
 
 def lexicon_out(record: LexiconRecord, rerendered: list[str] | None = None) -> LexiconOut:
-    return LexiconOut(
-        id=record.id,
-        grapheme=record.grapheme,
-        kind=record.kind,
-        value=record.value,
-        case_sensitive=record.case_sensitive,
-        voice=record.voice,
-        updated_at=record.updated_at,
-        rerendered=rerendered or [],
-    )
+    """The stored entry as the API shows it, with the articles its change re-rendered."""
+    return LexiconOut(**asdict(record), rerendered=rerendered or [])
 
 
 class ListenIn(BaseModel):

@@ -22,6 +22,7 @@ from vorlesen.errors import (
     ExtractionError,
     InputError,
     LanguageError,
+    NotFoundError,
     UnsupportedContentError,
 )
 from vorlesen.ingest.cms import from_cms_json
@@ -174,7 +175,7 @@ def _read_file(path: Path, limit: int) -> bytes:
     try:
         stat = path.stat()
     except FileNotFoundError as exc:
-        raise InputError(f"The file {str(path)!r} does not exist.", reason="not_found") from exc
+        raise NotFoundError(f"The file {str(path)!r} does not exist.", reason="not_found") from exc
     except OSError as exc:
         raise InputError(
             f"The file {str(path)!r} cannot be read: {exc.strerror}.", reason="unreadable"

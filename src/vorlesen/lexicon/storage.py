@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
-from vorlesen.errors import InputError, MarkupError, UsageError
+from vorlesen.errors import InputError, MarkupError, NotFoundError, UsageError
 from vorlesen.lexicon.entries import LexEntry
 from vorlesen.lexicon.phonemes import check_entry, default_phonemes
 from vorlesen.lexicon.pls import MAX_PLS_BYTES, dump_pls, parse_pls
@@ -57,7 +57,7 @@ class LexiconFile:
         except FileNotFoundError:
             if missing_ok:
                 return []
-            raise InputError(f"{self.path}: no such lexicon file.", reason="not_found") from None
+            raise NotFoundError(f"{self.path}: no such lexicon file.", reason="not_found") from None
         except OSError as exc:
             raise InputError(f"{self.path}: cannot read ({exc}).", reason="unreadable") from exc
         if size > limit:  # checked before reading, so a huge file costs nothing

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
-from vorlesen.errors import InputError, UsageError, VorlesenError
+from vorlesen.errors import NotFoundError, StorageError, UsageError
 from vorlesen.fileio import atomic_write, write_bytes_atomic
 
 __all__ = ["BlobStore", "LocalBlobStore", "revision_prefix"]
@@ -32,7 +32,7 @@ _FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 @contextlib.contextmanager
 def _storage_errors(key: str, root: Path) -> Iterator[None]:
-    """Turn an OS failure while storing ``key`` into a ``VorlesenError`` with a reason.
+    """Turn an OS failure while storing ``key`` into a ``StorageError`` with a reason.
 
     ``disk_full`` when the volume has no space left (ENOSPC, EDQUOT, EFBIG), else
     ``storage_unwritable`` (a file where a directory belongs, a read-only mount …). A raw
@@ -51,12 +51,12 @@ def _storage_errors(key: str, root: Path) -> Iterator[None]:
         code = cause.errno if isinstance(cause, OSError) else None
         detail = (cause.strerror if isinstance(cause, OSError) else None) or str(exc)
         if code in _FULL:
-            raise VorlesenError(
+            raise StorageError(
                 f"The audio storage under {str(root)!r} is full; {key!r} was not stored "
                 f"({detail}).",
                 reason="disk_full",
             ) from exc
-        raise VorlesenError(
+        raise StorageError(
             f"The audio storage under {str(root)!r} cannot be written; {key!r} was not "
             f"stored ({detail}).",
             reason="storage_unwritable",
@@ -80,7 +80,7 @@ class BlobStore(Protocol):
         ...
 
     def local_path(self, key: str) -> Path:
-        """A local path to read ``key`` from; raises ``InputError(not_found)`` if absent."""
+        """A local path to read ``key`` from; raises ``NotFoundError`` if absent."""
         ...
 
     def exists(self, key: str) -> bool:
@@ -119,7 +119,7 @@ class LocalBlobStore:
     def local_path(self, key: str) -> Path:
         path = self._path(key)
         if not path.is_file():
-            raise InputError(f"No stored file {key!r}.", reason="not_found")
+            raise NotFoundError(f"No stored file {key!r}.", reason="not_found")
         return path
 
     def exists(self, key: str) -> bool:

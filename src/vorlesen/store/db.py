@@ -22,10 +22,10 @@ import secrets
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Boolean,
@@ -46,7 +46,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from vorlesen.config import Settings
-from vorlesen.errors import InputError, UsageError
+from vorlesen.errors import InputError, NotFoundError, UsageError
 
 __all__ = [
     "ArticleRecord",
@@ -65,6 +65,9 @@ FEEDBACK_CATEGORIES = ("pronunciation", "number", "wrong_text", "voice", "other"
 FEEDBACK_STATUSES = ("open", "done")
 LISTEN_MILESTONES = (0, 25, 50, 75, 100)
 """Percent of an article a player reports having played (0 = started)."""
+
+
+_R = TypeVar("_R")
 
 
 def _now() -> datetime:
@@ -276,22 +279,18 @@ class ListenCount:
     by_milestone: dict[int, int]
 
 
+def _record(cls: type[_R], row: Base, **derived: Any) -> _R:
+    """A frozen record with every field copied from the row's column of the same name,
+    except those given in ``derived`` (decoded JSON, UTC-fixed datetimes)."""
+    values = {f.name: getattr(row, f.name) for f in fields(cls) if f.name not in derived}  # type: ignore[arg-type]
+    return cls(**values, **derived)
+
+
 def _article(row: ArticleRow) -> ArticleRecord:
-    return ArticleRecord(
-        source_id=row.source_id,
-        status=row.status,
-        revision=row.revision,
-        ready_revision=row.ready_revision,
-        content_hash=row.content_hash,
+    return _record(
+        ArticleRecord,
+        row,
         payload=json.loads(row.payload),
-        title=row.title,
-        voice=row.voice,
-        engine=row.engine,
-        duration_s=row.duration_s,
-        utterances_total=row.utterances_total,
-        utterances_synthesized=row.utterances_synthesized,
-        error_reason=row.error_reason,
-        error_message=row.error_message,
         published_at=_utc(row.published_at),
         ready_at=_utc(row.ready_at),
         created_at=_utc(row.created_at) or _now(),
@@ -300,36 +299,45 @@ def _article(row: ArticleRow) -> ArticleRecord:
 
 
 def _feedback(row: FeedbackRow) -> FeedbackRecord:
-    return FeedbackRecord(
-        id=row.id,
-        source_id=row.source_id,
-        revision=row.revision,
-        category=row.category,
-        message=row.message,
-        time_s=row.time_s,
-        utterance=row.utterance,
-        rating=row.rating,
-        written=row.written,
-        spoken=row.spoken,
-        status=row.status,
-        created_at=_utc(row.created_at) or _now(),
-    )
+    return _record(FeedbackRecord, row, created_at=_utc(row.created_at) or _now())
 
 
 def _lexicon(row: LexiconRow) -> LexiconRecord:
-    return LexiconRecord(
-        id=row.id,
-        grapheme=row.grapheme,
-        kind=row.kind,
-        value=row.value,
-        case_sensitive=row.case_sensitive,
-        voice=row.voice,
-        updated_at=_utc(row.updated_at) or _now(),
+    return _record(LexiconRecord, row, updated_at=_utc(row.updated_at) or _now())
+
+
+def _token(row: TokenRow) -> TokenRecord:
+    return _record(
+        TokenRecord,
+        row,
+        created_at=_utc(row.created_at) or _now(),
+        revoked_at=_utc(row.revoked_at),
     )
 
 
-def _not_found(what: str) -> InputError:
-    return InputError(f"{what} does not exist.", reason="not_found")
+def _not_found(what: str) -> NotFoundError:
+    return NotFoundError(f"{what} does not exist.", reason="not_found")
+
+
+def _next_revision(row: ArticleRow, now: datetime) -> None:
+    """Queue a new revision of the article: no error, no lease, nobody holding it."""
+    row.revision += 1
+    row.status = "queued"
+    row.error_reason = row.error_message = None
+    row.lease_until = 0.0
+    row.claimed_by = None
+    row.updated_at = now
+
+
+_M = TypeVar("_M", bound=Base)
+
+
+def _get(s: Session, model: type[_M], row_id: int, what: str) -> _M:
+    """The row with primary key ``row_id``, or ``NotFoundError`` naming ``what``."""
+    row = s.get(model, row_id)
+    if row is None:
+        raise _not_found(f"{what} {row_id}")
+    return row
 
 
 def hash_token(token: str) -> str:
@@ -450,17 +458,12 @@ class Store:
                         return _article(row), True
                     if row.content_hash == content_hash and row.status != "failed":
                         return _article(row), False
-                    row.revision += 1
-                    row.status = "queued"
+                    _next_revision(row, now)
                     row.content_hash = content_hash
                     row.payload = json.dumps(payload, sort_keys=True)
                     row.title = title
                     row.voice = voice
                     row.published_at = published_at
-                    row.error_reason = row.error_message = None
-                    row.lease_until = 0.0
-                    row.claimed_by = None
-                    row.updated_at = now
                     s.flush()
                     return _article(row), True
             except IntegrityError:  # two first PUTs raced; the second becomes an update
@@ -471,12 +474,7 @@ class Store:
         """Queue a new revision with the same content (after a lexicon change)."""
         with self.session() as s:
             row = self._row(s, source_id, lock=True)
-            row.revision += 1
-            row.status = "queued"
-            row.error_reason = row.error_message = None
-            row.lease_until = 0.0
-            row.claimed_by = None
-            row.updated_at = _now()
+            _next_revision(row, _now())
             s.flush()
             return _article(row)
 
@@ -490,7 +488,7 @@ class Store:
         return row
 
     def get_article(self, source_id: str) -> ArticleRecord:
-        """The article, or ``InputError(reason="not_found")``."""
+        """The article, or ``NotFoundError(reason="not_found")``."""
         with self.session() as s:
             return _article(self._row(s, source_id))
 
@@ -629,51 +627,46 @@ class Store:
     ) -> bool:
         """Point the article at the finished revision; False when the claim was lost."""
         now = _now()
-        with self.session() as s:
-            result = s.execute(
-                update(ArticleRow)
-                .where(
-                    ArticleRow.source_id == claim.source_id,
-                    ArticleRow.revision == claim.revision,
-                    ArticleRow.claimed_by == claim.worker,
-                )
-                .values(
-                    status="ready",
-                    ready_revision=claim.revision,
-                    title=title,
-                    engine=engine,
-                    voice=voice,
-                    duration_s=duration_s,
-                    utterances_total=utterances_total,
-                    utterances_synthesized=synthesized,
-                    text=text,
-                    error_reason=None,
-                    error_message=None,
-                    ready_at=now,
-                    lease_until=0.0,
-                    updated_at=now,
-                )
-            )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                return False
-            s.add(
-                RenderRow(
-                    source_id=claim.source_id,
-                    revision=claim.revision,
-                    worker=claim.worker,
-                    status="ready",
-                    synthesized=synthesized,
-                    cached=cached,
-                    duration_s=duration_s,
-                    wall_s=wall_s,
-                    finished_at=now,
-                )
-            )
-            return True
+        return self._end_render(
+            claim,
+            now,
+            {
+                "ready_revision": claim.revision,
+                "title": title,
+                "engine": engine,
+                "voice": voice,
+                "duration_s": duration_s,
+                "utterances_total": utterances_total,
+                "utterances_synthesized": synthesized,
+                "text": text,
+                "error_reason": None,
+                "error_message": None,
+                "ready_at": now,
+            },
+            RenderRow(
+                status="ready",
+                synthesized=synthesized,
+                cached=cached,
+                duration_s=duration_s,
+                wall_s=wall_s,
+            ),
+        )
 
     def fail_render(self, claim: Claim, reason: str, message: str, wall_s: float) -> bool:
         """Record why the revision failed; the previous revision's audio stays served."""
-        now = _now()
+        return self._end_render(
+            claim,
+            _now(),
+            {"error_reason": reason, "error_message": message},
+            RenderRow(status="failed", wall_s=wall_s),
+        )
+
+    def _end_render(
+        self, claim: Claim, now: datetime, article: dict[str, Any], render: RenderRow
+    ) -> bool:
+        """End the claimed render: set the article to ``render.status`` with the
+        ``article`` columns, release the lease, and log ``render``; False when the claim
+        was lost (one atomic UPDATE decides, as in :meth:`claim_render`)."""
         with self.session() as s:
             result = s.execute(
                 update(ArticleRow)
@@ -682,26 +675,15 @@ class Store:
                     ArticleRow.revision == claim.revision,
                     ArticleRow.claimed_by == claim.worker,
                 )
-                .values(
-                    status="failed",
-                    error_reason=reason,
-                    error_message=message,
-                    lease_until=0.0,
-                    updated_at=now,
-                )
+                .values(status=render.status, lease_until=0.0, updated_at=now, **article)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 return False
-            s.add(
-                RenderRow(
-                    source_id=claim.source_id,
-                    revision=claim.revision,
-                    worker=claim.worker,
-                    status="failed",
-                    wall_s=wall_s,
-                    finished_at=now,
-                )
-            )
+            render.source_id = claim.source_id
+            render.revision = claim.revision
+            render.worker = claim.worker
+            render.finished_at = now
+            s.add(render)
             return True
 
     def stale_renders(self, lease_s: float, *, queued: bool = True) -> list[tuple[str, int]]:
@@ -860,9 +842,7 @@ class Store:
         if status not in FEEDBACK_STATUSES:
             raise InputError(f"Unknown feedback status {status!r}.", reason="bad_status")
         with self.session() as s:
-            row = s.get(FeedbackRow, feedback_id)
-            if row is None:
-                raise _not_found(f"Feedback {feedback_id}")
+            row = _get(s, FeedbackRow, feedback_id, "Feedback")
             row.status = status
             s.flush()
             return _feedback(row)
@@ -877,9 +857,7 @@ class Store:
 
     def get_lexicon_entry(self, entry_id: int) -> LexiconRecord:
         with self.session() as s:
-            row = s.get(LexiconRow, entry_id)
-            if row is None:
-                raise _not_found(f"Lexicon entry {entry_id}")
+            row = _get(s, LexiconRow, entry_id, "Lexicon entry")
             return _lexicon(row)
 
     def save_lexicon_entry(
@@ -895,9 +873,7 @@ class Store:
     ) -> LexiconRecord:
         """Insert an entry, or replace the one with the same key (or ``entry_id``)."""
         with self.session() as s:
-            row = s.get(LexiconRow, entry_id) if entry_id is not None else None
-            if entry_id is not None and row is None:
-                raise _not_found(f"Lexicon entry {entry_id}")
+            row = _get(s, LexiconRow, entry_id, "Lexicon entry") if entry_id is not None else None
             same_key = s.scalar(select(LexiconRow).where(LexiconRow.key == key))
             if row is None:
                 row = same_key
@@ -924,9 +900,7 @@ class Store:
     def delete_lexicon_entry(self, entry_id: int) -> LexiconRecord:
         """Remove an entry; returns what it was (to re-render what it touched)."""
         with self.session() as s:
-            row = s.get(LexiconRow, entry_id)
-            if row is None:
-                raise _not_found(f"Lexicon entry {entry_id}")
+            row = _get(s, LexiconRow, entry_id, "Lexicon entry")
             record = _lexicon(row)
             s.delete(row)
             return record
@@ -942,27 +916,19 @@ class Store:
             )
             s.add(row)
             s.flush()
-            return self._token(row), secret
-
-    @staticmethod
-    def _token(row: TokenRow) -> TokenRecord:
-        return TokenRecord(
-            row.id, row.name, row.prefix, _utc(row.created_at) or _now(), _utc(row.revoked_at)
-        )
+            return _token(row), secret
 
     def list_tokens(self) -> list[TokenRecord]:
         with self.session() as s:
-            return [self._token(r) for r in s.scalars(select(TokenRow).order_by(TokenRow.id))]
+            return [_token(r) for r in s.scalars(select(TokenRow).order_by(TokenRow.id))]
 
     def revoke_token(self, token_id: int) -> TokenRecord:
         with self.session() as s:
-            row = s.get(TokenRow, token_id)
-            if row is None:
-                raise _not_found(f"Token {token_id}")
+            row = _get(s, TokenRow, token_id, "Token")
             if row.revoked_at is None:
                 row.revoked_at = _now()
             s.flush()
-            return self._token(row)
+            return _token(row)
 
     def check_token(self, secret: str) -> str:
         """``"valid"``, ``"revoked"`` or ``"unknown"`` for a presented token.

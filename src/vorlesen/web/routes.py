@@ -24,7 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from vorlesen.api.deps import Service, get_service
-from vorlesen.api.routes.lexicon import affected_articles
+from vorlesen.api.routes.lexicon import rerender_touched, save_entry
 from vorlesen.errors import InputError, VorlesenError
 from vorlesen.jobs.render import lexicon_from_records
 from vorlesen.lexicon import (
@@ -353,33 +353,33 @@ def admin_feedback_status(
 # -- newsroom: lexicon ------------------------------------------------------------------------
 
 
-def _entry_from_form(grapheme: str, kind: str, value: str, case_sensitive: bool,
-                     voice: str) -> LexEntry:
-    return make_entry(grapheme, kind, value, case_sensitive=case_sensitive,
-                      voice=voice.strip() or None)
+@dataclass(frozen=True, slots=True)
+class _EntryForm:
+    """The entry fields of the lexicon form, as the save and the preview both post them."""
+
+    grapheme: str
+    kind: str
+    value: str
+    voice: str
+    case_sensitive: bool
+
+    def entry(self) -> LexEntry:
+        """The entry as filled in (``make_entry`` checks and normalizes it)."""
+        return make_entry(self.grapheme, self.kind, self.value,
+                          case_sensitive=self.case_sensitive, voice=self.voice.strip() or None)
 
 
-def _store_key(entry: LexEntry) -> str:
-    """The store's identity of an entry, as the lexicon API writes it (same grapheme, case
-    rule and voice replace each other)."""
-    grapheme, case_sensitive, voice = entry.key
-    return "\x1f".join((grapheme, "1" if case_sensitive else "0", voice or ""))
+def _entry_form(
+    grapheme: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "alias",
+    value: Annotated[str, Form()] = "",
+    voice: Annotated[str, Form()] = "",
+    case_sensitive: Annotated[bool, Form()] = False,
+) -> _EntryForm:
+    return _EntryForm(grapheme, kind, value, voice, case_sensitive)
 
 
-def _save_entry(service: Service, entry: LexEntry) -> None:
-    service.store.save_lexicon_entry(
-        key=_store_key(entry), grapheme=entry.grapheme, kind=entry.kind, value=entry.value,
-        case_sensitive=entry.case_sensitive, voice=entry.voice,
-    )
-
-
-def _rerender(service: Service, entries: list[LexEntry]) -> list[str]:
-    """Queue a new revision of every article the entries touch (what it says changed)."""
-    ids = affected_articles(service, entries)
-    for source_id in ids:
-        record = service.store.rerender(source_id)
-        service.queue.enqueue_render(source_id, record.revision)
-    return ids
+EntryFormDep = Annotated[_EntryForm, Depends(_entry_form)]
 
 
 def _lexicon_page(service: Service, *, q: str = "", form: dict[str, Any] | None = None,
@@ -420,23 +420,19 @@ def admin_lexicon(
 def admin_lexicon_save(
     request: Request,
     service: ServiceDep,
-    grapheme: Annotated[str, Form()] = "",
-    kind: Annotated[str, Form()] = "alias",
-    value: Annotated[str, Form()] = "",
-    voice: Annotated[str, Form()] = "",
-    case_sensitive: Annotated[bool, Form()] = False,
+    fields: EntryFormDep,
     feedback: Annotated[str, Form()] = "",
 ) -> Response:
     """Save an entry, re-render every article it touches, close the feedback it fixes."""
     if not _editor(request, service) or not _same_origin(request):
         return _to_login(request)
-    form = {"grapheme": grapheme, "kind": kind, "value": value, "voice": voice,
-            "case_sensitive": case_sensitive, "feedback": feedback}
+    form = {"grapheme": fields.grapheme, "kind": fields.kind, "value": fields.value,
+            "voice": fields.voice, "case_sensitive": fields.case_sensitive, "feedback": feedback}
     try:
-        entry = _entry_from_form(grapheme, kind, value, case_sensitive, voice)
+        entry = fields.entry()
         check_entry(entry, set(default_phonemes()))
-        _save_entry(service, entry)
-        rerendered = _rerender(service, [entry])
+        save_entry(service, entry)
+        rerendered = rerender_touched(service, [entry])
         if feedback.isdigit():
             service.store.set_feedback_status(int(feedback), "done")
     except VorlesenError as exc:
@@ -449,18 +445,14 @@ def admin_lexicon_save(
 def admin_lexicon_preview(
     request: Request,
     service: ServiceDep,
-    grapheme: Annotated[str, Form()] = "",
-    kind: Annotated[str, Form()] = "alias",
-    value: Annotated[str, Form()] = "",
-    voice: Annotated[str, Form()] = "",
-    case_sensitive: Annotated[bool, Form()] = False,
+    fields: EntryFormDep,
     sentence: Annotated[str, Form()] = "",
 ) -> Response:
     """WAV of the word (or the sentence around it) spoken with the entry as filled in."""
     if not _editor(request, service) or not _same_origin(request):
         return Response("Nicht angemeldet.", status_code=401, media_type="text/plain")
     try:
-        entry = _entry_from_form(grapheme, kind, value, case_sensitive, voice)
+        entry = fields.entry()
         entries = [*lexicon_from_records(service.store.lexicon_entries()), entry]
         text = sentence if sentence.strip() and len(sentence) <= 300 else entry.grapheme
         wav = preview_wav(text, entries, settings=service.settings, voice=entry.voice)
@@ -475,9 +467,7 @@ def admin_lexicon_delete(entry_id: int, request: Request, service: ServiceDep) -
         return _to_login(request)
     try:
         record = service.store.delete_lexicon_entry(entry_id)
-        entry = make_entry(record.grapheme, record.kind, record.value,
-                           case_sensitive=record.case_sensitive, voice=record.voice)
-        _rerender(service, [entry])
+        rerender_touched(service, lexicon_from_records([record]))
     except VorlesenError as exc:
         return _lexicon_page(service, error=exc.message, status=404)
     return RedirectResponse("/admin/lexicon", status_code=303)
@@ -514,8 +504,8 @@ async def admin_lexicon_import(
         for entry in entries:
             check_entry(entry, inventory)
         for entry in entries:
-            _save_entry(service, entry)
-        rerendered = _rerender(service, entries)
+            save_entry(service, entry)
+        rerendered = rerender_touched(service, entries)
     except VorlesenError as exc:
         return _lexicon_page(service, error=exc.message, status=422)
     return _lexicon_page(

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
+import sys
+from dataclasses import dataclass
+from email.utils import formatdate
+from pathlib import Path as FsPath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
-from vorlesen.errors import InputError
+from vorlesen.errors import NotFoundError
 from vorlesen.ingest.fetch import vet_url
 from vorlesen.ingest.ssml import from_ssml
 from vorlesen.jobs.render import AUDIO_FILES, parse_published
 from vorlesen.store.blobs import revision_prefix
 
-from ..deps import ServiceDep, require_token
+from ..deps import Service, ServiceDep, require_token
 from ..schemas import (
     SOURCE_ID_PATTERN,
     ArticleIn,
@@ -109,6 +115,95 @@ _FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+_INLINE_MAX = 1024 * 1024
+"""Largest range answered from one ``os.pread`` into memory (players ask for 64 KiB–1 MiB
+at a time); larger ranges, whole files, multi-range and ``If-Range`` requests stream
+through Starlette's ``FileResponse`` so memory stays flat however long the article."""
+
+_SIMPLE_RANGE = re.compile(r"^\s*bytes\s*=\s*(\d+)\s*-\s*(\d*)\s*$", re.IGNORECASE)
+"""``bytes=a-b`` or ``bytes=a-``: the one-range form players send when seeking."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Served:
+    """One article file as found for one request: its revision, path, stat and, for a
+    small single range, the requested bytes (read through the same descriptor)."""
+
+    revision: int
+    path: FsPath
+    stat: os.stat_result
+    start: int
+    data: bytes | None
+
+
+def _simple_range(request: Request) -> tuple[int, int] | None:
+    """``(start, end_inclusive)`` of a GET's single ``bytes=a-b`` / ``bytes=a-`` range, or
+    None when the request is anything else (no range, suffix, multi-range, ``If-Range``,
+    malformed) — those keep Starlette's own handling, including its 400/416 answers."""
+    header = request.headers.get("range")
+    if header is None or request.method != "GET" or "if-range" in request.headers:
+        return None
+    match = _SIMPLE_RANGE.match(header)
+    if match is None:
+        return None
+    start = int(match.group(1))
+    end = int(match.group(2)) if match.group(2) else sys.maxsize
+    return (start, end) if end >= start else None
+
+
+def _pread_exactly(fd: int, length: int, offset: int) -> bytes | None:
+    """``length`` bytes at ``offset``; None if the file ended first (then stream instead)."""
+    data = os.pread(fd, length, offset)
+    while len(data) < length:
+        more = os.pread(fd, length - len(data), offset + len(data))
+        if not more:
+            return None
+        data += more
+    return data
+
+
+def _open_served(service: Service, source_id: str, name: str) -> tuple[int, FsPath, int]:
+    """The served revision, its file's path and an open read-only descriptor on it."""
+    for attempt in range(2):
+        revision = service.ready_revision(source_id)
+        if revision is None:
+            raise NotFoundError(
+                f"The article {source_id!r} has no audio yet.", reason="not_found"
+            )
+        try:
+            path = service.blobs.local_path(f"{revision_prefix(source_id, revision)}/{name}")
+            return revision, path, os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except (NotFoundError, FileNotFoundError):
+            # A newer revision replaced this one since we remembered it: look again once.
+            service.forget(source_id)
+            if attempt:
+                raise NotFoundError(f"No {name} for {source_id!r}.", reason="not_found") from None
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+def _served_file(
+    service: Service, source_id: str, name: str, want: tuple[int, int] | None
+) -> _Served:
+    """Find the served revision's file and, for a small single range, read it: one open,
+    one ``fstat``, one ``pread`` (blocking; the caller runs it in one worker thread).
+
+    The revision comes from the service's 1-second memo, so a player seeking does not
+    query the database per request. The ETag and the bytes come from the same open
+    descriptor, so they always describe the same file.
+    """
+    revision, path, fd = _open_served(service, source_id, name)
+    try:
+        stat = os.fstat(fd)
+        if want is not None and want[0] < stat.st_size:
+            start, end = want[0], min(want[1], stat.st_size - 1)
+            if end - start < _INLINE_MAX:
+                data = _pread_exactly(fd, end - start + 1, start)
+                return _Served(revision, path, stat, start, data)
+        return _Served(revision, path, stat, 0, None)
+    finally:
+        os.close(fd)
+
+
 @router.get(
     "/api/articles/{source_id}/{name}",
     response_class=FileResponse,
@@ -132,30 +227,36 @@ async def article_file(
 ) -> Response:
     """The served revision's audio (MP3/Opus), timings JSON or WebVTT captions.
 
-    Range requests get 206; ``If-None-Match`` with the current ETag gets 304.
+    Range requests get 206; ``If-None-Match`` with the current ETag gets 304. A small
+    single range (a player seeking) is answered from one ``pread`` in one worker-thread
+    hop; everything else streams through ``FileResponse``.
     """
-    for attempt in range(2):
-        revision = await run_in_threadpool(service.ready_revision, source_id)
-        if revision is None:
-            raise InputError(f"The article {source_id!r} has no audio yet.", reason="not_found")
-        try:
-            path = service.blobs.local_path(f"{revision_prefix(source_id, revision)}/{name}")
-            stat = path.stat()
-            break
-        except (InputError, FileNotFoundError):
-            # A newer revision replaced this one since we remembered it: look again once.
-            service.forget(source_id)
-            if attempt:
-                raise InputError(f"No {name} for {source_id!r}.", reason="not_found") from None
-    etag = f'"{source_id}-r{revision}-{stat.st_size:x}-{stat.st_mtime_ns:x}"'
-    cache = _IMMUTABLE if v == revision else _SHORT
+    # One worker-thread hop for revision + open + fstat + pread (Starlette's FileResponse
+    # takes five: stat, open, seek, read, close). Inline in the event loop measured only
+    # ~10 % faster, and a memo miss queries the database, which must not block the loop.
+    served = await run_in_threadpool(
+        _served_file, service, source_id, name, _simple_range(request)
+    )
+    stat = served.stat
+    etag = f'"{source_id}-r{served.revision}-{stat.st_size:x}-{stat.st_mtime_ns:x}"'
+    cache = _IMMUTABLE if v == served.revision else _SHORT
     headers = {"ETag": etag, "Cache-Control": cache, "Access-Control-Expose-Headers": "ETag"}
     inm = request.headers.get("if-none-match")
     if inm and (
         inm.strip() == "*" or etag in [t.strip().removeprefix("W/") for t in inm.split(",")]
     ):
         return Response(status_code=304, headers=headers)
-    return FileResponse(path, media_type=AUDIO_FILES[name], headers=headers, stat_result=stat)
+    if served.data is not None:
+        end = served.start + len(served.data) - 1
+        headers["Accept-Ranges"] = "bytes"
+        headers["Last-Modified"] = formatdate(stat.st_mtime, usegmt=True)
+        headers["Content-Range"] = f"bytes {served.start}-{end}/{stat.st_size}"
+        return Response(
+            served.data, status_code=206, headers=headers, media_type=AUDIO_FILES[name]
+        )
+    return FileResponse(
+        served.path, media_type=AUDIO_FILES[name], headers=headers, stat_result=stat
+    )
 
 
 @router.post("/api/articles/{source_id}/listens", status_code=204)

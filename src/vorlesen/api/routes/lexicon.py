@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
 
+from vorlesen.jobs.render import lexicon_from_records
 from vorlesen.lexicon import LexEntry, Lexicon, check_entry, default_phonemes, make_entry
+from vorlesen.store.db import LexiconRecord
 
 from ..deps import Service, ServiceDep, require_token
 from ..schemas import LexiconIn, LexiconOut, lexicon_out
 
-__all__ = ["affected_articles", "router"]
+__all__ = ["affected_articles", "entry_key", "rerender_touched", "router", "save_entry"]
 
 router = APIRouter(tags=["lexicon"], dependencies=[Depends(require_token)])
 
@@ -23,9 +25,25 @@ def _entry(body: LexiconIn) -> LexEntry:
     return entry
 
 
-def _key(entry: LexEntry) -> str:
+def entry_key(entry: LexEntry) -> str:
+    """The store's identity of an entry (``LexEntry.key`` as one string): a saved entry with
+    the same grapheme, case rule and voice replaces the stored one. The API and the
+    newsroom both write through this, so neither can make a duplicate of the other's."""
     grapheme, case_sensitive, voice = entry.key
     return "\x1f".join((grapheme, "1" if case_sensitive else "0", voice or ""))
+
+
+def save_entry(service: Service, entry: LexEntry, entry_id: int | None = None) -> LexiconRecord:
+    """Store a checked entry under its key (replacing entry ``entry_id`` when given)."""
+    return service.store.save_lexicon_entry(
+        key=entry_key(entry),
+        grapheme=entry.grapheme,
+        kind=entry.kind,
+        value=entry.value,
+        case_sensitive=entry.case_sensitive,
+        voice=entry.voice,
+        entry_id=entry_id,
+    )
 
 
 def affected_articles(service: Service, entries: list[LexEntry]) -> list[str]:
@@ -38,7 +56,8 @@ def affected_articles(service: Service, entries: list[LexEntry]) -> list[str]:
     return hits
 
 
-def _rerender(service: Service, entries: list[LexEntry]) -> list[str]:
+def rerender_touched(service: Service, entries: list[LexEntry]) -> list[str]:
+    """Queue a new revision of every article the entries touch; returns their ids."""
     ids = affected_articles(service, entries)
     for source_id in ids:
         article = service.store.rerender(source_id)
@@ -56,15 +75,8 @@ def list_entries(service: ServiceDep) -> list[LexiconOut]:
 def create_entry(body: LexiconIn, service: ServiceDep) -> LexiconOut:
     """Add an entry (or replace the one for the same grapheme and voice)."""
     entry = _entry(body)
-    record = service.store.save_lexicon_entry(
-        key=_key(entry),
-        grapheme=entry.grapheme,
-        kind=entry.kind,
-        value=entry.value,
-        case_sensitive=entry.case_sensitive,
-        voice=entry.voice,
-    )
-    return lexicon_out(record, _rerender(service, [entry]))
+    record = save_entry(service, entry)
+    return lexicon_out(record, rerender_touched(service, [entry]))
 
 
 @router.put("/api/lexicon/{entry_id}", response_model=LexiconOut)
@@ -72,35 +84,13 @@ def update_entry(entry_id: int, body: LexiconIn, service: ServiceDep) -> Lexicon
     """Change an entry; articles with the old or the new grapheme are re-rendered."""
     old = service.store.get_lexicon_entry(entry_id)
     entry = _entry(body)
-    record = service.store.save_lexicon_entry(
-        key=_key(entry),
-        grapheme=entry.grapheme,
-        kind=entry.kind,
-        value=entry.value,
-        case_sensitive=entry.case_sensitive,
-        voice=entry.voice,
-        entry_id=entry_id,
-    )
-    old_entry = make_entry(
-        old.grapheme, old.kind, old.value, case_sensitive=old.case_sensitive, voice=old.voice
-    )
-    return lexicon_out(record, _rerender(service, [old_entry, entry]))
+    record = save_entry(service, entry, entry_id)
+    return lexicon_out(record, rerender_touched(service, [*lexicon_from_records([old]), entry]))
 
 
 @router.delete("/api/lexicon/{entry_id}", status_code=204)
 def delete_entry(entry_id: int, service: ServiceDep) -> Response:
     """Remove an entry; articles that used it are re-rendered without it."""
     old = service.store.delete_lexicon_entry(entry_id)
-    _rerender(
-        service,
-        [
-            make_entry(
-                old.grapheme,
-                old.kind,
-                old.value,
-                case_sensitive=old.case_sensitive,
-                voice=old.voice,
-            )
-        ],
-    )
+    rerender_touched(service, lexicon_from_records([old]))
     return Response(status_code=204)

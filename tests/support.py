@@ -1,0 +1,146 @@
+"""Helpers several test areas share: local HTTP servers, service environments, waiting,
+subprocess clean-up and hostile XML.
+
+Tests run with ``--import-mode=importlib``, so test modules cannot import each other or a
+``conftest.py`` by name; ``pyproject.toml`` puts ``tests/`` on ``pythonpath`` so that every
+test imports these as ``from support import …``. Nothing here fakes vorlesen itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+
+from vorlesen.config import Settings, get_settings
+
+__all__ = [
+    "billion_laughs",
+    "free_port",
+    "serve_http",
+    "service_settings",
+    "settings_from_env",
+    "stop_processes",
+    "subprocess_env",
+    "wait_until",
+]
+
+
+@contextlib.contextmanager
+def serve_http(handler: Callable[..., BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve ``handler`` on a free 127.0.0.1 port in a thread; yields the base URL."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def subprocess_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """Environment for ``vorlesen serve``/``worker`` subprocesses: this process's environment
+    without any ``VORLESEN_*``, then temp data/cache dirs, offline, espeak-ng, one synthesis
+    job, a 4 s render lease (so a killed worker's render is taken over quickly), ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VORLESEN_")}
+    env.update(
+        VORLESEN_DATA_DIR=str(tmp_path / "data"),
+        VORLESEN_CACHE_DIR=str(tmp_path / "cache"),
+        VORLESEN_OFFLINE="1",
+        VORLESEN_ENGINE="espeak",
+        VORLESEN_JOBS="1",
+        VORLESEN_RENDER_LEASE_S="4",
+    )
+    env.update(extra)
+    return env
+
+
+def settings_from_env(env: Mapping[str, str]) -> Settings:
+    """The settings subprocesses started with ``env`` will see (this process's env untouched)."""
+    fields = {
+        k.removeprefix("VORLESEN_").lower(): v for k, v in env.items() if k.startswith("VORLESEN_")
+    }
+    settings_type: Any = Settings  # pydantic-settings' __init__ is typed for its own kwargs
+    settings: Settings = settings_type(**fields)
+    return settings
+
+
+def service_settings(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    env: Mapping[str, str],
+    unset: tuple[str, ...] = ("VORLESEN_DATABASE_URL", "VORLESEN_REDIS_URL"),
+) -> Iterator[Settings]:
+    """Body of an in-process service's settings fixture: temp data/cache dirs, offline,
+    espeak-ng, one job, then ``env``; the ``unset`` variables removed; the settings cache
+    cleared before and after (``yield from`` it in the fixture)."""
+    base = {
+        "VORLESEN_DATA_DIR": str(tmp_path / "data"),
+        "VORLESEN_CACHE_DIR": str(tmp_path / "cache"),
+        "VORLESEN_OFFLINE": "1",
+        "VORLESEN_ENGINE": "espeak",
+        "VORLESEN_JOBS": "1",
+    }
+    for key, value in {**base, **env}.items():
+        monkeypatch.setenv(key, value)
+    for key in unset:
+        monkeypatch.delenv(key, raising=False)
+    get_settings.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()
+
+
+def wait_until(
+    check: Callable[[], bool], timeout: float, what: str, *, poll: float = 0.05
+) -> None:
+    """Poll ``check`` every ``poll`` s until true; fail naming ``what`` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(poll)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def stop_processes(procs: list[subprocess.Popen[bytes]], logs: list[IO[bytes]]) -> None:
+    """Terminate the subprocesses a test started (kill those that linger 15 s), close logs."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    for log in logs:
+        log.close()
+
+
+def billion_laughs(root: str, body: str, *, indent: str = " ") -> str:
+    """A "billion laughs" XML document: nine levels of ten-fold entity expansion declared in
+    the internal DTD of ``root``, then ``body`` (which references ``&lol9;``)."""
+    lines = [f'{indent}<!ENTITY lol "lol">']
+    for i in range(1, 10):
+        prev = "lol" if i == 1 else f"lol{i - 1}"
+        lines.append(f'{indent}<!ENTITY lol{i} "{("&" + prev + ";") * 10}">')
+    return f'<?xml version="1.0"?>\n<!DOCTYPE {root} [\n' + "\n".join(lines) + f"\n]>\n{body}"
