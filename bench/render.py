@@ -15,6 +15,7 @@ A benchmark prints figures; it asserts nothing.
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import tempfile
@@ -65,7 +66,8 @@ def plain_piper(text: str, model: Path) -> tuple[float, float]:
     return time.perf_counter() - t0, samples / rate
 
 
-def vorlesen_read(text_file: Path, model: Path, out: Path) -> tuple[float, float]:
+def vorlesen_read(text_file: Path, model: Path, out: Path) -> tuple[float, float, float]:
+    """Wall time, audio duration and the seconds of structural pauses vorlesen inserted."""
     exe = Path(sys.executable).with_name("vorlesen")
     cmd = [
         str(exe),
@@ -80,12 +82,17 @@ def vorlesen_read(text_file: Path, model: Path, out: Path) -> tuple[float, float
         "--no-cache",
         "-o",
         str(out),
+        "--timings",
+        str(out) + ".json",
     ]
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     wall = time.perf_counter() - t0
     with wave.open(str(out)) as w:
-        return wall, w.getnframes() / w.getframerate()
+        duration = w.getnframes() / w.getframerate()
+    spans = json.loads(Path(str(out) + ".json").read_text(encoding="utf-8"))["utterances"]
+    speech = sum(u["end"] - u["start"] for u in spans)
+    return wall, duration, duration - speech
 
 
 def main() -> None:
@@ -98,7 +105,7 @@ def main() -> None:
         text_file = Path(tmp) / "long.txt"
         text_file.write_text(text, encoding="utf-8")
         wall_a, dur_a = plain_piper(text, model)
-        wall_b, dur_b = vorlesen_read(text_file, model, Path(tmp) / "out.wav")
+        wall_b, dur_b, pauses_b = vorlesen_read(text_file, model, Path(tmp) / "out.wav")
     print(f"text: {len(text.split())} words, voice en_US-joe-medium")
     for label, wall, dur in (
         ("(a) piper-tts plain", wall_a, dur_a),
@@ -107,6 +114,12 @@ def main() -> None:
         print(f"{label:<20}: wall {wall:7.2f} s  audio {dur:7.1f} s  RTF {wall / dur:.3f}")
     print(f"ratio (b)/(a)       : {wall_b / wall_a:.2f}   (target <= 0.45)")
     print(f"duration difference : {100 * (dur_b - dur_a) / dur_a:+.1f} %   (target within +-3 %)")
+    # vorlesen trims each sentence's edge silence and inserts structural pauses (between
+    # sentences, paragraphs); plain Piper concatenates sentences without any pause.
+    print(
+        f"  of which pauses   : {pauses_b:.1f} s inserted by vorlesen; without them "
+        f"{100 * (dur_b - pauses_b - dur_a) / dur_a:+.1f} %"
+    )
 
 
 if __name__ == "__main__":
