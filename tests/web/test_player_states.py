@@ -294,6 +294,12 @@ def test_resume_after_reload(browser: Any, live: LiveService, article: str) -> N
     page.reload()
     _player(page, "button.listen").click()
     page.wait_for_function(f"() => !{AUDIO}.paused && {AUDIO}.currentTime > 0", timeout=20000)
+    # Screen readers hear where playback resumes, together with the state change.
+    live_region = _player(page, "div.sr-only[role=status]")
+    page.wait_for_function(
+        "el => el.textContent.includes('Fortsetzung bei 0:05')",
+        arg=live_region.element_handle(),
+    )
     page.evaluate(f"{AUDIO}.pause()")
     assert page.evaluate(f"{AUDIO}.currentTime") == pytest.approx(5, abs=1.5)  # not from 0
     page.evaluate(f"{AUDIO}.pause()")

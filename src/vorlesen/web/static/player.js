@@ -580,7 +580,8 @@
       const resume = this.savedPosition();
       if (resume >= RESUME_MIN_S && (!this.duration || resume < this.duration - RESUME_TAIL_S)) {
         this.pendingSeek = resume;
-        this.announce(this.t.resumed(clock(resume)));
+        /* Said together with "playing" below, or the second message would replace it. */
+        this.resumeNote = this.t.resumed(clock(resume));
       }
       this.audio.preload = "auto";
       await this.play();
@@ -648,7 +649,11 @@
         cancelAnimationFrame(this.frame);
         this.savePosition(true);
       }
-      if (!this.audio.ended) this.announce(playing ? t.playing : t.paused);
+      if (!this.audio.ended) {
+        const state = playing ? t.playing : t.paused;
+        this.announce(this.resumeNote ? `${state}. ${this.resumeNote}` : state);
+        this.resumeNote = undefined;
+      }
       if ("mediaSession" in navigator) {
         navigator.mediaSession.playbackState = playing ? "playing" : "paused";
       }
