@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from vorlesen.errors import ExtractionError, InputError
-from vorlesen.ingest.html import body_blocks_from_fragment
+from vorlesen.ingest.html import MarkedPart, build_document, marked_blocks_from_fragment
 from vorlesen.ingest.language import normalize_language_tag
 from vorlesen.ingest.text import paragraphs
 from vorlesen.models import BlockKind, Document
@@ -56,22 +56,23 @@ def from_cms_json(obj: dict[str, Any]) -> Document:
     if not isinstance(obj, dict):
         raise InputError("CMS JSON must be an object with article fields.", reason="bad_cms_json")
     fields = {key: _field(obj, key) for key in _TEXT_FIELDS}
-    body: list[tuple[BlockKind, str]] = []
+    body: list[MarkedPart] = []
+    warnings: tuple[str, ...] = ()
     if fields["body_html"]:
-        body = body_blocks_from_fragment(fields["body_html"])
+        body, warnings = marked_blocks_from_fragment(fields["body_html"])
     elif fields["body_text"]:
-        body = [("paragraph", p) for p in paragraphs(fields["body_text"])]
+        body = [("paragraph", p, ()) for p in paragraphs(fields["body_text"])]
     if not body and not fields["teaser"]:
         raise ExtractionError(
             "The CMS JSON has no body text (body_html or body_text) to read.", reason="empty"
         )
-    parts: list[tuple[BlockKind, str]] = []
+    parts: list[MarkedPart] = []
     for kind in _HEADER_KINDS:
         value = fields[kind]
         if value:
-            parts.append((kind, value))
+            parts.append((kind, value, ()))
     parts.extend(body)
-    return Document.build(
+    return build_document(
         parts,
         title=fields["title"],
         site=fields["site"],
@@ -79,4 +80,5 @@ def from_cms_json(obj: dict[str, Any]) -> Document:
         published=fields["published"],
         author=fields["author"],
         language=normalize_language_tag(fields["language"]),
+        warnings=warnings,
     )

@@ -17,11 +17,18 @@ paragraph. So we do the structure ourselves with lxml and use trafilatura as one
 5. Walk it in document order into blocks and vote on each: trafilatura agrees, link
    density, sentence punctuation, length, known boilerplate phrases.
 
+Editors may embed SSML elements in the article's HTML (``<sub alias=…>``, ``<phoneme>``,
+``<say-as>``, ``<break>``, ``<lang>``, ``<emphasis>``, ``<prosody>``). The written text
+stays what the page shows; each such element becomes a :class:`~vorlesen.models.Mark` over
+its span of the block's text, read by ``ingest/ssml.py`` exactly as in an SSML document,
+so the speak stage says the alias, the IPA, the spelled letters, or pauses.
+
 Only this module imports trafilatura (STYLE.md 14).
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import itertools
 import json
@@ -48,7 +55,15 @@ from vorlesen.ingest.boilerplate import (
     looks_like_dateline,
 )
 from vorlesen.ingest.language import normalize_language_tag
-from vorlesen.models import BlockKind, Document
+from vorlesen.ingest.ssml import is_fragment_element, read_fragment
+from vorlesen.models import BLOCK_SEPARATOR, Block, BlockKind, Document, Mark
+
+MarkedPart = tuple[BlockKind, str, tuple[Mark, ...]]
+"""A block before offsets are known: kind, whitespace-collapsed text, marks into the text."""
+
+MAX_MARKS_PER_BLOCK = 200
+"""Most embedded-SSML marks honoured in one block; a page with more is hostile or broken,
+and each mark costs the speak stage work. Further marks are dropped with a warning."""
 
 
 def _words(text: str) -> frozenset[str]:
@@ -125,6 +140,7 @@ class _Header:
     teaser: str | None = None
     published: str | None = None
     title_el: HtmlElement | None = None
+    teaser_el: HtmlElement | None = None
     consumed: set[HtmlElement] = field(default_factory=set)
 
 
@@ -136,6 +152,10 @@ class _Candidate:
     text: str
     link_chars: int
     speakable: bool
+    marks: tuple[Mark, ...] = ()
+    """Embedded SSML over ``text``."""
+    warnings: tuple[str, ...] = ()
+    """What reading the embedded SSML had to say."""
 
 
 def from_html(html: str, url: str | None = None) -> Document:
@@ -154,7 +174,7 @@ def from_html(html: str, url: str | None = None) -> Document:
     protected = _protected(root, header, speakable)
     _remove_boilerplate(root, protected, header)
     traf = _trafilatura_text(html, url)
-    body = _body_blocks(root, header, speakable, traf)
+    body, body_warnings = _body_blocks(root, header, speakable, traf)
     if not body and len(traf) >= TRAFILATURA_MIN_CHARS:
         body = _trafilatura_blocks(traf, header)
     if not body:
@@ -163,18 +183,21 @@ def from_html(html: str, url: str | None = None) -> Document:
             "consent wall, or rendered by JavaScript).",
             reason="no_article",
         )
-    parts: list[tuple[BlockKind, str]] = []
+    parts: list[MarkedPart] = []
+    warnings: list[str] = []
     if header.kicker:
-        parts.append(("kicker", header.kicker))
+        parts.append(("kicker", header.kicker, ()))
     if header.title:
-        parts.append(("title", header.title))
+        parts.append(_header_part("title", header.title, header.title_el, header, warnings))
     if header.dateline:
-        parts.append(("dateline", header.dateline))
+        parts.append(("dateline", header.dateline, ()))
     if header.teaser:
-        parts.append(("teaser", header.teaser))
+        parts.append(_header_part("teaser", header.teaser, header.teaser_el, header, warnings))
     parts.extend(body)
-    return Document.build(
+    warnings.extend(body_warnings)
+    return build_document(
         parts,
+        warnings=warnings,
         title=header.title or meta.headline,
         site=meta.site,
         url=url or meta.canonical,
@@ -188,23 +211,95 @@ def body_blocks_from_fragment(html: str) -> list[tuple[BlockKind, str]]:
     """Blocks of an HTML fragment that is known to be article body (CMS ``body_html``).
 
     Boilerplate removal and phrase filters apply; container search and trafilatura do not,
-    because the CMS already told us this is the body.
+    because the CMS already told us this is the body. Embedded SSML is read as its written
+    text here; :func:`marked_blocks_from_fragment` keeps it as marks.
+    """
+    parts, _warnings = marked_blocks_from_fragment(html)
+    return [(kind, text) for kind, text, _marks in parts]
+
+
+def marked_blocks_from_fragment(html: str) -> tuple[list[MarkedPart], tuple[str, ...]]:
+    """Blocks of an article-body HTML fragment with the marks of its embedded SSML.
+
+    As :func:`body_blocks_from_fragment`, plus each block's marks and the warnings the
+    embedded SSML raised (an unknown ``say-as`` type, a capped ``<break>``); build the
+    document with :func:`build_document`.
     """
     if not html.strip():
-        return []
+        return [], ()
     root = _parse(f"<html><body><div>{html}</div></body></html>")
     _strip_invisible(root)
     header = _Header()
     _remove_boilerplate(root, set(), header)
     body = root.find("body")
     if body is None:
-        return []
-    out: list[tuple[BlockKind, str]] = []
+        return [], ()
+    out: list[MarkedPart] = []
+    warnings: list[str] = []
     for cand in _walk_blocks([body], set(), set()):
         if is_boilerplate_text(cand.text) or _link_density(cand) > 0.6:
             continue
-        out.append((cand.kind, cand.text))
-    return out
+        out.append((cand.kind, cand.text, cand.marks))
+        warnings.extend(cand.warnings)
+    return out, tuple(dict.fromkeys(warnings))
+
+
+def build_document(
+    parts: Iterable[MarkedPart],
+    *,
+    title: str | None = None,
+    site: str | None = None,
+    url: str | None = None,
+    published: str | None = None,
+    author: str | None = None,
+    language: str | None = None,
+    warnings: Iterable[str] = (),
+) -> Document:
+    """A :class:`Document` from ``(kind, text, marks)`` triples, computing offsets.
+
+    Like :meth:`Document.build`, but keeps each block's marks (their offsets are into the
+    block's text, so the text must already be whitespace-collapsed, as every text this
+    module returns is); a text that is not collapsed is collapsed and loses its marks.
+    """
+    blocks: list[Block] = []
+    offset = 0
+    for kind, raw, marks in parts:
+        text = " ".join(raw.split())
+        if not text:
+            continue
+        if blocks:
+            offset += len(BLOCK_SEPARATOR)
+        blocks.append(Block(kind=kind, text=text, start=offset, marks=marks if text == raw else ()))
+        offset += len(text)
+    return Document(
+        blocks=tuple(blocks),
+        title=title,
+        site=site,
+        url=url,
+        published=published,
+        author=author,
+        language=language or "de",
+        warnings=tuple(dict.fromkeys(warnings)),
+    )
+
+
+def _has_fragment(el: HtmlElement) -> bool:
+    return any(is_fragment_element(d.tag, d.get("alias")) for d in el.iterdescendants())
+
+
+def _header_part(
+    kind: BlockKind, text: str, el: HtmlElement | None, header: _Header, warnings: list[str]
+) -> MarkedPart:
+    """A header field with the marks of SSML embedded in its element."""
+    if el is None or not _has_fragment(el) or (kind == "title" and header.kicker):
+        return (kind, text, ())  # a kicker cut out of the headline leaves offsets unknown
+    run = _Run()
+    run.inline(el, set())
+    cands = run.flush(kind, False, split=False)
+    if not cands:
+        return (kind, text, ())
+    warnings.extend(cands[0].warnings)
+    return (kind, cands[0].text, cands[0].marks)
 
 
 # ── parsing and metadata ──────────────────────────────────────────────────────────────
@@ -660,6 +755,7 @@ def _find_header(root: HtmlElement, meta: _Meta) -> _Header:
                 is_teaser = _is_bold_paragraph(el)
             if is_teaser and density < 0.3:
                 header.teaser = text
+                header.teaser_el = el
                 header.consumed.add(el)
                 taken.add(el)
                 continue
@@ -759,16 +855,33 @@ def _sibling_text_score(el: HtmlElement) -> float:
     return float(len(text) - _link_chars(el)) if text else 0.0
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
+_WORD = re.compile(r"\S+")
+
+
 class _Run:
-    """Inline text gathered until the next block element; ``<br><br>`` splits paragraphs."""
+    """Inline text gathered until the next block element; ``<br><br>`` splits paragraphs.
+
+    Embedded SSML elements are read by ``ingest/ssml.py`` into their text and marks; the
+    run remembers where in its raw text each one's text starts, and :meth:`flush` moves
+    the marks onto the whitespace-collapsed block text.
+    """
 
     def __init__(self) -> None:
         self.parts: list[str] = []
+        self.length = 0
         self.link_chars = 0
+        self.fragments: list[tuple[int, tuple[Mark, ...]]] = []
+        """Raw offset of each embedded SSML element's text, with its marks."""
+        self.warnings: list[str] = []
+
+    def _append(self, value: str) -> None:
+        self.parts.append(value)
+        self.length += len(value)
 
     def text(self, value: str | None, in_link: bool = False) -> None:
         if value:
-            self.parts.append(value)
+            self._append(value)
             if in_link:
                 self.link_chars += len(value.strip())
 
@@ -776,23 +889,102 @@ class _Run:
         if el in skip:
             return
         if el.tag == "br":
-            self.parts.append("\n")
+            self._append("\n")
             return
         link = in_link or el.tag == "a"
+        if is_fragment_element(el.tag, el.get("alias")):
+            self.fragment(el, link)
+            return
         self.text(el.text, link)
         for child in el:
             if isinstance(child.tag, str):
                 self.inline(child, skip, link)
             self.text(child.tail, link)
 
-    def flush(self, kind: BlockKind, speakable: bool) -> list[_Candidate]:
+    def fragment(self, el: HtmlElement, in_link: bool) -> None:
+        """An embedded SSML element: its text as ``from_ssml`` reads it, and its marks."""
+        text, marks, warnings = read_fragment(el)
+        written = el.text_content()
+        boundary = el.tag == "break"  # a pause separates words, as in SSML
+        if boundary or written[:1].isspace():
+            self._append(" ")
+        self.fragments.append((self.length, marks))
+        self.text(text, in_link)
+        if boundary or written[-1:].isspace():
+            self._append(" ")
+        self.warnings.extend(warnings)
+
+    def flush(self, kind: BlockKind, speakable: bool, *, split: bool = True) -> list[_Candidate]:
         raw = "".join(self.parts)
-        self.parts, links = [], self.link_chars
-        self.link_chars = 0
-        pieces = [" ".join(p.split()) for p in re.split(r"\n[ \t\r\f\v]*\n", raw)]
-        pieces = [p for p in pieces if p]
+        fragments, warnings = self.fragments, tuple(dict.fromkeys(self.warnings))
+        self.parts, self.length, self.fragments, self.warnings = [], 0, [], []
+        links, self.link_chars = self.link_chars, 0
+        bounds: list[tuple[int, int]] = []
+        pos = 0
+        if split:
+            for sep in _PARAGRAPH_BREAK.finditer(raw):
+                bounds.append((pos, sep.start()))
+                pos = sep.end()
+        bounds.append((pos, len(raw)))
+        pieces: list[tuple[str, list[Mark]]] = []
+        next_fragment = 0  # fragments are in raw order: one pass over them, not one per piece
+        for lo, hi in bounds:
+            here: list[tuple[int, tuple[Mark, ...]]] = []
+            while next_fragment < len(fragments) and fragments[next_fragment][0] <= hi:
+                if fragments[next_fragment][0] >= lo:
+                    here.append(fragments[next_fragment])
+                next_fragment += 1
+            words = [(m.start(), m.end()) for m in _WORD.finditer(raw, lo, hi)]  # absolute
+            if not words:
+                continue
+            text = " ".join(raw[a:b] for a, b in words)
+            starts = [a for a, _b in words]
+            collapsed_starts = list(itertools.accumulate((b - a + 1 for a, b in words), initial=0))
+            marks: list[Mark] = []
+            for at, fragment_marks in here:
+                if len(marks) > MAX_MARKS_PER_BLOCK:
+                    break  # the rest are dropped below; mapping them would only cost time
+                shift = _collapsed(words, starts, collapsed_starts, at)
+                marks.extend(_shift(fragment_marks, shift))
+            pieces.append((text, marks))
         share = links // max(len(pieces), 1)
-        return [_Candidate(kind, p, min(share, len(p)), speakable) for p in pieces]
+        out: list[_Candidate] = []
+        for text, marks in pieces:
+            if len(marks) > MAX_MARKS_PER_BLOCK:
+                warnings = (
+                    *warnings,
+                    f"a paragraph embeds more than {MAX_MARKS_PER_BLOCK} SSML elements; "
+                    "the rest are read as written",
+                )
+                marks = marks[:MAX_MARKS_PER_BLOCK]
+            cand = _Candidate(kind, text, min(share, len(text)), speakable, tuple(marks))
+            out.append(cand)
+        if out:
+            out[0].warnings = warnings
+        return out
+
+
+def _collapsed(
+    words: list[tuple[int, int]], starts: list[int], collapsed_starts: list[int], at: int
+) -> int:
+    """Offset in the collapsed text (``words`` joined by single spaces) of raw offset ``at``.
+
+    Inside a word it maps to the same character; in whitespace, to the end of the word
+    before (where a collapsed text has its single space), or 0 before the first word.
+    ``starts`` are the words' raw starts, ``collapsed_starts`` their starts in the text.
+    """
+    i = bisect.bisect_right(starts, at) - 1
+    if i < 0:
+        return 0
+    start = collapsed_starts[i]
+    a, b = words[i]
+    return start + min(at, b) - a
+
+
+def _shift(marks: tuple[Mark, ...], by: int) -> list[Mark]:
+    return [
+        Mark(m.kind, m.start + by, m.end + by, m.value, m.detail, m.time, m.rate) for m in marks
+    ]
 
 
 def _walk_blocks(
@@ -820,9 +1012,7 @@ def _walk_blocks(
         if tag == "blockquote":
             run = _Run()
             run.inline(el, skip)
-            text = " ".join("".join(run.parts).split())
-            if text:
-                out.append(_Candidate("quote", text, run.link_chars, is_speakable(el)))
+            out.extend(run.flush("quote", is_speakable(el), split=False))
             return
         if not _has_block_child(el):
             emit(el, "paragraph")
@@ -883,27 +1073,29 @@ def _keep(cand: _Candidate, traf_norm: str) -> bool:
 
 def _body_blocks(
     root: HtmlElement, header: _Header, speakable: list[HtmlElement], traf: str
-) -> list[tuple[BlockKind, str]]:
+) -> tuple[list[MarkedPart], list[str]]:
     roots = _body_roots(root, header, speakable)
     cands = _walk_blocks(roots, header.consumed, set(speakable))
     traf_norm = _norm(traf)
     seen = {_norm(t) for t in (header.kicker, header.title, header.dateline, header.teaser) if t}
-    out: list[tuple[BlockKind, str]] = []
+    kept: list[_Candidate] = []
     for cand in cands:
         key = _norm(cand.text)
         if not key or key in seen or not _keep(cand, traf_norm):
             continue
         seen.add(key)
-        out.append((cand.kind, cand.text))
+        kept.append(cand)
     # A heading not followed by text is a box title ("Mehr zum Thema", "Meistgelesen").
-    out = [
-        (kind, text)
-        for i, (kind, text) in enumerate(out)
-        if kind != "heading" or (i + 1 < len(out) and out[i + 1][0] in ("paragraph", "quote"))
+    kept = [
+        cand
+        for i, cand in enumerate(kept)
+        if cand.kind != "heading"
+        or (i + 1 < len(kept) and kept[i + 1].kind in ("paragraph", "quote"))
     ]
-    if not any(kind in ("paragraph", "quote") for kind, _ in out):
-        return []
-    return out
+    if not any(cand.kind in ("paragraph", "quote") for cand in kept):
+        return [], []
+    out: list[MarkedPart] = [(cand.kind, cand.text, cand.marks) for cand in kept]
+    return out, [w for cand in kept for w in cand.warnings]
 
 
 def _trafilatura_text(html: str, url: str | None) -> str:
@@ -923,10 +1115,10 @@ def _trafilatura_text(html: str, url: str | None) -> str:
     return text or ""
 
 
-def _trafilatura_blocks(traf: str, header: _Header) -> list[tuple[BlockKind, str]]:
+def _trafilatura_blocks(traf: str, header: _Header) -> list[MarkedPart]:
     """Fallback body when our structure recovery found nothing readable."""
     seen = {_norm(t) for t in (header.kicker, header.title, header.dateline, header.teaser) if t}
-    out: list[tuple[BlockKind, str]] = []
+    out: list[MarkedPart] = []
     for line in traf.splitlines():
         text = " ".join(line.split()).lstrip("- ").strip()
         if not text or _norm(text) in seen or is_boilerplate_text(text):
@@ -934,5 +1126,5 @@ def _trafilatura_blocks(traf: str, header: _Header) -> list[tuple[BlockKind, str
         if len(text) < 30 or not _SENTENCE_END.search(text):
             continue  # without link information, only prose-like lines are trusted
         seen.add(_norm(text))
-        out.append(("paragraph", text))
+        out.append(("paragraph", text, ()))
     return out

@@ -22,6 +22,7 @@ import re
 import unicodedata
 import xml.etree.ElementTree as ET  # only for the Element type; parsing is defusedxml's
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
@@ -33,7 +34,17 @@ from vorlesen.lexicon.phonemes import default_phonemes, validate_ipa
 from vorlesen.models import BLOCK_SEPARATOR, Block, Document, Mark, MarkKind
 from vorlesen.speak.script import SAY_AS_TYPES, espeak_language, say_as
 
-__all__ = ["BREAK_STRENGTHS", "MAX_BREAK", "MAX_DEPTH", "from_ssml", "parse_break", "parse_rate"]
+__all__ = [
+    "BREAK_STRENGTHS",
+    "FRAGMENT_ELEMENTS",
+    "MAX_BREAK",
+    "MAX_DEPTH",
+    "from_ssml",
+    "is_fragment_element",
+    "parse_break",
+    "parse_rate",
+    "read_fragment",
+]
 
 BREAK_STRENGTHS: dict[str, float] = {
     "none": 0.0,
@@ -164,10 +175,9 @@ class _BlockBuilder:
         """A word boundary (``<s>``, ``<break>``): the next text does not glue on."""
         self.space = True
 
-    def block(self, start: int) -> Block | None:
+    def finish(self) -> tuple[str, tuple[Mark, ...]]:
+        """The collapsed text and its marks, clipped to it and trimmed of leading spaces."""
         text = "".join(self.parts)
-        if not text:
-            return None
         marks: list[Mark] = []
         for mark in self.marks:
             lo, hi = min(mark.start, len(text)), min(mark.end, len(text))
@@ -177,13 +187,25 @@ class _BlockBuilder:
                 if hi <= lo:
                     continue
             marks.append(Mark(mark.kind, lo, hi, mark.value, mark.detail, mark.time, mark.rate))
-        return Block(kind="paragraph", text=text, start=start, marks=tuple(marks))
+        return text, tuple(marks)
+
+    def block(self, start: int) -> Block | None:
+        text, marks = self.finish()
+        if not text:
+            return None
+        return Block(kind="paragraph", text=text, start=start, marks=marks)
 
 
 class _Reader:
-    """Walks the element tree once, building blocks, marks and warnings."""
+    """Walks the element tree once, building blocks, marks and warnings.
 
-    def __init__(self) -> None:
+    With ``fragment`` set it reads one SSML element embedded in an HTML article: there
+    everything is one block, and HTML elements inside it are read as their text without a
+    warning (they are the page's markup, not SSML mistakes).
+    """
+
+    def __init__(self, *, fragment: bool = False) -> None:
+        self.fragment = fragment
         self.blocks: list[Block] = []
         self.current = _BlockBuilder()
         self.offset = 0
@@ -254,7 +276,11 @@ class _Reader:
         if not isinstance(el.tag, str):  # comments, processing instructions
             return
         name = _NS.sub("", el.tag).lower()
-        if name in ("p", "paragraph"):
+        if self.fragment and name in ("p", "paragraph", "br"):
+            self.current.boundary()
+            self.children(el, depth)
+            self.current.boundary()
+        elif name in ("p", "paragraph"):
             self.close_block()
             self.children(el, depth)
             self.close_block()
@@ -270,7 +296,8 @@ class _Reader:
             pos = self.current.length
             self.current.marks.append(Mark("break", pos, pos, time=seconds))
             if el.text or len(el):
-                self.warn("<break> is empty in SSML; text inside it is read")
+                if not self.fragment:
+                    self.warn("<break> is empty in SSML; text inside it is read")
                 self.children(el, depth)
         elif self.replacing and name in ("sub", "phoneme", "say-as", "lang"):
             self.warn(
@@ -301,7 +328,8 @@ class _Reader:
             if name not in _NO_TEXT:
                 self.children(el, depth)
         else:
-            self.warn(f"unknown SSML element <{name}> is read as its text")
+            if not self.fragment:
+                self.warn(f"unknown SSML element <{name}> is read as its text")
             self.children(el, depth)
 
     def sub(self, el: ET.Element, depth: int) -> None:
@@ -352,7 +380,8 @@ class _Reader:
         self.span("say-as", el, depth, value=kind, detail=fmt)
 
     def lang(self, el: ET.Element, depth: int) -> None:
-        tag = (el.get(_XML_LANG) or el.get("lang") or "").strip()
+        # "xml:lang" verbatim is how an HTML parser keeps the attribute of an embedded <lang>.
+        tag = (el.get(_XML_LANG) or el.get("xml:lang") or el.get("lang") or "").strip()
         code = normalize_language_tag(tag) if tag else None
         if not tag:
             self.warn("<lang> without xml:lang is read as German")
@@ -381,6 +410,39 @@ class _Reader:
         if warning:
             self.warn(warning)
         self.span("prosody", el, depth, rate=rate)
+
+
+FRAGMENT_ELEMENTS = frozenset({"sub", "phoneme", "say-as", "break", "lang", "emphasis", "prosody"})
+"""SSML elements honoured when an article embeds them in its HTML (``<sub>`` only with an
+``alias``: without one it is HTML's subscript)."""
+
+
+def is_fragment_element(tag: object, alias: str | None) -> bool:
+    """Whether an HTML element (its ``tag`` and ``alias`` attribute) is embedded SSML."""
+    if not isinstance(tag, str):
+        return False
+    name = _NS.sub("", tag).lower()
+    return name in FRAGMENT_ELEMENTS and (name != "sub" or alias is not None)
+
+
+def read_fragment(element: Any) -> tuple[str, tuple[Mark, ...], tuple[str, ...]]:
+    """Text, marks and warnings of one SSML element embedded in an HTML article.
+
+    ``element`` is an ElementTree or lxml element (``<sub alias=…>``, ``<phoneme>``,
+    ``<say-as>``, ``<break>``, ``<lang>``, ``<emphasis>``, ``<prosody>``) with its subtree;
+    it is read exactly as :func:`from_ssml` reads it inside a ``<speak>`` document. The
+    text is whitespace-collapsed (no leading or trailing space), the marks' offsets point
+    into it. Raises :class:`MarkupError` (``ssml_too_deep``) for a hostile nesting.
+    """
+    reader = _Reader(fragment=True)
+    try:
+        reader.element(cast(ET.Element, element), 1)
+    except RecursionError as exc:
+        raise MarkupError(
+            "The embedded SSML nests too deeply to read.", reason="ssml_too_deep"
+        ) from exc
+    text, marks = reader.current.finish()
+    return text, marks, tuple(reader.warnings)
 
 
 def _check_size(text: str, limit: int) -> None:
