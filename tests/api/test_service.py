@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from vorlesen.api.deps import Service
 from vorlesen.jobs.webhooks import verify
+from vorlesen.synth.voices import voice_cache_dir
 
 from .conftest import AUTH
 
@@ -224,3 +225,34 @@ def test_webhook_signed_and_retried(
     event = json.loads(body)
     assert event["event"] == "audio.ready" and event["source_id"] == "hook"
     assert event["article"]["status"] == "ready" and event["article"]["revision"] == 1
+
+
+def test_ipa_is_checked_against_the_voice_the_entry_is_for(
+    client: TestClient, service: Service
+) -> None:
+    """A voice at hand is asked for its own phoneme map; others get the shared inventory."""
+    voices = voice_cache_dir(service.settings)
+    voices.mkdir(parents=True, exist_ok=True)
+    model = voices / "xx_XX-tiny-medium.onnx"
+    model.write_bytes(b"not loaded to read its config")
+    config = {"phoneme_id_map": {"_": [0], "^": [1], "$": [2], " ": [3], "a": [4], "n": [5]}}
+    model.with_name(model.name + ".json").write_text(json.dumps(config), encoding="utf-8")
+
+    ok = client.post(
+        "/api/lexicon",
+        json={"grapheme": "Nana", "kind": "ipa", "value": "nana", "voice": "xx_XX-tiny-medium"},
+        headers=AUTH,
+    )
+    assert ok.status_code == 201, ok.text
+    refused = client.post(
+        "/api/lexicon",
+        json={"grapheme": "Kyjiw", "kind": "ipa", "value": "kɪjɪf", "voice": "xx_XX-tiny-medium"},
+        headers=AUTH,
+    )
+    assert refused.status_code == 422 and refused.json()["reason"] == "ipa_unsupported"
+    assert "ɪ" in refused.json()["detail"]
+    # The same IPA for all voices is checked against the inventory Piper voices share.
+    shared = client.post(
+        "/api/lexicon", json={"grapheme": "Kyjiw", "kind": "ipa", "value": "kɪjɪf"}, headers=AUTH
+    )
+    assert shared.status_code == 201, shared.text

@@ -24,13 +24,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from vorlesen.api.deps import Service, get_service
-from vorlesen.api.routes.lexicon import rerender_touched, save_entry
+from vorlesen.api.routes.lexicon import check_for_voice, rerender_touched, save_entry
 from vorlesen.errors import InputError, VorlesenError
 from vorlesen.jobs.render import lexicon_from_records
 from vorlesen.lexicon import (
     LexEntry,
-    check_entry,
-    default_phonemes,
     dump_pls,
     make_entry,
     parse_pls,
@@ -430,7 +428,7 @@ def admin_lexicon_save(
             "voice": fields.voice, "case_sensitive": fields.case_sensitive, "feedback": feedback}
     try:
         entry = fields.entry()
-        check_entry(entry, set(default_phonemes()))
+        check_for_voice(service.settings, entry)
         save_entry(service, entry)
         rerendered = rerender_touched(service, [entry])
         if feedback.isdigit():
@@ -500,9 +498,8 @@ async def admin_lexicon_import(
             raise InputError(f"Die Datei ist größer als {MAX_PLS_UPLOAD} Bytes.",
                              reason="too_large")
         entries = parse_pls(data, source=file.filename or "upload.pls")
-        inventory = set(default_phonemes())
         for entry in entries:
-            check_entry(entry, inventory)
+            check_for_voice(service.settings, entry)
         for entry in entries:
             save_entry(service, entry)
         rerendered = rerender_touched(service, entries)

@@ -4,24 +4,54 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
 
+from vorlesen.config import Settings
+from vorlesen.errors import VorlesenError
 from vorlesen.jobs.render import lexicon_from_records
 from vorlesen.lexicon import LexEntry, Lexicon, check_entry, default_phonemes, make_entry
+from vorlesen.lexicon.phonemes import allowed_phonemes
 from vorlesen.store.db import LexiconRecord
+from vorlesen.synth.voices import resolve_voice
 
 from ..deps import Service, ServiceDep, require_token
 from ..schemas import LexiconIn, LexiconOut, lexicon_out
 
-__all__ = ["affected_articles", "entry_key", "rerender_touched", "router", "save_entry"]
+__all__ = [
+    "affected_articles",
+    "check_for_voice",
+    "entry_key",
+    "rerender_touched",
+    "router",
+    "save_entry",
+    "voice_phonemes",
+]
 
 router = APIRouter(tags=["lexicon"], dependencies=[Depends(require_token)])
 
 
-def _entry(body: LexiconIn) -> LexEntry:
-    """A checked entry: text normalized, IPA limited to symbols the voices can speak."""
+def voice_phonemes(settings: Settings, voice: str | None) -> set[str]:
+    """The symbols a voice can speak: its own phoneme map when the voice is at hand (a path,
+    the cache or an installed package; nothing is downloaded), else the espeak inventory
+    that Piper's German and English voices share."""
+    try:
+        local_only = settings.model_copy(update={"offline": True})
+        files = resolve_voice(voice or settings.voice, local_only)
+    except VorlesenError:
+        return set(default_phonemes())
+    return allowed_phonemes(files.config)
+
+
+def check_for_voice(settings: Settings, entry: LexEntry) -> None:
+    """Refuse an IPA entry the voice it is for (or the default voice) cannot speak."""
+    if entry.kind == "ipa":
+        check_entry(entry, voice_phonemes(settings, entry.voice))
+
+
+def _entry(body: LexiconIn, settings: Settings) -> LexEntry:
+    """A checked entry: text normalized, IPA limited to symbols the voice can speak."""
     entry = make_entry(
         body.grapheme, body.kind, body.value, case_sensitive=body.case_sensitive, voice=body.voice
     )
-    check_entry(entry, set(default_phonemes()))
+    check_for_voice(settings, entry)
     return entry
 
 
@@ -74,7 +104,7 @@ def list_entries(service: ServiceDep) -> list[LexiconOut]:
 @router.post("/api/lexicon", status_code=201, response_model=LexiconOut)
 def create_entry(body: LexiconIn, service: ServiceDep) -> LexiconOut:
     """Add an entry (or replace the one for the same grapheme and voice)."""
-    entry = _entry(body)
+    entry = _entry(body, service.settings)
     record = save_entry(service, entry)
     return lexicon_out(record, rerender_touched(service, [entry]))
 
@@ -83,7 +113,7 @@ def create_entry(body: LexiconIn, service: ServiceDep) -> LexiconOut:
 def update_entry(entry_id: int, body: LexiconIn, service: ServiceDep) -> LexiconOut:
     """Change an entry; articles with the old or the new grapheme are re-rendered."""
     old = service.store.get_lexicon_entry(entry_id)
-    entry = _entry(body)
+    entry = _entry(body, service.settings)
     record = save_entry(service, entry, entry_id)
     return lexicon_out(record, rerender_touched(service, [*lexicon_from_records([old]), entry]))
 
