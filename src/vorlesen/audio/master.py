@@ -554,6 +554,24 @@ def _exact_envelope(x: SampleSource, blocks: npt.NDArray[np.int64]) -> npt.NDArr
 # ── shaping ─────────────────────────────────────────────────────────────────────────────
 
 
+def next_gain(
+    gain_db: float,
+    loudness: float,
+    previous: tuple[float, float] | None,
+    target_lufs: float,
+) -> tuple[float, tuple[float, float]]:
+    """The next gain to try after a limited round, and this round to remember.
+
+    Secant step: the limiter absorbs part of each added dB, so the loudness gained per dB
+    of gain is measured from the last two rounds (1 before there are two).
+    """
+    slope = 1.0
+    if previous is not None and gain_db != previous[0]:
+        slope = (loudness - previous[1]) / (gain_db - previous[0])
+    step = (target_lufs - loudness) / min(1.0, max(_MIN_SLOPE, slope))
+    return gain_db + step, (gain_db, loudness)
+
+
 def _normalize(
     audio: AudioArray, sample_rate: int, target_lufs: float, ceiling_db: float
 ) -> tuple[AudioArray, float, float]:
@@ -595,13 +613,7 @@ def _normalize(
         loudness = _gated_loudness(out_powers)
         if abs(loudness - target_lufs) <= _LOUDNESS_TOLERANCE:
             break
-        # Secant step: the limiter absorbs part of each added dB, so the loudness gained
-        # per dB of gain is measured from the last two rounds (1 before there are two).
-        slope = 1.0
-        if previous is not None and gain_db != previous[0]:
-            slope = (loudness - previous[1]) / (gain_db - previous[0])
-        previous = (gain_db, loudness)
-        gain_db += (target_lufs - loudness) / min(1.0, max(_MIN_SLOPE, slope))
+        gain_db, previous = next_gain(gain_db, loudness, previous, target_lufs)
     del peaks  # its kept envelopes are not needed any more: free them before measuring
     # The limiter's gain is smooth, so a whisker of overshoot can remain; a final static
     # trim guarantees the ceiling (costing at most a few hundredths of a dB).

@@ -51,7 +51,6 @@ from vorlesen.audio.master import (
     _LOUDNESS_TOLERANCE,
     _MAX_ROUNDS,
     _MIN_LOUDNESS_SECONDS,
-    _MIN_SLOPE,
     _TP_BLOCK,
     _TRIM,
     _db,
@@ -62,6 +61,7 @@ from vorlesen.audio.master import (
     _normalize,
     _PeakMap,
     join_segments,
+    next_gain,
 )
 from vorlesen.errors import AudioError
 from vorlesen.models import AudioArray, Segment, Timing, Utterance
@@ -377,11 +377,7 @@ def _plan(
         loudness = out_meter.loudness()
         if abs(loudness - target_lufs) <= _LOUDNESS_TOLERANCE:
             break
-        slope = 1.0
-        if previous is not None and gain_db != previous[0]:
-            slope = (loudness - previous[1]) / (gain_db - previous[0])
-        previous = (gain_db, loudness)
-        gain_db += (target_lufs - loudness) / min(1.0, max(_MIN_SLOPE, slope))
+        gain_db, previous = next_gain(gain_db, loudness, previous, target_lufs)
     del peaks
     final = _PeakMap(limited).true_peak()
     trim = 1.0

@@ -486,7 +486,7 @@ def _joins_sentences(prev_end: int, start: int, replacing: list[tuple[int, int]]
     return any(a < prev_end and start < b for a, b in replacing)
 
 
-def _marked_block(
+def _block_utterances(
     block: Block,
     block_index: int,
     norm: Normalizer,
@@ -494,7 +494,10 @@ def _marked_block(
     voice: str | None,
     pauses: Pauses,
 ) -> tuple[list[tuple[Utterance, bool]], float | None]:
-    """Utterances of a block with SSML marks, each with whether its pause is explicit."""
+    """Utterances of a block, each with whether an SSML ``<break>`` set its pause.
+
+    A block without marks is simply its sentences, each followed by the sentence pause.
+    """
     pieces, leading = _pieces(block)
     result: list[tuple[Utterance, bool]] = []
     replacing = [m for m in block.marks if m.kind in _REPLACING]
@@ -553,42 +556,17 @@ def make_script(
     explicit: set[int] = set()
     """Positions in ``utterances`` whose pause an SSML ``<break>`` set."""
     for block_index, block in enumerate(document.blocks):
-        if block.marks:
-            marked, leading = _marked_block(block, block_index, norm, lexicon, voice, pauses)
-            if leading is not None and utterances:
-                utterances[-1] = replace(utterances[-1], pause_after=leading)
-                explicit.add(len(utterances) - 1)
-            if marked and not marked[-1][1]:
-                last_u = marked[-1][0]
-                marked[-1] = (replace(last_u, pause_after=pauses.after_block(block.kind)), False)
-            for utterance, is_explicit in marked:
-                if is_explicit:
-                    explicit.add(len(utterances))
-                utterances.append(utterance)
-            continue
-        spans = split_sentences(block.text)
-        block_utterances: list[Utterance] = []
-        for start, end in spans:
-            written = block.text[start:end]
-            spoken = speak_sentence(written, norm, lexicon, voice)
-            if not _speakable(spoken):
-                continue
-            block_utterances.append(
-                Utterance(
-                    index=0,
-                    block=block_index,
-                    kind=block.kind,
-                    written=written,
-                    spoken=spoken,
-                    start=block.start + start,
-                    end=block.start + end,
-                    pause_after=pauses.sentence,
-                )
-            )
-        if block_utterances:
-            last = block_utterances[-1]
-            block_utterances[-1] = replace(last, pause_after=pauses.after_block(block.kind))
-        utterances.extend(block_utterances)
+        marked, leading = _block_utterances(block, block_index, norm, lexicon, voice, pauses)
+        if leading is not None and utterances:
+            utterances[-1] = replace(utterances[-1], pause_after=leading)
+            explicit.add(len(utterances) - 1)
+        if marked and not marked[-1][1]:
+            last_u = marked[-1][0]
+            marked[-1] = (replace(last_u, pause_after=pauses.after_block(block.kind)), False)
+        for utterance, is_explicit in marked:
+            if is_explicit:
+                explicit.add(len(utterances))
+            utterances.append(utterance)
     numbered = [replace(u, index=i) for i, u in enumerate(utterances)]
     if numbered and len(numbered) - 1 not in explicit:
         numbered[-1] = replace(numbered[-1], pause_after=pauses.end)
