@@ -21,7 +21,7 @@ from pathlib import Path
 
 from vorlesen.errors import UsageError
 
-__all__ = ["atomic_write", "write_bytes_atomic", "write_text_atomic"]
+__all__ = ["atomic_write", "check_output_path", "write_bytes_atomic", "write_text_atomic"]
 
 _TEMP_SUFFIX = ".part"
 """Suffix of in-progress files, so a crash leaves something recognisable, not a lookalike."""
@@ -34,12 +34,17 @@ def _current_umask() -> int:
     return mask
 
 
-def _check_target(path: Path) -> Path:
-    """Raise a :class:`UsageError` when ``path`` cannot be an output file."""
+def check_output_path(path: Path) -> Path:
+    """Raise a :class:`UsageError` when ``path`` cannot be an output file; return its folder.
+
+    Callers that do long work before writing (a render) check first, so a typo in the
+    output path fails at once instead of after minutes of synthesis.
+    """
     parent = path.parent
     if not parent.exists():
         raise UsageError(
-            f"The output directory {str(parent)!r} for {str(path)!r} does not exist.",
+            f"The output directory {str(parent)!r} for {str(path)!r} does not exist; "
+            "create it first.",
             reason="output_dir_missing",
         )
     if not parent.is_dir():
@@ -69,7 +74,7 @@ def atomic_write(path: Path) -> Iterator[Path]:
             or the target is a directory.
     """
     path = Path(path)
-    parent = _check_target(path)
+    parent = check_output_path(path)
     try:
         fd, tmp_name = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=_TEMP_SUFFIX)
     except OSError as exc:

@@ -26,7 +26,7 @@ from vorlesen.audio.stream import streaming_master
 from vorlesen.audio.timings import timings_json, webvtt
 from vorlesen.config import Settings, get_settings
 from vorlesen.errors import UsageError
-from vorlesen.fileio import write_text_atomic
+from vorlesen.fileio import check_output_path, write_text_atomic
 from vorlesen.lexicon import Lexicon, LexiconFile
 from vorlesen.models import AudioArray, Document, Rendition, Script, Segment, Timing
 from vorlesen.speak.script import make_script
@@ -119,17 +119,6 @@ def _ingest(source: str | Document, language: str | None, settings: Settings) ->
     return ingest.load(source, language=language, settings=settings)
 
 
-def _check_output_dir(path: Path | None) -> None:
-    if path is None:
-        return
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise UsageError(
-            f"The output directory {parent} does not exist; create it first.",
-            reason="output_dir_missing",
-        )
-
-
 @dataclass(frozen=True, slots=True)
 class RenderedAudio:
     """What :func:`render_audio` produced: the numbers callers report and the timings
@@ -175,7 +164,7 @@ def render_audio(
     if not outputs:
         raise UsageError("No output file was requested.", reason="no_output")
     for path in outputs.values():
-        _check_output_dir(path)
+        check_output_path(path)
     items = [
         SynthItem(index=u.index, text=u.spoken, phonemes=u.phonemes, speed=u.rate)
         for u in script.utterances
@@ -249,7 +238,8 @@ def render_article(
     options = options or RenderOptions()
     options.validate()
     for path in (out, timings_path, vtt_path):
-        _check_output_dir(path)
+        if path is not None:
+            check_output_path(path)
 
     lexicon = load_lexicon(options)
     document = _ingest(source, language, settings)
