@@ -39,6 +39,7 @@ __all__ = [
     "AudioFormat",
     "RenderOptions",
     "RenderedAudio",
+    "document_tags",
     "make_article_script",
     "render_article",
     "render_audio",
@@ -117,6 +118,19 @@ def _ingest(source: str | Document, language: str | None, settings: Settings) ->
     if isinstance(source, Document):
         return source
     return ingest.load(source, language=language, settings=settings)
+
+
+def document_tags(document: Document, spec: EngineSpec, *, fallback_title: str) -> AudioTags:
+    """The audio tags of a rendered article: what it is, who published it, who spoke it."""
+    return AudioTags(
+        title=document.headline or document.title or fallback_title,
+        site=document.site,
+        date=document.published,
+        language=document.language,
+        engine=spec.engine,
+        voice=spec.voice,
+        url=document.url,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,15 +266,7 @@ def render_article(
     script = make_script(document, lexicon=lexicon, voice=spec.voice)
     cache = SegmentCache(settings.cache_dir / "utterances") if options.use_cache else None
     engine = spec.engine
-    tags = AudioTags(
-        title=document.headline or document.title or out.stem,
-        site=document.site,
-        date=document.published,
-        language=document.language,
-        engine=engine,
-        voice=spec.voice,
-        url=document.url,
-    )
+    tags = document_tags(document, spec, fallback_title=out.stem)
     rendered = render_audio(
         script,
         spec,

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from vorlesen import ingest
-from vorlesen.audio.encode import AudioFormat, AudioTags
+from vorlesen.audio.encode import AudioFormat
 from vorlesen.audio.timings import timings_json, webvtt
 from vorlesen.config import Settings
 from vorlesen.errors import InputError
 from vorlesen.lexicon import LexEntry, Lexicon, make_entry
 from vorlesen.models import BlockKind, Document
-from vorlesen.pipeline import render_audio
+from vorlesen.pipeline import document_tags, render_audio
 from vorlesen.speak.script import make_script
 from vorlesen.store.blobs import BlobStore, revision_prefix
 from vorlesen.store.db import LexiconRecord
@@ -144,16 +144,8 @@ def render_revision(
     lexicon = Lexicon.builtin().extended(lexicon_entries)
     script = make_script(document, lexicon=lexicon, voice=spec.voice)
     cache = SegmentCache(settings.cache_dir / "utterances")
-    title = document.headline or document.title or source_id
-    tags = AudioTags(
-        title=title,
-        site=document.site,
-        date=document.published,
-        language=document.language,
-        engine=spec.engine,
-        voice=spec.voice,
-        url=document.url,
-    )
+    tags = document_tags(document, spec, fallback_title=source_id)
+    title = tags.title
     prefix = revision_prefix(source_id, revision)
     with tempfile.TemporaryDirectory(prefix="vorlesen-render-") as tmp:
         work = Path(tmp)

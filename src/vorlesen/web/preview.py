@@ -10,12 +10,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from vorlesen.audio.encode import AudioTags
 from vorlesen.config import Settings
 from vorlesen.errors import InputError
 from vorlesen.lexicon import LexEntry, Lexicon
 from vorlesen.models import Document
-from vorlesen.pipeline import render_audio
+from vorlesen.pipeline import document_tags, render_audio
 from vorlesen.speak.script import make_script
 from vorlesen.synth.select import choose_engine
 
@@ -51,16 +50,9 @@ def preview_wav(
         )
     spec, _warnings = choose_engine(settings.engine, voice, speed=1.0, settings=settings)
     lexicon = Lexicon.builtin().extended(entries)
-    script = make_script(Document.build([("paragraph", text)]), lexicon=lexicon, voice=spec.voice)
-    tags = AudioTags(
-        title=text,
-        site=None,
-        date=None,
-        language="de",
-        engine=spec.engine,
-        voice=spec.voice,
-        url=None,
-    )
+    document = Document.build([("paragraph", text)])
+    script = make_script(document, lexicon=lexicon, voice=spec.voice)
+    tags = document_tags(document, spec, fallback_title=text)
     with tempfile.TemporaryDirectory(prefix="vorlesen-preview-") as tmp:
         out = Path(tmp) / "preview.wav"
         # One process, no cache: a preview is a few syllables, and an edited entry must be
