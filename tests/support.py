@@ -109,9 +109,7 @@ def service_settings(
     get_settings.cache_clear()
 
 
-def wait_until(
-    check: Callable[[], bool], timeout: float, what: str, *, poll: float = 0.05
-) -> None:
+def wait_until(check: Callable[[], bool], timeout: float, what: str, *, poll: float = 0.05) -> None:
     """Poll ``check`` every ``poll`` s until true; fail naming ``what`` after ``timeout`` s."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -9,14 +9,24 @@ The pipeline in one call::
 
 Each stage is usable on its own: :func:`load_document` (ingest), :func:`make_script`
 (speak), :func:`normalize` (German text normalization).
+
+The names below are imported on first use (PEP 562), so ``import vorlesen.synth.pool``
+in a synthesis worker, or ``vorlesen --help``, does not load the whole pipeline (ingest
+with trafilatura and lxml, mastering with scipy).
 """
 
-from vorlesen.errors import VorlesenError
-from vorlesen.ingest import load as load_document
-from vorlesen.models import Block, Document, Rendition, Script, Segment, Timing, Utterance
-from vorlesen.pipeline import RenderOptions, make_article_script, render_article
-from vorlesen.speak.normalize import normalize
-from vorlesen.speak.script import make_script
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vorlesen.errors import VorlesenError
+    from vorlesen.ingest import load as load_document
+    from vorlesen.models import Block, Document, Rendition, Script, Segment, Timing, Utterance
+    from vorlesen.pipeline import RenderOptions, make_article_script, render_article
+    from vorlesen.speak.normalize import normalize
+    from vorlesen.speak.script import make_script
 
 __all__ = [
     "Block",
@@ -35,3 +45,35 @@ __all__ = [
     "render_article",
 ]
 __version__ = "0.1.0"
+
+_LAZY: dict[str, tuple[str, str]] = {
+    "Block": ("vorlesen.models", "Block"),
+    "Document": ("vorlesen.models", "Document"),
+    "RenderOptions": ("vorlesen.pipeline", "RenderOptions"),
+    "Rendition": ("vorlesen.models", "Rendition"),
+    "Script": ("vorlesen.models", "Script"),
+    "Segment": ("vorlesen.models", "Segment"),
+    "Timing": ("vorlesen.models", "Timing"),
+    "Utterance": ("vorlesen.models", "Utterance"),
+    "VorlesenError": ("vorlesen.errors", "VorlesenError"),
+    "load_document": ("vorlesen.ingest", "load"),
+    "make_article_script": ("vorlesen.pipeline", "make_article_script"),
+    "make_script": ("vorlesen.speak.script", "make_script"),
+    "normalize": ("vorlesen.speak.normalize", "normalize"),
+    "render_article": ("vorlesen.pipeline", "render_article"),
+}
+"""Public name → (module, attribute) it is imported from on first access."""
+
+
+def __getattr__(name: str) -> object:
+    try:
+        module, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value  # the next access is a plain module attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

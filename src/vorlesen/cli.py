@@ -14,13 +14,15 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlparse
 
 import typer
 
 from vorlesen.errors import VorlesenError
-from vorlesen.models import Segment
+
+if TYPE_CHECKING:  # the pipeline (numpy, scipy, lxml) loads in the commands that use it
+    from vorlesen.models import Segment
 
 app = typer.Typer(
     name="vorlesen",
@@ -233,9 +235,10 @@ def _register_extensions() -> None:
     """Command groups that live beside their stage (lexicon, service, say)."""
     from vorlesen.lexicon.cli import app as lexicon_app
     from vorlesen.say import register as _say
+    from vorlesen.service_cli import register as _service
 
     app.add_typer(lexicon_app, name="lexicon", help="Edit the pronunciation lexicon.")
-    from vorlesen.service_cli import register as _service; _service(app)  # noqa: E702, I001
+    _service(app)
     _say(app)
 
 

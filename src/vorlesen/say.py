@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vorlesen.config import get_settings
 from vorlesen.errors import InputError, UsageError
-from vorlesen.models import Document, Script, Utterance
-from vorlesen.synth.base import Engine
+
+if TYPE_CHECKING:  # imported where used, so `vorlesen --help` does not load numpy
+    from vorlesen.models import Document, Script, Utterance
+    from vorlesen.synth.base import Engine
 
 __all__ = ["phonemes_for", "phrase_document", "register", "say_script"]
 
@@ -33,6 +34,8 @@ MAX_PHRASE = 2000
 
 def phrase_document(phrase: str, language: str | None = None) -> Document:
     """The phrase as a one-paragraph document (or an SSML document if it is one)."""
+    from vorlesen.models import Document
+
     text = phrase.strip()
     if not text:
         raise InputError("There is nothing to say: the phrase is empty.", reason="empty")
@@ -128,6 +131,7 @@ def register(app: typer.Typer) -> None:
         from vorlesen.cli import _say_error, _user_errors
 
         with _user_errors():
+            from vorlesen.config import get_settings
             from vorlesen.pipeline import RenderOptions, render_article
             from vorlesen.synth.select import choose_engine
 

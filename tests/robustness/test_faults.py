@@ -507,9 +507,7 @@ def test_full_or_unwritable_audio_volume_fails_with_reason_and_recovers(
             assert (
                 client.put("/api/articles/ok", json={"text": SHORT.format(n=3)}).status_code == 202
             )
-            wait_until(
-                lambda: client.get("/api/articles/ok").json()["status"] == "ready", 60, "ok"
-            )
+            wait_until(lambda: client.get("/api/articles/ok").json()["status"] == "ready", 60, "ok")
             ballast = _fill(volume) if fault == "disk_full" else None
             if fault == "unwritable":
                 shutil.move(str(volume), str(data / "audio-moved"))

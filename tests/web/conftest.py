@@ -23,8 +23,13 @@ TOKEN = "web-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
     "--autoplay-policy=no-user-gesture-required",
 ]
 SHOTS = Path("/tmp/shots")
@@ -72,8 +77,13 @@ def _free_port() -> int:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveService]:
     root = tmp_path_factory.mktemp("web-service")
     settings = Settings(
-        data_dir=root / "data", cache_dir=root / "cache", offline=True, engine="espeak",
-        jobs=1, api_tokens=TOKEN, feedback_per_minute=0,
+        data_dir=root / "data",
+        cache_dir=root / "cache",
+        offline=True,
+        engine="espeak",
+        jobs=1,
+        api_tokens=TOKEN,
+        feedback_per_minute=0,
     )
     service = make_service(settings)
     app = create_app(settings, service=service)

@@ -129,11 +129,14 @@ def test_listen_feedback_fix_rerender(browser: Any, live: LiveService, article: 
 
 
 def _focused(page: Any) -> str:
-    return str(page.evaluate(
-        "(() => { let e = document.activeElement;"
-        " while (e && e.shadowRoot && e.shadowRoot.activeElement) e = e.shadowRoot.activeElement;"
-        " return e ? (e.className || e.tagName) : ''; })()"
-    ))
+    return str(
+        page.evaluate(
+            "(() => { let e = document.activeElement;"
+            " while (e && e.shadowRoot && e.shadowRoot.activeElement)"
+            " e = e.shadowRoot.activeElement;"
+            " return e ? (e.className || e.tagName) : ''; })()"
+        )
+    )
 
 
 def test_keyboard_only(browser: Any, live: LiveService, article: str) -> None:

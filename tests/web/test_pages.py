@@ -40,8 +40,9 @@ def test_admin_needs_a_valid_token(live: LiveService) -> None:
     bad = httpx.post(f"{live.url}/admin/login", data={"token": "wrong"})
     assert bad.status_code == 401
     assert "nicht gültig" in bad.text
-    foreign = httpx.post(f"{live.url}/admin/login", data={"token": TOKEN},
-                         headers={"Origin": "https://evil.example"})
+    foreign = httpx.post(
+        f"{live.url}/admin/login", data={"token": TOKEN}, headers={"Origin": "https://evil.example"}
+    )
     assert foreign.status_code == 403
     good = httpx.post(f"{live.url}/admin/login", data={"token": TOKEN, "next": "//evil"})
     assert good.status_code == 303 and good.headers["location"] == "/admin"
@@ -63,15 +64,24 @@ def test_article_view_lays_out_header_and_body() -> None:
     }
     view = article_view(timings)
     assert (view.kicker, view.title, view.dateline, view.teaser) == (
-        "Sport", "Sieg in Köln", "Köln, 3. Mai", None)
+        "Sport",
+        "Sieg in Köln",
+        "Köln, 3. Mai",
+        None,
+    )
     assert [(b.kind, b.text) for b in view.body] == [
-        ("paragraph", "Erster Absatz."), ("quote", "Zitat hier.")]
+        ("paragraph", "Erster Absatz."),
+        ("quote", "Zitat hier."),
+    ]
 
 
 def test_charts_escape_text_and_scale_bars() -> None:
     days = [date(2024, 5, 1), date(2024, 5, 2)]
-    svg = str(stacked_bar_chart(days, {"a": [1, 3], "b": [0, 1]},
-                                names={"a": "<script>", "b": "B"}, label="L&L"))
+    svg = str(
+        stacked_bar_chart(
+            days, {"a": [1, 3], "b": [0, 1]}, names={"a": "<script>", "b": "B"}, label="L&L"
+        )
+    )
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     assert 'aria-label="L&amp;L"' in svg
     assert svg.count("<rect") == 3 + 2  # three non-zero bars, two legend swatches

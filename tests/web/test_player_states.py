@@ -84,8 +84,9 @@ def _start(page: Any, live: LiveService, article: str) -> None:
     """Open the demo page, press "Artikel anhören" and pause once the audio is loaded."""
     page.goto(f"{live.url}/demo/{article}")
     _player(page, "button.listen").click()
-    page.wait_for_function(f"() => {AUDIO}.readyState >= 1 && {AUDIO}.currentTime > 0.2",
-                           timeout=20000)
+    page.wait_for_function(
+        f"() => {AUDIO}.readyState >= 1 && {AUDIO}.currentTime > 0.2", timeout=20000
+    )
     page.evaluate(f"{AUDIO}.pause()")
     page.wait_for_function(f"() => {AUDIO}.paused")
 
@@ -322,7 +323,11 @@ def test_media_session_speeds_and_skip(browser: Any, live: LiveService, article:
 
     options = _player(page, "select.speed option")
     assert [options.nth(i).get_attribute("value") for i in range(options.count())] == [
-        "0.75", "1", "1.25", "1.5", "2",
+        "0.75",
+        "1",
+        "1.25",
+        "1.5",
+        "2",
     ]
     assert options.all_inner_texts() == ["0,75×", "1×", "1,25×", "1,5×", "2×"]
     assert _player(page, "select.speed").input_value() == "1"

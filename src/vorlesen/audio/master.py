@@ -32,12 +32,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
-from scipy.ndimage import convolve1d, minimum_filter1d
-from scipy.signal import resample_poly, sosfilt
 
 from vorlesen.errors import AudioError
 from vorlesen.models import AudioArray, Segment, Timing, Utterance
@@ -303,6 +302,8 @@ def _block_powers(
     carried across), instead of per block. ``dtype`` is the filtering precision: float32
     for mastering (twice as fast, ~1e-5 LU off), float64 for :func:`measure_loudness`.
     """
+    from scipy.signal import sosfilt  # scipy loads on first use: importing it costs ~0.8 s
+
     n = len(x)
     step = 1.0 - _GATE_OVERLAP
     n_blocks = int(np.round((n / sample_rate - _GATE_BLOCK) / (_GATE_BLOCK * step))) + 1
@@ -353,6 +354,7 @@ def _gated_loudness(powers: FloatArray, gain: float = 1.0) -> float:
 # ── true peak ───────────────────────────────────────────────────────────────────────────
 
 
+@cache
 def _oversampling_phases() -> tuple[npt.NDArray[np.float32], float, FloatArray, FloatArray]:
     """The 4× interpolator of ``resample_poly(x, 4, 1)`` split into its phases, and the
     constants of the bound :class:`_PeakMap` uses to skip blocks.
@@ -364,7 +366,11 @@ def _oversampling_phases() -> tuple[npt.NDArray[np.float32], float, FloatArray, 
     interpolation — so ``|y_p[n]| ≤ lin[p]·max|x| + curv[p]·max|Δ²x|`` over the ±11
     samples around ``n``. For speech, whose energy sits far below Nyquist, ``Δ²x`` is
     small and the bound is within a fraction of a dB of the sample peak.
+
+    Computed on first use (the filter design needs scipy), then cached.
     """
+    from scipy.signal import resample_poly
+
     reach = _TP_REACH
     impulse = np.zeros(4 * reach, dtype=np.float64)
     impulse[2 * reach] = 1.0
@@ -444,12 +450,13 @@ class _PeakMap:
         self.blocks = -(-len(self.x) // _TP_BLOCK)
         m0, m2 = _block_extremes(self.x)
         m0n, m2n = _with_neighbours(m0), _with_neighbours(m2)
-        bound = np.maximum(_PHASE0 * m0n, m0n)
+        _, phase0, lin, curv = _oversampling_phases()
+        bound = np.maximum(phase0 * m0n, m0n)
         for p in range(1, 4):
-            np.maximum(bound, _LIN[p] * m0n + _CURV[p] * m2n, out=bound)
+            np.maximum(bound, lin[p] * m0n + curv[p] * m2n, out=bound)
         self.bound = (bound * (1.0 + _TP_SLACK)).astype(np.float64)
         """Upper bound of the envelope per block."""
-        self.floor = float(np.max(m0, initial=0.0)) * max(1.0, _PHASE0)
+        self.floor = float(np.max(m0, initial=0.0)) * max(1.0, phase0)
         """A lower bound of the true peak: the largest sample, through phase 0."""
         self._slot = np.full(self.blocks, -1, dtype=np.int64)
         self._store = np.empty((0, _TP_BLOCK), dtype=np.float32)
@@ -542,10 +549,13 @@ def _with_neighbours(values: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]
 def _exact_envelope(x: SampleSource, blocks: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
     """Per sample of ``blocks``, the largest absolute value of the 4× oversampled signal
     in ``[n, n+1)`` (phase 0 is the sample itself, times the filter's centre tap)."""
+    from scipy.ndimage import convolve1d
+
+    kernels, phase0, _, _ = _oversampling_phases()
     ctx = _TP_REACH + 1
     rows = x.rows(blocks, ctx)
-    env = np.abs(rows[:, ctx:-ctx]) * np.float32(max(1.0, _PHASE0))
-    for kernel in _KERNELS:
+    env = np.abs(rows[:, ctx:-ctx]) * np.float32(max(1.0, phase0))
+    for kernel in kernels:
         phase = convolve1d(rows, kernel, axis=1, mode="constant")[:, ctx:-ctx]
         np.maximum(env, np.abs(phase, out=phase), out=env)
     return env
@@ -707,6 +717,8 @@ def _gain_curve(required: npt.NDArray[np.float32], attack: int, hold: int) -> Au
     """``held[n] = min(required[n − hold … n + attack − 1])`` (ones outside), then
     ``gain[n] = mean(held[n − attack + 1 … n])``, with ``held[0]`` before the start so a
     peak right at the start is caught too."""
+    from scipy.ndimage import minimum_filter1d
+
     size = hold + attack
     ones = np.ones(max(hold, attack), dtype=np.float32)
     padded = np.concatenate([ones[:hold], required, ones[:attack]])
@@ -777,8 +789,7 @@ def _mono(segment: Segment) -> AudioArray:
 
 
 def _resample(samples: AudioArray, rate_in: int, rate_out: int) -> AudioArray:
+    from scipy.signal import resample_poly
+
     g = math.gcd(rate_in, rate_out)
     return np.asarray(resample_poly(samples, rate_out // g, rate_in // g), dtype=np.float32)
-
-
-_KERNELS, _PHASE0, _LIN, _CURV = _oversampling_phases()

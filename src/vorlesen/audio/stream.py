@@ -40,7 +40,6 @@ from types import TracebackType
 
 import numpy as np
 import numpy.typing as npt
-from scipy.signal import sosfilt
 
 from vorlesen.audio.master import (
     _GATE_BLOCK,
@@ -207,6 +206,8 @@ class LoudnessMeter:
         """Measure the next ``chunk`` of the signal."""
         if len(chunk) == 0:
             return
+        from scipy.signal import sosfilt  # scipy loads on first use: importing it costs ~0.8 s
+
         weighted, self._state = sosfilt(
             self._sos, np.asarray(chunk, dtype=np.float32), zi=self._state
         )

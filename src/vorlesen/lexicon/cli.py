@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vorlesen.config import get_settings
 from vorlesen.errors import UsageError
-from vorlesen.lexicon.entries import LexEntry, make_entry
-from vorlesen.lexicon.match import Lexicon
-from vorlesen.lexicon.phonemes import allowed_phonemes
-from vorlesen.lexicon.storage import LexiconFile
+
+if TYPE_CHECKING:  # imported in the commands, so `vorlesen --help` stays fast
+    from vorlesen.lexicon.entries import LexEntry
+    from vorlesen.lexicon.storage import LexiconFile
 
 __all__ = ["app", "default_lexicon_path"]
 
@@ -43,15 +42,21 @@ VoiceConfigOption = Annotated[
 
 def default_lexicon_path() -> Path:
     """``$VORLESEN_LEXICON`` if set, else ``lexicon.tsv`` in the settings' data folder."""
+    from vorlesen.config import get_settings
+
     env = os.environ.get("VORLESEN_LEXICON")
     return Path(env) if env else get_settings().data_dir / "lexicon.tsv"
 
 
 def _file(path: Path | None) -> LexiconFile:
+    from vorlesen.lexicon.storage import LexiconFile
+
     return LexiconFile(path if path is not None else default_lexicon_path())
 
 
 def _allowed(voice_config: Path | None) -> set[str] | None:
+    from vorlesen.lexicon.phonemes import allowed_phonemes
+
     return allowed_phonemes(voice_config) if voice_config is not None else None
 
 
@@ -78,6 +83,9 @@ def add(
     voice_config: VoiceConfigOption = None,
 ) -> None:
     """Add an entry, or replace the one with the same grapheme, case mode and voice."""
+    from vorlesen.lexicon.entries import make_entry
+    from vorlesen.lexicon.match import Lexicon
+
     given = [(k, v) for k, v in (("alias", alias), ("ipa", ipa), ("lang", lang)) if v is not None]
     if len(given) != 1:
         raise UsageError("Give exactly one of --alias, --ipa or --lang.", reason="lexicon_usage")
@@ -135,6 +143,9 @@ def import_entries(
     voice_config: VoiceConfigOption = None,
 ) -> None:
     """Merge another lexicon's entries in; imported entries replace same-key ones."""
+    from vorlesen.lexicon.match import Lexicon
+    from vorlesen.lexicon.storage import LexiconFile
+
     incoming = LexiconFile(src).load(missing_ok=False)
     store = _file(file)
     merged = Lexicon([*store.load(), *incoming]).entries
@@ -148,6 +159,8 @@ def export_entries(
     file: FileOption = None,
 ) -> None:
     """Write the lexicon to another file, converting the format by extension."""
+    from vorlesen.lexicon.storage import LexiconFile
+
     entries = _file(file).load()
     LexiconFile(dest).save(entries)
     typer.echo(f"exported\t{len(entries)}\t{dest}")

@@ -4,13 +4,23 @@
 :class:`SynthItem` s into :class:`~vorlesen.models.Segment` s, in order, through the
 utterance cache and a pool of worker processes. Heavy engine modules (``piper``,
 ``espeak``) are imported only when an engine is opened.
+
+The names below are imported on first use (PEP 562): a worker process imports
+``vorlesen.synth.pool``, and that must not drag in voice lookup (httpx) or the settings
+(pydantic-settings), which only the parent needs.
 """
 
-from vorlesen.synth.base import Engine, EngineSpec
-from vorlesen.synth.cache import CachedAudio, SegmentCache, segment_key
-from vorlesen.synth.pool import SynthItem, SynthStats, SynthStream, synthesize_all
-from vorlesen.synth.select import choose_engine
-from vorlesen.synth.voices import VoiceFiles, resolve_voice
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vorlesen.synth.base import Engine, EngineSpec
+    from vorlesen.synth.cache import CachedAudio, SegmentCache, segment_key
+    from vorlesen.synth.pool import SynthItem, SynthStats, SynthStream, synthesize_all
+    from vorlesen.synth.select import choose_engine
+    from vorlesen.synth.voices import VoiceFiles, resolve_voice
 
 __all__ = [
     "CachedAudio",
@@ -26,3 +36,33 @@ __all__ = [
     "segment_key",
     "synthesize_all",
 ]
+
+_LAZY: dict[str, str] = {
+    "CachedAudio": "vorlesen.synth.cache",
+    "Engine": "vorlesen.synth.base",
+    "EngineSpec": "vorlesen.synth.base",
+    "SegmentCache": "vorlesen.synth.cache",
+    "SynthItem": "vorlesen.synth.pool",
+    "SynthStats": "vorlesen.synth.pool",
+    "SynthStream": "vorlesen.synth.pool",
+    "VoiceFiles": "vorlesen.synth.voices",
+    "choose_engine": "vorlesen.synth.select",
+    "resolve_voice": "vorlesen.synth.voices",
+    "segment_key": "vorlesen.synth.cache",
+    "synthesize_all": "vorlesen.synth.pool",
+}
+"""Public name → module it is imported from on first access."""
+
+
+def __getattr__(name: str) -> object:
+    try:
+        module = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # the next access is a plain module attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -152,8 +152,10 @@ def line_chart(
     plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
     step = plot_w / max(1, len(points) - 1)
     coords = [
-        (PAD_LEFT + (step * i if len(points) > 1 else plot_w / 2),
-         PAD_TOP + plot_h * (1 - value / y_max))
+        (
+            PAD_LEFT + (step * i if len(points) > 1 else plot_w / 2),
+            PAD_TOP + plot_h * (1 - value / y_max),
+        )
         for i, (_, value) in enumerate(points)
     ]
     inner = [

@@ -201,15 +201,31 @@ def login(
     next: Annotated[str, Form()] = "/admin",
 ) -> Response:
     if not _same_origin(request):
-        return _html("admin/login.html", status=403, next="/admin", lang="de",
-                     error="Die Anmeldung kam nicht von dieser Seite.")
+        return _html(
+            "admin/login.html",
+            status=403,
+            next="/admin",
+            lang="de",
+            error="Die Anmeldung kam nicht von dieser Seite.",
+        )
     if not _token_ok(service, token.strip()):
-        return _html("admin/login.html", status=401, next=_safe_next(next), lang="de",
-                     error="Dieses Token ist nicht gültig.")
+        return _html(
+            "admin/login.html",
+            status=401,
+            next=_safe_next(next),
+            lang="de",
+            error="Dieses Token ist nicht gültig.",
+        )
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(COOKIE, token.strip(), max_age=COOKIE_MAX_AGE, path="/admin",
-                        httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https")
+    response.set_cookie(
+        COOKIE,
+        token.strip(),
+        max_age=COOKIE_MAX_AGE,
+        path="/admin",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
     return response
 
 
@@ -234,16 +250,29 @@ def admin_articles(request: Request, service: ServiceDep) -> Response:
     rd = renders_per_day(service.store)
     points = recent_renders(service.store)
     charts = {
-        "feedback": stacked_bar_chart(fb.days, fb.series, names=CATEGORY_NAMES,
-                                      label="Feedback pro Tag nach Kategorie"),
-        "renders": stacked_bar_chart(rd.days, rd.series,
-                                     names={"ready": "fertig", "failed": "fehlgeschlagen"},
-                                     label="Vertonungen pro Tag"),
-        "rtf": line_chart([(p.finished_at.strftime("%d.%m. %H:%M"), p.rtf) for p in points],
-                          label="Echtzeitfaktor (Rechenzeit / Audiodauer)"),
+        "feedback": stacked_bar_chart(
+            fb.days, fb.series, names=CATEGORY_NAMES, label="Feedback pro Tag nach Kategorie"
+        ),
+        "renders": stacked_bar_chart(
+            rd.days,
+            rd.series,
+            names={"ready": "fertig", "failed": "fehlgeschlagen"},
+            label="Vertonungen pro Tag",
+        ),
+        "rtf": line_chart(
+            [(p.finished_at.strftime("%d.%m. %H:%M"), p.rtf) for p in points],
+            label="Echtzeitfaktor (Rechenzeit / Audiodauer)",
+        ),
     }
-    return _html("admin/articles.html", stats=stats, total=total, renders=renders,
-                 charts=charts, active="articles", lang="de")
+    return _html(
+        "admin/articles.html",
+        stats=stats,
+        total=total,
+        renders=renders,
+        charts=charts,
+        active="articles",
+        lang="de",
+    )
 
 
 # -- newsroom: feedback inbox ---------------------------------------------------------------
@@ -303,8 +332,9 @@ def _group_feedback(service: Service, items: list[FeedbackRecord]) -> list[_Arti
                 )
                 sentences[record.utterance] = group
             group.items.append(record)
-        audio = (f"/api/articles/{source_id}/audio.mp3?v={revision}"
-                 if revision is not None else None)
+        audio = (
+            f"/api/articles/{source_id}/audio.mp3?v={revision}" if revision is not None else None
+        )
         groups.append(_ArticleGroup(source_id, title, audio, list(sentences.values())))
     return groups
 
@@ -328,8 +358,15 @@ def admin_feedback(
         return _to_login(request)
     wanted = status if status in ("open", "done") else None
     items, total = service.store.list_feedback(status=wanted, limit=500)
-    return _html("admin/feedback.html", groups=_group_feedback(service, items), total=total,
-                 show=status, active="feedback", first_word=_first_word, lang="de")
+    return _html(
+        "admin/feedback.html",
+        groups=_group_feedback(service, items),
+        total=total,
+        show=status,
+        active="feedback",
+        first_word=_first_word,
+        lang="de",
+    )
 
 
 @router.post("/admin/feedback/{feedback_id}/status", response_model=None)
@@ -363,8 +400,13 @@ class _EntryForm:
 
     def entry(self) -> LexEntry:
         """The entry as filled in (``make_entry`` checks and normalizes it)."""
-        return make_entry(self.grapheme, self.kind, self.value,
-                          case_sensitive=self.case_sensitive, voice=self.voice.strip() or None)
+        return make_entry(
+            self.grapheme,
+            self.kind,
+            self.value,
+            case_sensitive=self.case_sensitive,
+            voice=self.voice.strip() or None,
+        )
 
 
 def _entry_form(
@@ -380,17 +422,32 @@ def _entry_form(
 EntryFormDep = Annotated[_EntryForm, Depends(_entry_form)]
 
 
-def _lexicon_page(service: Service, *, q: str = "", form: dict[str, Any] | None = None,
-                  error: str | None = None, notice: str | None = None,
-                  status: int = 200) -> HTMLResponse:
+def _lexicon_page(
+    service: Service,
+    *,
+    q: str = "",
+    form: dict[str, Any] | None = None,
+    error: str | None = None,
+    notice: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
     entries = service.store.lexicon_entries()
     if q:
         needle = q.casefold()
-        entries = [e for e in entries
-                   if needle in e.grapheme.casefold() or needle in e.value.casefold()]
-    return _html("admin/lexicon.html", status=status, entries=entries, q=q,
-                 form=form or {"kind": "alias"}, error=error, notice=notice,
-                 active="lexicon", lang="de")
+        entries = [
+            e for e in entries if needle in e.grapheme.casefold() or needle in e.value.casefold()
+        ]
+    return _html(
+        "admin/lexicon.html",
+        status=status,
+        entries=entries,
+        q=q,
+        form=form or {"kind": "alias"},
+        error=error,
+        notice=notice,
+        active="lexicon",
+        lang="de",
+    )
 
 
 @router.get("/admin/lexicon", response_class=HTMLResponse, response_model=None)
@@ -409,8 +466,13 @@ def admin_lexicon(
     notice = None
     if saved:
         notice = f"„{saved}“ gespeichert; {rerendered or 0} Artikel werden neu vertont."
-    form = {"grapheme": grapheme, "kind": "alias", "value": "", "sentence": sentence,
-            "feedback": feedback}
+    form = {
+        "grapheme": grapheme,
+        "kind": "alias",
+        "value": "",
+        "sentence": sentence,
+        "feedback": feedback,
+    }
     return _lexicon_page(service, q=q, form=form, notice=notice)
 
 
@@ -424,8 +486,14 @@ def admin_lexicon_save(
     """Save an entry, re-render every article it touches, close the feedback it fixes."""
     if not _editor(request, service) or not _same_origin(request):
         return _to_login(request)
-    form = {"grapheme": fields.grapheme, "kind": fields.kind, "value": fields.value,
-            "voice": fields.voice, "case_sensitive": fields.case_sensitive, "feedback": feedback}
+    form = {
+        "grapheme": fields.grapheme,
+        "kind": fields.kind,
+        "value": fields.value,
+        "voice": fields.voice,
+        "case_sensitive": fields.case_sensitive,
+        "feedback": feedback,
+    }
     try:
         entry = fields.entry()
         check_for_voice(service.settings, entry)
@@ -477,10 +545,14 @@ def admin_lexicon_export(request: Request, service: ServiceDep) -> Response:
     if not _editor(request, service):
         return _to_login(request)
     data = dump_pls(lexicon_from_records(service.store.lexicon_entries()))
-    return Response(data, media_type="application/pls+xml", headers={
-        "Content-Disposition": 'attachment; filename="lexikon.pls"',
-        "Cache-Control": "no-store",
-    })
+    return Response(
+        data,
+        media_type="application/pls+xml",
+        headers={
+            "Content-Disposition": 'attachment; filename="lexikon.pls"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.post("/admin/lexicon/import", response_class=HTMLResponse, response_model=None)
@@ -495,8 +567,9 @@ async def admin_lexicon_import(
     data = await file.read(MAX_PLS_UPLOAD + 1)
     try:
         if len(data) > MAX_PLS_UPLOAD:
-            raise InputError(f"Die Datei ist größer als {MAX_PLS_UPLOAD} Bytes.",
-                             reason="too_large")
+            raise InputError(
+                f"Die Datei ist größer als {MAX_PLS_UPLOAD} Bytes.", reason="too_large"
+            )
         entries = parse_pls(data, source=file.filename or "upload.pls")
         for entry in entries:
             check_for_voice(service.settings, entry)
@@ -509,5 +582,3 @@ async def admin_lexicon_import(
         service,
         notice=f"{len(entries)} Einträge importiert; {len(rerendered)} Artikel werden neu vertont.",
     )
-
-
