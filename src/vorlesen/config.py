@@ -47,6 +47,11 @@ class Settings(BaseSettings):
         "vorlesen/0.1 (+https://github.com/vorlesen/vorlesen)",
         description="User-Agent for article fetches and voice downloads.",
     )
+    optimize_voices: bool = Field(
+        True,
+        description="Run Piper voices through an equivalent, faster ONNX graph (built once per "
+        "voice under cache_dir/optimized).",
+    )
     jobs: int = Field(0, description="Synthesis worker processes; 0 means one per core.")
     target_lufs: float = Field(-16.0, description="Integrated loudness of the output.")
     true_peak_db: float = Field(-1.0, description="Ceiling for the true peak, dBTP.")

@@ -99,6 +99,9 @@ class EngineSpec:
     """Piper phoneme-width noise; ``None`` keeps the voice's configured value."""
     threads: int = 1
     """ONNX intra-op threads per engine (1 per worker process is fastest in total)."""
+    session_model: Path | None = None
+    """The file the ONNX session loads instead of ``model``: its optimized, equivalent copy
+    (:mod:`vorlesen.synth.optimize`). Not part of :meth:`cache_key`: the sound is the same."""
     extra: tuple[tuple[str, str], ...] = field(default=())
     """Further engine-specific settings that change the sound, as sorted key/value pairs."""
 
@@ -128,6 +131,7 @@ class EngineSpec:
                 noise_scale=self.noise_scale,
                 noise_w_scale=self.noise_w_scale,
                 voice_name=self.voice,
+                session_model=self.session_model,
             )
         from vorlesen.synth.espeak import EspeakEngine
 

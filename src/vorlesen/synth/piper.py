@@ -1,13 +1,14 @@
 """Piper neural voices through ONNX Runtime — the only module that imports ``piper``.
 
-We build the ``onnxruntime.InferenceSession`` ourselves instead of ``PiperVoice.load``:
-Piper's default session spreads one utterance over all cores, which measured RTF ≈0.066
-on 2 cores, while one single-threaded session per worker process reached ≈0.024 combined
-(see ARCHITECTURE.md). Phonemization, phoneme ids and inference are Piper's own code.
+We build the ``onnxruntime.InferenceSession`` ourselves instead of ``PiperVoice.load``: one
+single-threaded session per worker process (the pool runs one per core), no spinning
+threads, and, when :mod:`vorlesen.synth.optimize` could build it, the voice's equivalent
+faster graph. Phonemization, phoneme ids and inference are Piper's own code.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -92,12 +93,18 @@ class PiperEngine:
         noise_scale: float | None = None,
         noise_w_scale: float | None = None,
         voice_name: str | None = None,
+        session_model: Path | None = None,
     ) -> None:
         model, config = Path(model), Path(config)
         if speed <= 0:
             raise VoiceError(f"Speed must be positive, not {speed}.", reason="bad_speed")
         piper_config = _load_config(config)
-        session = _open_session(model, threads)
+        session = None
+        if session_model is not None:  # the optimized copy; the original if it went missing
+            with contextlib.suppress(VoiceError):
+                session = _open_session(Path(session_model), threads)
+        if session is None:
+            session = _open_session(model, threads)
         self._voice = PiperVoice(session=session, config=piper_config)
         self._config = piper_config
         self.voice = voice_name or model.name.removesuffix(".onnx")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from vorlesen.config import Settings
 from vorlesen.errors import UsageError, VoiceError
 from vorlesen.synth.base import EngineSpec
+from vorlesen.synth.optimize import optimized_model
 from vorlesen.synth.voices import resolve_voice
 
 __all__ = ["DEFAULT_ESPEAK_VOICE", "choose_engine"]
@@ -57,6 +58,11 @@ def choose_engine(
         spec = EngineSpec(engine="espeak", voice=DEFAULT_ESPEAK_VOICE, speed=speed)
         return spec, warnings
     spec = EngineSpec(
-        engine="piper", voice=files.name, model=files.model, config=files.config, speed=speed
+        engine="piper",
+        voice=files.name,
+        model=files.model,
+        config=files.config,
+        speed=speed,
+        session_model=optimized_model(files.model, files.config, settings),
     )
     return spec, warnings

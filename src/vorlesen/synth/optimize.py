@@ -1,0 +1,275 @@
+"""A faster, numerically equivalent copy of a Piper voice model for ONNX Runtime on CPUs.
+
+Most of a Piper voice's inference time goes to its HiFi-GAN decoder (``/dec/…``): chains
+of 1-D convolutions over every audio sample. ONNX Runtime runs 1-D convolutions through
+im2col and a matrix product, but has much faster blocked-layout ("NCHWc") kernels for 2-D
+convolutions, with activations and residual additions fused in. A 1-D convolution over
+``[batch, channels, time]`` is exactly a 2-D convolution over ``[batch, channels, 1, time]``
+with a ``1 × k`` kernel, so :func:`optimize_decoder` rewrites the decoder that way: one
+``Unsqueeze`` where the decoder's input enters, every ``Conv``/``ConvTranspose`` with a
+4-D kernel, one ``Squeeze`` where the audio leaves. Same weights, same arithmetic: the
+audio differs from the original model's by float rounding only (≈1e-6), and one
+single-threaded session synthesizes ≈15–20 % faster (``bench/render.py``).
+
+:func:`prepare_model` builds the copy once per voice file, checks it against the original
+on a test utterance (identical length, samples within :data:`_TOLERANCE`), and keeps it in
+the cache directory keyed by the model's SHA-256. Anything unexpected (a decoder with other
+operators, an old export without ``/dec/`` node names, a failed check, no ``onnx``
+package) leaves the original model in use: this is an optimization, never a failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vorlesen.config import Settings
+from vorlesen.synth.base import file_sha256
+
+__all__ = ["REWRITE_VERSION", "optimize_decoder", "optimized_model", "prepare_model"]
+
+_LOGGER = logging.getLogger(__name__)
+
+REWRITE_VERSION = 1
+"""Part of the cached file's name: bump when the rewrite changes."""
+
+_DECODER_PREFIX = "/dec/"
+"""Node-name scope of the decoder in Piper's exports (torch module ``dec``)."""
+_CONV_OPS = frozenset({"Conv", "ConvTranspose"})
+_ELEMENTWISE_OPS = frozenset({"Add", "Sub", "Mul", "Div", "LeakyRelu", "Relu", "Tanh", "Sigmoid"})
+"""Operators that work on a ``[b, c, 1, t]`` tensor exactly as on ``[b, c, t]``."""
+_TOLERANCE = 1e-4
+"""Largest sample difference (full scale 1.0) the check accepts; measured ≈1e-6."""
+_AXIS = "vorlesen_axis_2"
+"""Name of the ``[2]`` initializer the inserted Unsqueeze/Squeeze nodes use."""
+
+
+class _NotApplicable(Exception):
+    """The model does not have the shape this rewrite knows; keep the original."""
+
+
+def _attribute_ints(node: Any, name: str) -> list[int] | None:
+    for attr in node.attribute:
+        if attr.name == name:
+            return list(attr.ints)
+    return None
+
+
+def _set_attribute_ints(node: Any, name: str, values: Iterable[int]) -> None:
+    for attr in node.attribute:
+        if attr.name == name:
+            attr.ints[:] = list(values)
+            return
+
+
+def _scalar_operands_only(node: Any, constants: dict[str, int]) -> bool:
+    """Binary elementwise nodes may broadcast only scalars from outside the decoder."""
+    return all(constants.get(name, 1) <= 1 for name in node.input)
+
+
+def optimize_decoder(model: Any) -> Any:
+    """Rewrite ``model`` (an ``onnx.ModelProto``) in place: 1-D decoder convolutions as 2-D.
+
+    Raises:
+        _NotApplicable: the decoder is missing or holds operators the rewrite does not know.
+    """
+    from onnx import helper, numpy_helper
+
+    graph = model.graph
+    initializers = {init.name: init for init in graph.initializer}
+    constant_sizes: dict[str, int] = {
+        name: int(np.prod(init.dims)) for name, init in initializers.items()
+    }
+    for node in graph.node:
+        if node.op_type == "Constant" and node.attribute and node.attribute[0].name == "value":
+            constant_sizes[node.output[0]] = int(np.prod(node.attribute[0].t.dims))
+
+    decoder = [n for n in graph.node if n.name.startswith(_DECODER_PREFIX)]
+    if not any(n.op_type in _CONV_OPS for n in decoder):
+        raise _NotApplicable("no decoder convolutions")
+    produced = [out for n in decoder for out in n.output]
+    # Every activation entering the decoder from outside gets one Unsqueeze.
+    entering: list[str] = []
+    for node in decoder:
+        if node.op_type in _CONV_OPS:
+            weight = initializers.get(node.input[1]) if len(node.input) > 1 else None
+            if weight is None or len(weight.dims) != 3:
+                raise _NotApplicable(f"{node.name}: weight is not a 3-D initializer")
+            kernel = _attribute_ints(node, "kernel_shape")
+            if kernel is not None and len(kernel) != 1:
+                raise _NotApplicable(f"{node.name}: not a 1-D convolution")
+            activations = [node.input[0]]
+        elif node.op_type in _ELEMENTWISE_OPS:
+            if len(node.input) > 1 and not _scalar_operands_only(
+                node, {k: v for k, v in constant_sizes.items() if k not in produced}
+            ):
+                raise _NotApplicable(f"{node.name}: broadcasts a non-scalar constant")
+            activations = [name for name in node.input if name not in constant_sizes]
+        else:
+            raise _NotApplicable(f"{node.name}: operator {node.op_type} in the decoder")
+        for name in activations:
+            if name not in produced and name not in entering:
+                entering.append(name)
+    consumers_outside = {
+        name for n in graph.node if not n.name.startswith(_DECODER_PREFIX) for name in n.input
+    } | {out.name for out in graph.output}
+    leaving = [name for name in produced if name in consumers_outside]
+    if not entering or not leaving:
+        raise _NotApplicable("decoder has no clear input or output")
+
+    graph.initializer.append(numpy_helper.from_array(np.array([2], dtype=np.int64), _AXIS))
+    rename = {name: f"{name}__4d" for name in entering + leaving}
+    entering_renamed = {rename[name]: name for name in entering}
+    leaving_renamed = {rename[name]: name for name in leaving}
+    inserted: set[str] = set()
+    reshaped: set[str] = set()
+    for node in decoder:
+        for i, name in enumerate(node.input):
+            if name in entering:
+                node.input[i] = rename[name]
+        for i, name in enumerate(node.output):
+            if name in rename:
+                node.output[i] = rename[name]
+        if node.op_type in _CONV_OPS:
+            weight = initializers[node.input[1]]
+            if weight.name in reshaped:  # shared by two convolutions: already 4-D
+                raise _NotApplicable(f"{node.name}: shares its weight")
+            reshaped.add(weight.name)
+            weight.CopyFrom(
+                numpy_helper.from_array(numpy_helper.to_array(weight)[:, :, None, :], weight.name)
+            )
+            for name in ("dilations", "strides", "kernel_shape", "output_padding"):
+                values = _attribute_ints(node, name)
+                if values is not None:
+                    _set_attribute_ints(node, name, [1, *values])
+            pads = _attribute_ints(node, "pads")
+            if pads is not None:
+                _set_attribute_ints(node, "pads", [0, pads[0], 0, pads[1]])
+    # Each Unsqueeze goes just before the first decoder node reading its input, each Squeeze
+    # just after the node writing its output, so the graph stays topologically sorted.
+    nodes: list[Any] = []
+    for node in graph.node:
+        if node.name.startswith(_DECODER_PREFIX):
+            for name in node.input:
+                original = entering_renamed.get(name)
+                if original is not None and original not in inserted:
+                    inserted.add(original)
+                    nodes.append(
+                        helper.make_node(
+                            "Unsqueeze", [original, _AXIS], [name], name=f"{original}__unsqueeze"
+                        )
+                    )
+        nodes.append(node)
+        for name in node.output:
+            if name in leaving_renamed:
+                nodes.append(
+                    helper.make_node(
+                        "Squeeze", [name, _AXIS], [leaving_renamed[name]], name=f"{name}__squeeze"
+                    )
+                )
+    del graph.node[:]
+    graph.node.extend(nodes)
+    return model
+
+
+def _probe_inputs(session: Any, config: dict[str, Any]) -> dict[str, Any]:
+    """A deterministic test utterance: the voice's own symbols, noise off."""
+    id_map: dict[str, list[int]] = config.get("phoneme_id_map", {})
+    ids = [i for symbol in sorted(id_map) for i in id_map[symbol]][:60] or [0]
+    inference = config.get("inference", {})
+    feeds: dict[str, Any] = {
+        "input": np.array([ids], dtype=np.int64),
+        "input_lengths": np.array([len(ids)], dtype=np.int64),
+        "scales": np.array([0.0, float(inference.get("length_scale", 1.0)), 0.0], np.float32),
+    }
+    if any(i.name == "sid" for i in session.get_inputs()):
+        feeds["sid"] = np.array([0], dtype=np.int64)
+    return feeds
+
+
+def _session(source: str | bytes) -> Any:
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    return onnxruntime.InferenceSession(
+        source, sess_options=options, providers=["CPUExecutionProvider"]
+    )
+
+
+def _equivalent(original: Path, rewritten: bytes, config: dict[str, Any]) -> bool:
+    before = _session(str(original))
+    after = _session(rewritten)
+    feeds = _probe_inputs(before, config)
+    expected = before.run(None, feeds)[0]
+    actual = after.run(None, feeds)[0]
+    if expected.shape != actual.shape:
+        _LOGGER.info("optimized model rejected: output shape %s ≠ %s", actual.shape, expected.shape)
+        return False
+    error = float(np.max(np.abs(expected - actual))) if expected.size else 0.0
+    if not error <= _TOLERANCE:
+        _LOGGER.info("optimized model rejected: samples differ by up to %.2g", error)
+        return False
+    return True
+
+
+def prepare_model(model: Path, config: dict[str, Any], sha256: str, cache_dir: Path) -> Path | None:
+    """The optimized copy of ``model`` for ONNX Runtime, built on first use; ``None`` keeps
+    the original (rewrite not applicable, check failed, or ``onnx`` unavailable).
+
+    ``config`` is the voice's parsed ``.onnx.json``; ``sha256`` the model file's hash.
+    """
+    target = cache_dir / f"{sha256}-v{REWRITE_VERSION}.onnx"
+    skip = target.with_suffix(".skip")
+    if target.is_file():
+        return target
+    if skip.is_file():
+        return None
+    try:
+        import onnx
+
+        proto = optimize_decoder(onnx.load(str(model)))
+        rewritten = proto.SerializeToString()
+        usable = _equivalent(model, rewritten, config)
+    except _NotApplicable as exc:
+        _LOGGER.info("voice %s keeps its original model: %s", model.name, exc)
+        usable, rewritten = False, b""
+    except Exception as exc:  # an optimization must never break a render
+        _LOGGER.info("voice %s keeps its original model (%r)", model.name, exc)
+        return None
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".optimize-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(rewritten)
+        os.replace(tmp, target if usable else skip)
+    except OSError as exc:  # read-only cache: optimize again next time, render now
+        _LOGGER.info("cannot keep the optimized model in %s (%s)", cache_dir, exc)
+        with contextlib.suppress(OSError, UnboundLocalError):
+            os.unlink(tmp)
+        return None
+    return target if usable else None
+
+
+def optimized_model(model: Path, config: Path, settings: Settings) -> Path | None:
+    """The model file a Piper session should load for this voice: the optimized copy in
+    ``settings.cache_dir/optimized`` (built now if missing), or ``None`` for the original
+    (``settings.optimize_voices`` off, or the rewrite does not apply)."""
+    if not settings.optimize_voices:
+        return None
+    try:
+        parsed: dict[str, Any] = json.loads(config.read_text(encoding="utf-8"))
+        digest = file_sha256(model)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None  # opening the engine reports what is wrong with the voice
+    return prepare_model(model, parsed, digest, settings.cache_dir / "optimized")

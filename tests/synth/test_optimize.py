@@ -1,0 +1,216 @@
+"""The optimized voice graph: built once, checked against the original, same audio."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from vorlesen.config import Settings
+from vorlesen.synth import optimize
+from vorlesen.synth.base import EngineSpec, file_sha256
+from vorlesen.synth.optimize import optimize_decoder, optimized_model, prepare_model
+from vorlesen.synth.piper import PiperEngine
+from vorlesen.synth.select import choose_engine
+
+SENTENCES = [
+    "The council approved the budget on Tuesday after a long debate.",
+    "Ticket prices will stay the same for at least another twelve months.",
+]
+
+
+@pytest.fixture(scope="module")
+def optimized_joe(
+    joe_model: Path, joe_config: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    cache = tmp_path_factory.mktemp("optimized")
+    config = json.loads(joe_config.read_text(encoding="utf-8"))
+    path = prepare_model(joe_model, config, file_sha256(joe_model), cache)
+    assert path is not None and path.is_file()
+    return path
+
+
+def _decoder_conv_ranks(model: Any) -> set[int]:
+    weights = {init.name: len(init.dims) for init in model.graph.initializer}
+    return {
+        weights[n.input[1]]
+        for n in model.graph.node
+        if n.name.startswith("/dec/") and n.op_type in ("Conv", "ConvTranspose")
+    }
+
+
+def test_decoder_convolutions_become_2d(joe_model: Path, optimized_joe: Path) -> None:
+    assert _decoder_conv_ranks(onnx.load(str(joe_model))) == {3}
+    rewritten = onnx.load(str(optimized_joe))
+    assert _decoder_conv_ranks(rewritten) == {4}
+    ops = [n.op_type for n in rewritten.graph.node]
+    assert (
+        ops.count("Unsqueeze")
+        == [n.op_type for n in onnx.load(str(joe_model)).graph.node].count("Unsqueeze") + 1
+    )
+    onnx.checker.check_model(rewritten)
+
+
+def test_same_audio_as_the_original_graph(
+    joe_model: Path, joe_config: Path, optimized_joe: Path
+) -> None:
+    """Noise off, so both graphs are deterministic: same length, samples within rounding."""
+    plain = PiperEngine(joe_model, joe_config, noise_scale=0.0, noise_w_scale=0.0)
+    fast = PiperEngine(
+        joe_model, joe_config, noise_scale=0.0, noise_w_scale=0.0, session_model=optimized_joe
+    )
+    for sentence in SENTENCES:
+        expected, actual = plain.synthesize(sentence), fast.synthesize(sentence)
+        assert len(expected) == len(actual) > 22050
+        assert float(np.max(np.abs(expected - actual))) < 1e-4
+        assert float(np.sqrt(np.mean(actual**2))) > 0.01
+
+
+def test_built_once_then_taken_from_the_cache(
+    joe_model: Path, joe_config: Path, tmp_path: Path
+) -> None:
+    settings = Settings(cache_dir=tmp_path, optimize_voices=True)
+    first = optimized_model(joe_model, joe_config, settings)
+    assert first is not None and first.parent == tmp_path / "optimized"
+    assert file_sha256(joe_model) in first.name
+    stamp = first.stat().st_mtime_ns
+    assert optimized_model(joe_model, joe_config, settings) == first
+    assert first.stat().st_mtime_ns == stamp
+    assert [p.name for p in (tmp_path / "optimized").iterdir()] == [first.name]  # no temp left
+
+
+def test_switched_off(joe_model: Path, joe_config: Path, tmp_path: Path) -> None:
+    settings = Settings(cache_dir=tmp_path, optimize_voices=False)
+    assert optimized_model(joe_model, joe_config, settings) is None
+    assert not (tmp_path / "optimized").exists()
+
+
+def _tiny_model(path: Path) -> Path:
+    """A valid ONNX model without a Piper decoder."""
+    node = helper.make_node("Relu", ["x"], ["y"], name="/enc/relu")
+    graph = helper.make_graph(
+        [node],
+        "tiny",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])],
+    )
+    onnx.save(helper.make_model(graph), str(path))
+    return path
+
+
+def test_model_without_decoder_keeps_the_original(tmp_path: Path) -> None:
+    model = _tiny_model(tmp_path / "tiny.onnx")
+    cache = tmp_path / "cache"
+    assert prepare_model(model, {}, "abc", cache) is None
+    assert (cache / f"abc-v{optimize.REWRITE_VERSION}.skip").is_file()  # not tried again
+    assert prepare_model(model, {}, "abc", cache) is None
+
+
+def test_corrupt_model_is_left_to_the_engine_to_report(tmp_path: Path) -> None:
+    model = tmp_path / "broken.onnx"
+    model.write_bytes(b"\x00not a model" * 100)
+    assert prepare_model(model, {}, "def", tmp_path / "cache") is None
+    assert not any((tmp_path / "cache").glob("def*"))  # nothing cached: a fixed file is retried
+
+
+def test_a_rewrite_that_changes_the_audio_is_rejected(
+    joe_model: Path,
+    joe_config: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The check runs the original and the rewrite on a test utterance: a rewrite that would
+    change the sound (here: one decoder weight scaled) is never used."""
+
+    def damaging(model: Any) -> Any:
+        model = optimize_decoder(model)
+        init = next(i for i in model.graph.initializer if i.name == "dec.conv_post.weight")
+        init.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(init) * 1.5, init.name))
+        return model
+
+    monkeypatch.setattr(optimize, "optimize_decoder", damaging)
+    config = json.loads(joe_config.read_text(encoding="utf-8"))
+    with caplog.at_level("INFO", logger="vorlesen.synth.optimize"):
+        assert prepare_model(joe_model, config, "ghi", tmp_path) is None
+    assert "samples differ" in caplog.text
+    assert (tmp_path / f"ghi-v{optimize.REWRITE_VERSION}.skip").is_file()
+
+
+def test_engine_falls_back_when_the_optimized_file_is_gone(
+    joe_model: Path, joe_config: Path, tmp_path: Path
+) -> None:
+    engine = PiperEngine(joe_model, joe_config, session_model=tmp_path / "missing.onnx")
+    assert len(engine.synthesize(SENTENCES[0])) > 22050
+
+
+def test_choose_engine_uses_it_without_changing_the_cache_key(
+    joe_model: Path, tmp_path: Path
+) -> None:
+    on, _ = choose_engine(
+        "piper",
+        str(joe_model),
+        speed=1.0,
+        settings=Settings(cache_dir=tmp_path, offline=True, optimize_voices=True),
+    )
+    off, _ = choose_engine(
+        "piper",
+        str(joe_model),
+        speed=1.0,
+        settings=Settings(cache_dir=tmp_path, offline=True, optimize_voices=False),
+    )
+    assert on.session_model is not None and on.session_model.is_file()
+    assert off.session_model is None
+    assert on.cache_key() == off.cache_key()  # same sound: cached utterances stay valid
+    assert isinstance(on.open(), PiperEngine)
+    assert EngineSpec.__dataclass_fields__["session_model"].default is None
+
+
+def test_read_end_to_end_with_the_optimized_graph(joe_model: Path, tmp_path: Path) -> None:
+    """`vorlesen read` as a user runs it (optimization on by default) builds the graph into
+    the cache directory and renders with it."""
+    article = tmp_path / "a.txt"
+    article.write_text(" ".join(SENTENCES), encoding="utf-8")
+    out = tmp_path / "a.wav"
+    env = {
+        **os.environ,
+        "VORLESEN_CACHE_DIR": str(tmp_path / "cache"),
+        "VORLESEN_OFFLINE": "1",
+    }
+    env.pop("VORLESEN_OPTIMIZE_VOICES", None)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "vorlesen.cli",
+            "read",
+            str(article),
+            "--lang",
+            "en",
+            "--voice",
+            str(joe_model),
+            "--format",
+            "wav",
+            "-o",
+            str(out),
+            "--jobs",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    built = list((tmp_path / "cache" / "optimized").glob("*.onnx"))
+    assert [p.name for p in built] == [f"{file_sha256(joe_model)}-v{optimize.REWRITE_VERSION}.onnx"]
+    assert out.stat().st_size > 2 * 22050 * 2  # over two seconds of 16-bit audio
