@@ -17,8 +17,9 @@ with trafilatura and lxml, mastering with scipy).
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from vorlesen.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from vorlesen.errors import VorlesenError
@@ -65,15 +66,4 @@ _LAZY: dict[str, tuple[str, str]] = {
 """Public name → (module, attribute) it is imported from on first access."""
 
 
-def __getattr__(name: str) -> object:
-    try:
-        module, attribute = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module), attribute)
-    globals()[name] = value  # the next access is a plain module attribute
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

@@ -12,8 +12,9 @@ The names below are imported on first use (PEP 562): a worker process imports
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from vorlesen.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from vorlesen.synth.base import Engine, EngineSpec
@@ -54,15 +55,6 @@ _LAZY: dict[str, str] = {
 """Public name → module it is imported from on first access."""
 
 
-def __getattr__(name: str) -> object:
-    try:
-        module = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # the next access is a plain module attribute
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_attributes(
+    __name__, {name: (module, name) for name, module in _LAZY.items()}
+)
