@@ -208,13 +208,19 @@ app.add_typer(voices_app, name="voices")
 def voices_download(
     name: Annotated[str, typer.Argument(help="Voice name, e.g. de_DE-thorsten-medium.")],
 ) -> None:
-    """Download a voice from the Piper voices repository into the cache, verified."""
+    """Download a voice from the Piper voices repository into the cache, verified, and
+    build its optimized graph so the first render does not wait for it."""
     with _user_errors():
         from vorlesen.config import get_settings
+        from vorlesen.synth.optimize import optimized_model
         from vorlesen.synth.voices import resolve_voice
 
-        files = resolve_voice(name, get_settings())
+        settings = get_settings()
+        files = resolve_voice(name, settings)
         typer.echo(f"{files.name}: {files.model}")
+        optimized = optimized_model(files.model, files.config, settings)
+        if optimized is not None:
+            typer.echo(f"{files.name}: optimized graph {optimized}")
 
 
 @voices_app.command("list")

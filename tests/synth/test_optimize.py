@@ -214,3 +214,126 @@ def test_read_end_to_end_with_the_optimized_graph(joe_model: Path, tmp_path: Pat
     built = list((tmp_path / "cache" / "optimized").glob("*.onnx"))
     assert [p.name for p in built] == [f"{file_sha256(joe_model)}-v{optimize.REWRITE_VERSION}.onnx"]
     assert out.stat().st_size > 2 * 22050 * 2  # over two seconds of 16-bit audio
+
+
+def _decoder_like(path: Path) -> Path:
+    """A small graph shaped like a multi-speaker Piper decoder: the latent and a speaker
+    embedding enter ``/dec/`` from outside, a strided transposed convolution upsamples,
+    a residual block adds, a scalar divides, and the audio leaves through ``tanh``."""
+    rng = np.random.default_rng(7)
+
+    def weight(name: str, *shape: int) -> Any:
+        return numpy_helper.from_array(rng.normal(0, 0.3, shape).astype(np.float32), name)
+
+    nodes = [
+        helper.make_node("Mul", ["z", "half"], ["z2"], name="/flow/Mul"),
+        helper.make_node(
+            "Conv",
+            ["z2", "w_pre", "b_pre"],
+            ["pre"],
+            name="/dec/conv_pre/Conv",
+            kernel_shape=[7],
+            pads=[3, 3],
+        ),
+        helper.make_node(
+            "Conv", ["g", "w_cond"], ["cond"], name="/dec/cond/Conv", kernel_shape=[1]
+        ),
+        helper.make_node("Add", ["pre", "cond"], ["x0"], name="/dec/Add"),
+        helper.make_node("LeakyRelu", ["x0"], ["x1"], name="/dec/LeakyRelu", alpha=0.1),
+        helper.make_node(
+            "ConvTranspose",
+            ["x1", "w_up", "b_up"],
+            ["up"],
+            name="/dec/ups.0/ConvTranspose",
+            kernel_shape=[8],
+            strides=[4],
+            pads=[2, 2],
+        ),
+        helper.make_node(
+            "Conv",
+            ["up", "w_res"],
+            ["res"],
+            name="/dec/resblocks.0/Conv",
+            kernel_shape=[3],
+            pads=[3, 3],
+            dilations=[3],
+        ),
+        helper.make_node("Add", ["res", "up"], ["sum"], name="/dec/resblocks.0/Add"),
+        helper.make_node("Div", ["sum", "three"], ["avg"], name="/dec/Div"),
+        helper.make_node(
+            "Conv",
+            ["avg", "w_post"],
+            ["post"],
+            name="/dec/conv_post/Conv",
+            kernel_shape=[7],
+            pads=[3, 3],
+        ),
+        helper.make_node("Tanh", ["post"], ["wave"], name="/dec/Tanh"),
+        helper.make_node("Mul", ["wave", "half"], ["audio"], name="/out/Mul"),
+    ]
+    inits = [
+        weight("w_pre", 16, 8, 7),
+        weight("b_pre", 16),
+        weight("w_cond", 16, 4, 1),
+        weight("w_up", 16, 8, 8),
+        weight("b_up", 8),
+        weight("w_res", 8, 8, 3),
+        weight("w_post", 1, 8, 7),
+        numpy_helper.from_array(np.array(0.5, dtype=np.float32), "half"),
+        numpy_helper.from_array(np.array(3.0, dtype=np.float32), "three"),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "decoder_like",
+        [
+            helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, 8, "t"]),
+            helper.make_tensor_value_info("g", TensorProto.FLOAT, [1, 4, 1]),
+        ],
+        [helper.make_tensor_value_info("audio", TensorProto.FLOAT, [1, 1, "n"])],
+        inits,
+    )
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 15)]), str(path))
+    return path
+
+
+def test_rewrite_keeps_every_way_into_and_out_of_the_decoder(tmp_path: Path) -> None:
+    import onnxruntime
+
+    original = onnx.load(str(_decoder_like(tmp_path / "dec.onnx")))
+    rewritten = optimize_decoder(onnx.load(str(tmp_path / "dec.onnx")))
+    onnx.checker.check_model(rewritten)
+    assert [n.op_type for n in rewritten.graph.node].count("Unsqueeze") == 2  # z2 and g
+    assert [n.op_type for n in rewritten.graph.node].count("Squeeze") == 1  # the audio
+    feeds = {
+        "z": np.random.default_rng(1).normal(size=(1, 8, 50)).astype(np.float32),
+        "g": np.random.default_rng(2).normal(size=(1, 4, 1)).astype(np.float32),
+    }
+    outputs = [
+        onnxruntime.InferenceSession(
+            model.SerializeToString(), providers=["CPUExecutionProvider"]
+        ).run(None, feeds)[0]
+        for model in (original, rewritten)
+    ]
+    assert outputs[0].shape == outputs[1].shape == (1, 1, 200)
+    np.testing.assert_allclose(outputs[1], outputs[0], atol=1e-5)
+
+
+def test_rewrite_refuses_a_broadcast_it_cannot_carry(tmp_path: Path) -> None:
+    """A per-channel constant ``[c, 1]`` would broadcast wrongly against ``[b, c, 1, t]``."""
+    model = onnx.load(str(_decoder_like(tmp_path / "dec.onnx")))
+    scale = numpy_helper.from_array(np.ones((8, 1), dtype=np.float32), "per_channel")
+    model.graph.initializer.append(scale)
+    div = next(n for n in model.graph.node if n.name == "/dec/Div")
+    div.input[1] = "per_channel"
+    with pytest.raises(optimize._NotApplicable, match="non-scalar"):
+        optimize_decoder(model)
+
+
+def test_unwritable_cache_renders_with_the_original(
+    joe_model: Path, joe_config: Path, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("a file where the cache directory should be", encoding="utf-8")
+    config = json.loads(joe_config.read_text(encoding="utf-8"))
+    assert prepare_model(joe_model, config, "jkl", blocked / "optimized") is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-dir"]  # no temp file left

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler
@@ -158,3 +161,27 @@ def test_missing_local_path(tmp_path: Path) -> None:
     with pytest.raises(VoiceError) as info:
         resolve_voice(str(tmp_path / "nothing.onnx"), _settings(tmp_path))
     assert info.value.reason == "unknown_voice"
+
+
+def test_cli_download_also_builds_the_optimized_graph(tmp_path: Path, server: str) -> None:
+    """`vorlesen voices download` as a user runs it: the voice lands in the cache, verified,
+    and its optimized graph is built then, not during the first render."""
+    env = {
+        **os.environ,
+        "VORLESEN_CACHE_DIR": str(tmp_path / "cache"),
+        "VORLESEN_VOICES_URL": server,
+        "VORLESEN_OPTIMIZE_VOICES": "1",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "vorlesen.cli", "voices", "download", FAKE],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    model = tmp_path / "cache" / "voices" / f"{FAKE}.onnx"
+    assert f"{FAKE}: {model}" in result.stdout
+    built = list((tmp_path / "cache" / "optimized").glob("*.onnx"))
+    assert len(built) == 1 and f"optimized graph {built[0]}" in result.stdout

@@ -20,11 +20,8 @@ package) leaves the original model in use: this is an optimization, never a fail
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -32,6 +29,8 @@ from typing import Any
 import numpy as np
 
 from vorlesen.config import Settings
+from vorlesen.errors import UsageError
+from vorlesen.fileio import write_bytes_atomic
 from vorlesen.synth.base import file_sha256
 
 __all__ = ["REWRITE_VERSION", "optimize_decoder", "optimized_model", "prepare_model"]
@@ -249,14 +248,9 @@ def prepare_model(model: Path, config: dict[str, Any], sha256: str, cache_dir: P
         return None
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".optimize-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(rewritten)
-        os.replace(tmp, target if usable else skip)
-    except OSError as exc:  # read-only cache: optimize again next time, render now
+        write_bytes_atomic(target if usable else skip, rewritten)
+    except (OSError, UsageError) as exc:  # read-only cache: optimize next time, render now
         _LOGGER.info("cannot keep the optimized model in %s (%s)", cache_dir, exc)
-        with contextlib.suppress(OSError, UnboundLocalError):
-            os.unlink(tmp)
         return None
     return target if usable else None
 
