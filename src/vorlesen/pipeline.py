@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, get_args
 
-from vorlesen import ingest
 from vorlesen.audio import chapters_from
 from vorlesen.audio.encode import AudioTags, encode_stream
 from vorlesen.audio.stream import streaming_master
@@ -32,7 +31,7 @@ from vorlesen.models import AudioArray, Document, Rendition, Script, Segment, Ti
 from vorlesen.speak.script import make_script
 from vorlesen.synth.base import EngineSpec
 from vorlesen.synth.cache import SegmentCache
-from vorlesen.synth.pool import SynthItem, synthesize_all
+from vorlesen.synth.pool import SynthItem, WarmPool, synthesize_all
 from vorlesen.synth.select import choose_engine
 
 __all__ = [
@@ -117,6 +116,10 @@ def make_article_script(
 def _ingest(source: str | Document, language: str | None, settings: Settings) -> Document:
     if isinstance(source, Document):
         return source
+    # Imported here, not at the top: a render starts its synthesis workers first, and the
+    # readers (trafilatura, lxml: ≈0.5 s) load while the workers load the voice.
+    from vorlesen import ingest
+
     return ingest.load(source, language=language, settings=settings)
 
 
@@ -161,6 +164,7 @@ def render_audio(
     settings: Settings,
     progress: ProgressCallback | None = None,
     heartbeat: Callable[[], None] | None = None,
+    warm: WarmPool | None = None,
 ) -> RenderedAudio:
     """Speak ``script`` with ``spec`` into every file of ``outputs`` (format → path): the
     one render path of the CLI, the service and the newsroom preview.
@@ -173,7 +177,8 @@ def render_audio(
     the number of utterances; ``heartbeat`` is called after each segment and each encoded
     chunk (it may raise to abandon the render). Tags and chapters (from the timings) are
     written into each file. Every output appears atomically, or not at all on any error
-    or interrupt; the spool file is unnamed and disappears with the render.
+    or interrupt; the spool file is unnamed and disappears with the render. Workers
+    started ahead in ``warm`` are used first.
     """
     if not outputs:
         raise UsageError("No output file was requested.", reason="no_output")
@@ -184,7 +189,7 @@ def render_audio(
         for u in script.utterances
     ]
     total = len(items)
-    stream = synthesize_all(items, spec, jobs=jobs, cache=cache)
+    stream = synthesize_all(items, spec, jobs=jobs, cache=cache, warm=warm)
 
     def segments() -> Iterator[Segment]:
         for segment in stream:
@@ -255,28 +260,32 @@ def render_article(
         if path is not None:
             check_output_path(path)
 
-    lexicon = load_lexicon(options)
-    document = _ingest(source, language, settings)
     spec, warnings = choose_engine(
         options.engine, options.voice, speed=options.speed, settings=settings
     )
-    for warning in (*document.warnings, *warnings):
-        if warn is not None:
-            warn(warning)
-    script = make_script(document, lexicon=lexicon, voice=spec.voice)
-    cache = SegmentCache(settings.cache_dir / "utterances") if options.use_cache else None
+    jobs = options.jobs or settings.jobs
+    # The workers load the voice while the article is read in and made speakable.
+    with WarmPool(spec, jobs=jobs) as warm:
+        lexicon = load_lexicon(options)
+        document = _ingest(source, language, settings)
+        for warning in (*document.warnings, *warnings):
+            if warn is not None:
+                warn(warning)
+        script = make_script(document, lexicon=lexicon, voice=spec.voice)
+        cache = SegmentCache(settings.cache_dir / "utterances") if options.use_cache else None
+        tags = document_tags(document, spec, fallback_title=out.stem)
+        rendered = render_audio(
+            script,
+            spec,
+            {options.format: out},
+            tags=tags,
+            jobs=jobs,
+            cache=cache,
+            settings=settings,
+            progress=progress,
+            warm=warm,
+        )
     engine = spec.engine
-    tags = document_tags(document, spec, fallback_title=out.stem)
-    rendered = render_audio(
-        script,
-        spec,
-        {options.format: out},
-        tags=tags,
-        jobs=options.jobs or settings.jobs,
-        cache=cache,
-        settings=settings,
-        progress=progress,
-    )
     duration = rendered.duration
     meta: dict[str, object] = {
         "title": tags.title,

@@ -12,7 +12,7 @@ import pytest
 from vorlesen.errors import EngineError, VoiceError
 from vorlesen.synth.base import EngineSpec
 from vorlesen.synth.cache import SegmentCache
-from vorlesen.synth.pool import SynthItem, synthesize_all
+from vorlesen.synth.pool import SynthItem, WarmPool, synthesize_all
 
 TEXTS = [
     "One.",
@@ -140,3 +140,51 @@ def test_cache_entry_vanishing_mid_run_is_resynthesized(tmp_path: Path) -> None:
     assert sum(s.cached for s in segments) == 2
     assert stream.stats.synthesized == 4 and stream.stats.cached == 2
     assert all(s.duration > 0.2 for s in segments)
+
+
+def _pids(warm: WarmPool) -> set[int]:
+    return {w.process.pid for w in warm._workers if w.process.pid is not None}
+
+
+def test_warm_pool_workers_do_the_synthesis(joe_spec: EngineSpec) -> None:
+    """Workers started ahead (while the article is read in) are the ones that synthesize;
+    no other process is started."""
+    with WarmPool(joe_spec, jobs=2) as warm:
+        started = _pids(warm)
+        assert len(started) == 2 and warm.available(joe_spec) == 2
+        stream = synthesize_all(ITEMS, joe_spec, jobs=2, warm=warm)
+        assert [s.index for s in stream] == list(range(len(ITEMS)))
+        assert warm.available(joe_spec) == 0
+    assert stream.stats.worker_pids == started
+    assert all(_gone(pid) for pid in started)
+
+
+def test_warm_worker_serves_a_single_utterance(joe_spec: EngineSpec) -> None:
+    """One utterance to synthesize would run in this process, but a started worker, with
+    the voice loaded already, is quicker: it is used and the other one stopped."""
+    with WarmPool(joe_spec, jobs=2) as warm:
+        started = _pids(warm)
+        stream = synthesize_all(ITEMS[:1], joe_spec, jobs=2, warm=warm)
+        assert len(list(stream)) == 1
+    assert len(stream.stats.worker_pids) == 1 and stream.stats.worker_pids <= started
+    assert all(_gone(pid) for pid in started)
+
+
+def test_warm_pool_for_another_voice_is_not_used(joe_spec: EngineSpec) -> None:
+    with WarmPool(ESPEAK, jobs=2) as warm:
+        started = _pids(warm)
+        assert warm.available(joe_spec) == 0
+        stream = synthesize_all(ITEMS[:3], joe_spec, jobs=2, warm=warm)
+        list(stream)
+        assert all(_gone(pid) for pid in started)  # stopped once they proved useless
+    assert stream.stats.worker_pids.isdisjoint(started)
+
+
+def test_unused_warm_pool_leaves_no_process(joe_spec: EngineSpec) -> None:
+    """An article that fails to load after the workers started: they are stopped."""
+    with pytest.raises(RuntimeError), WarmPool(joe_spec, jobs=2) as warm:
+        started = _pids(warm)
+        raise RuntimeError("the article could not be read")
+    assert all(_gone(pid) for pid in started)
+    with WarmPool(joe_spec, jobs=1) as single:  # one job: synthesis stays in-process
+        assert single.available(joe_spec) == 0

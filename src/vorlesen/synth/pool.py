@@ -28,7 +28,7 @@ from vorlesen.models import AudioArray, Segment
 from vorlesen.synth.base import Engine, EngineSpec
 from vorlesen.synth.cache import SegmentCache, segment_key
 
-__all__ = ["SynthItem", "SynthStats", "SynthStream", "synthesize_all"]
+__all__ = ["SynthItem", "SynthStats", "SynthStream", "WarmPool", "synthesize_all"]
 
 _AHEAD_PER_WORKER = 2
 """How far past the next utterance to yield work may run: results that finish out of order
@@ -214,6 +214,62 @@ class _Worker:
         self.conn.close()
 
 
+class WarmPool:
+    """Worker processes started before the script they will speak exists, so that loading
+    the voice (≈1.5 s per render) overlaps ingest and normalization.
+
+    Pass it to :func:`synthesize_all`, which takes the workers it needs for the same spec
+    and stops the rest; leaving the ``with`` block stops any nobody took. ``jobs`` as in
+    :func:`synthesize_all`; with one job no process is started (synthesis runs in the
+    caller's process).
+    """
+
+    def __init__(self, spec: EngineSpec, *, jobs: int = 0) -> None:
+        if jobs < 0:
+            raise errors.UsageError(f"jobs must be 0 or more, not {jobs}.", reason="bad_jobs")
+        self.spec = spec
+        self._workers: list[_Worker] = []
+        wanted = jobs or os.cpu_count() or 1
+        if wanted > 1:
+            ctx = _context()
+            worker_spec = dataclasses.replace(spec, threads=1)
+            try:
+                for _ in range(wanted):
+                    self._workers.append(_Worker(ctx, worker_spec))
+            except BaseException:
+                self.close()
+                raise
+
+    def available(self, spec: EngineSpec) -> int:
+        """How many started workers there are for ``spec`` (0 for another spec)."""
+        return len(self._workers) if spec == self.spec else 0
+
+    def take(self, spec: EngineSpec, count: int) -> list[_Worker]:
+        """Up to ``count`` started workers for ``spec`` (none for another spec); the
+        others are stopped, as no later render can use them."""
+        taken = self._workers[:count] if spec == self.spec else []
+        self._workers = self._workers[len(taken) :]
+        self.close()
+        return taken
+
+    def close(self) -> None:
+        """Stop the workers nobody took."""
+        workers, self._workers = self._workers, []
+        for worker in workers:
+            worker.stop(abort=True)
+
+    def __enter__(self) -> WarmPool:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
 def _in_process(
     items: Sequence[SynthItem],
     keys: list[str | None],
@@ -247,8 +303,10 @@ def _pooled(
     workers: int,
     cache: SegmentCache | None,
     stats: SynthStats,
+    warm: WarmPool | None,
 ) -> Generator[Segment, None, None]:
-    """Hand utterances to ``workers`` processes in order; yield results in order.
+    """Hand utterances to ``workers`` processes in order (started ones from ``warm`` first);
+    yield results in order.
 
     Each worker holds one task at a time (so a pipe never holds more than one message each
     way and cannot deadlock); work runs at most ``workers * _AHEAD_PER_WORKER`` positions
@@ -256,10 +314,10 @@ def _pooled(
     """
     ctx = _context()
     worker_spec = dataclasses.replace(spec, threads=1)
-    pool: list[_Worker] = []
+    pool: list[_Worker] = warm.take(spec, workers) if warm is not None else []
     abort = True
     try:
-        for _ in range(workers):
+        while len(pool) < workers:
             pool.append(_Worker(ctx, worker_spec))
         stats.workers = workers
         yield from _drain(pool, items, keys, hits, workers * _AHEAD_PER_WORKER, cache, stats)
@@ -373,6 +431,7 @@ def synthesize_all(
     *,
     jobs: int = 0,
     cache: SegmentCache | None = None,
+    warm: WarmPool | None = None,
 ) -> SynthStream:
     """Synthesize ``items`` with ``spec``; yields segments in order, each when ready.
 
@@ -380,6 +439,8 @@ def synthesize_all(
     synthesize) runs in this process with no pool. Cache hits come back with
     ``cached=True`` and are never sent to a worker; new audio is stored in ``cache``.
     The returned stream has ``.stats``; closing it (or Ctrl-C) terminates the workers.
+    Workers already started in ``warm`` (:class:`WarmPool`) are used first, even for a
+    single utterance.
     A worker that dies raises :class:`EngineError` with reason ``worker_crashed``.
 
     Workers start with ``forkserver`` (``spawn`` where unavailable), which re-imports the
@@ -398,6 +459,7 @@ def synthesize_all(
         keys = [segment_key(_item_spec_key(spec_key, i), i.text, i.phonemes) for i in items]
         hits = {n for n, key in enumerate(keys) if key is not None and key in cache}
     workers = min(wanted, len(items) - len(hits))
-    if workers <= 1:
+    started = warm.available(spec) if warm is not None else 0
+    if workers < 1 or (workers == 1 and not started):
         return SynthStream(_in_process(items, keys, spec, cache, stats), stats)
-    return SynthStream(_pooled(items, keys, hits, spec, workers, cache, stats), stats)
+    return SynthStream(_pooled(items, keys, hits, spec, workers, cache, stats, warm), stats)
