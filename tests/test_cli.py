@@ -7,7 +7,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler
 from importlib import resources
 from pathlib import Path
 
@@ -16,6 +18,8 @@ import numpy as np
 import pyloudnorm
 import pytest
 from mutagen.id3 import ID3
+
+from support import serve_http
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXE = str(Path(sys.executable).with_name("vorlesen"))
@@ -207,3 +211,77 @@ def test_ctrl_c_leaves_no_output(tmp_path: Path, isolated: dict[str, str]) -> No
     assert list(tmp_path.iterdir()) == [long_text] or all(
         p.name in ("lang.txt", "cache") for p in tmp_path.iterdir()
     )
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (the forkserver and the synthesis workers)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_ctrl_c_while_fetching_stops_the_workers_started_ahead(
+    tmp_path: Path, isolated: dict[str, str]
+) -> None:
+    """The workers load the voice while the page is fetched; Ctrl-C then stops them too."""
+    release = threading.Event()
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            release.wait(20)
+            self.send_response(503)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    out = tmp_path / "a.mp3"
+    with serve_http(Slow) as url:
+        proc = subprocess.Popen(
+            [
+                EXE,
+                "read",
+                f"{url}/artikel.html",
+                "--voice",
+                str(JOE),
+                "--lang",
+                "en",
+                "-o",
+                str(out),
+                "--jobs",
+                "2",
+            ],
+            env={**os.environ, **isolated, "VORLESEN_FETCH_ALLOW_HOSTS": '["127.0.0.1"]'},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while len(_descendants(proc.pid)) < 3 and time.monotonic() < deadline:
+                time.sleep(0.1)  # forkserver and two workers
+            helpers = _descendants(proc.pid)
+            assert len(helpers) >= 3
+            proc.send_signal(signal.SIGINT)
+            _, stderr = proc.communicate(timeout=60)
+        finally:
+            release.set()
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 130, stderr
+    assert not out.exists()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in helpers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in helpers)
