@@ -46,7 +46,7 @@ SENTENCES = [
 
 
 def make_text(minutes: float) -> str:
-    # About 3.2 words per second of Piper speech (joe): repeat the paragraph until long enough.
+    # Joe speaks ≈3.2 words a second; 3.4 keeps the text over the minutes asked for.
     words_needed = int(minutes * 60 * 3.4)
     paragraphs, words = [], 0
     while words < words_needed:

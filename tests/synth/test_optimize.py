@@ -115,10 +115,14 @@ def test_model_without_decoder_keeps_the_original(tmp_path: Path) -> None:
 
 
 def test_corrupt_model_is_left_to_the_engine_to_report(tmp_path: Path) -> None:
+    """No optimized copy, and a marker so later renders do not try again (a repaired file
+    has another hash, so it is tried afresh)."""
     model = tmp_path / "broken.onnx"
     model.write_bytes(b"\x00not a model" * 100)
     assert prepare_model(model, {}, "def", tmp_path / "cache") is None
-    assert not any((tmp_path / "cache").glob("def*"))  # nothing cached: a fixed file is retried
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == [
+        f"def-v{optimize.REWRITE_VERSION}.skip"
+    ]
 
 
 def test_a_rewrite_that_changes_the_audio_is_rejected(
@@ -150,6 +154,16 @@ def test_engine_falls_back_when_the_optimized_file_is_gone(
 ) -> None:
     engine = PiperEngine(joe_model, joe_config, session_model=tmp_path / "missing.onnx")
     assert len(engine.synthesize(SENTENCES[0])) > 22050
+
+
+def test_a_damaged_optimized_file_is_removed_and_the_original_used(
+    joe_model: Path, joe_config: Path, tmp_path: Path
+) -> None:
+    damaged = tmp_path / "damaged.onnx"
+    damaged.write_bytes(b"\x08\x07truncated")
+    engine = PiperEngine(joe_model, joe_config, session_model=damaged)
+    assert len(engine.synthesize(SENTENCES[0])) > 22050
+    assert not damaged.exists()  # the next render builds it again
 
 
 def test_choose_engine_uses_it_without_changing_the_cache_key(
@@ -296,26 +310,58 @@ def _decoder_like(path: Path) -> Path:
     return path
 
 
-def test_rewrite_keeps_every_way_into_and_out_of_the_decoder(tmp_path: Path) -> None:
+def _read_outside(model: Any) -> None:
+    """A decoder tensor (``x0``) that a node outside the decoder reads too."""
+    model.graph.node.append(helper.make_node("Mul", ["x0", "half"], ["side"], name="/side/Mul"))
+    model.graph.output.append(
+        helper.make_tensor_value_info("side", TensorProto.FLOAT, [1, 16, "t"])
+    )
+
+
+def _output_padding(model: Any) -> None:
+    up = next(n for n in model.graph.node if n.op_type == "ConvTranspose")
+    up.attribute.append(helper.make_attribute("output_padding", [1]))
+
+
+@pytest.mark.parametrize(
+    ("variant", "length", "squeezes"),
+    [(None, 200, 1), (_read_outside, 200, 2), (_output_padding, 201, 1)],
+    ids=["plain", "tensor-read-outside", "output-padding"],
+)
+def test_rewrite_keeps_every_way_into_and_out_of_the_decoder(
+    tmp_path: Path, variant: Any, length: int, squeezes: int
+) -> None:
     import onnxruntime
 
     original = onnx.load(str(_decoder_like(tmp_path / "dec.onnx")))
-    rewritten = optimize_decoder(onnx.load(str(tmp_path / "dec.onnx")))
+    if variant is not None:
+        variant(original)
+    rewritten = optimize_decoder(onnx.ModelProto.FromString(original.SerializeToString()))
     onnx.checker.check_model(rewritten)
     assert [n.op_type for n in rewritten.graph.node].count("Unsqueeze") == 2  # z2 and g
-    assert [n.op_type for n in rewritten.graph.node].count("Squeeze") == 1  # the audio
+    assert [n.op_type for n in rewritten.graph.node].count("Squeeze") == squeezes
     feeds = {
         "z": np.random.default_rng(1).normal(size=(1, 8, 50)).astype(np.float32),
         "g": np.random.default_rng(2).normal(size=(1, 4, 1)).astype(np.float32),
     }
-    outputs = [
+    before, after = (
         onnxruntime.InferenceSession(
             model.SerializeToString(), providers=["CPUExecutionProvider"]
-        ).run(None, feeds)[0]
+        ).run(None, feeds)
         for model in (original, rewritten)
-    ]
-    assert outputs[0].shape == outputs[1].shape == (1, 1, 200)
-    np.testing.assert_allclose(outputs[1], outputs[0], atol=1e-5)
+    )
+    assert before[0].shape == (1, 1, length)
+    for expected, actual in zip(before, after, strict=True):
+        assert actual.shape == expected.shape
+        np.testing.assert_allclose(actual, expected, atol=1e-5)
+
+
+def test_rewrite_refuses_a_weight_used_outside_the_decoder(tmp_path: Path) -> None:
+    model = onnx.load(str(_decoder_like(tmp_path / "dec.onnx")))
+    side = helper.make_node("Conv", ["z", "w_pre"], ["side"], name="/side/Conv", pads=[3, 3])
+    model.graph.node.append(side)
+    with pytest.raises(optimize._NotApplicable, match="shares its weight"):
+        optimize_decoder(model)
 
 
 def test_rewrite_refuses_a_broadcast_it_cannot_carry(tmp_path: Path) -> None:
@@ -337,3 +383,17 @@ def test_unwritable_cache_renders_with_the_original(
     config = json.loads(joe_config.read_text(encoding="utf-8"))
     assert prepare_model(joe_model, config, "jkl", blocked / "optimized") is None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-dir"]  # no temp file left
+
+
+def test_rewrite_refuses_convolution_attributes_it_does_not_carry(tmp_path: Path) -> None:
+    model = onnx.load(str(_decoder_like(tmp_path / "dec.onnx")))
+    post = next(n for n in model.graph.node if n.name == "/dec/conv_post/Conv")
+    del post.attribute[:]
+    post.attribute.extend(
+        [
+            helper.make_attribute("kernel_shape", [7]),
+            helper.make_attribute("auto_pad", "SAME_UPPER"),
+        ]
+    )
+    with pytest.raises(optimize._NotApplicable, match="auto_pad"):
+        optimize_decoder(model)

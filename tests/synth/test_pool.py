@@ -188,3 +188,16 @@ def test_unused_warm_pool_leaves_no_process(joe_spec: EngineSpec) -> None:
     assert all(_gone(pid) for pid in started)
     with WarmPool(joe_spec, jobs=1) as single:  # one job: synthesis stays in-process
         assert single.available(joe_spec) == 0
+
+
+def test_all_cached_frees_the_warm_workers_at_once(tmp_path: Path, joe_spec: EngineSpec) -> None:
+    """A re-render served wholly from the cache needs no worker: the ones started ahead are
+    stopped when that is known, not when the render ends."""
+    cache = SegmentCache(tmp_path / "utterances")
+    list(synthesize_all(ITEMS[:3], joe_spec, jobs=1, cache=cache))
+    with WarmPool(joe_spec, jobs=2) as warm:
+        started = _pids(warm)
+        stream = synthesize_all(ITEMS[:3], joe_spec, jobs=2, cache=cache, warm=warm)
+        assert warm.available(joe_spec) == 0
+        assert all(_gone(pid) for pid in started)
+        assert [s.cached for s in stream] == [True, True, True]

@@ -43,6 +43,10 @@ REWRITE_VERSION = 1
 _DECODER_PREFIX = "/dec/"
 """Node-name scope of the decoder in Piper's exports (torch module ``dec``)."""
 _CONV_OPS = frozenset({"Conv", "ConvTranspose"})
+_CONV_ATTRIBUTES = frozenset(
+    {"dilations", "group", "kernel_shape", "output_padding", "pads", "strides"}
+)
+"""Convolution attributes the rewrite carries to 2-D; any other makes it step back."""
 _ELEMENTWISE_OPS = frozenset({"Add", "Sub", "Mul", "Div", "LeakyRelu", "Relu", "Tanh", "Sigmoid"})
 """Operators that work on a ``[b, c, 1, t]`` tensor exactly as on ``[b, c, t]``."""
 _TOLERANCE = 1e-4
@@ -105,6 +109,9 @@ def optimize_decoder(model: Any) -> Any:
             kernel = _attribute_ints(node, "kernel_shape")
             if kernel is not None and len(kernel) != 1:
                 raise _NotApplicable(f"{node.name}: not a 1-D convolution")
+            unknown = {a.name for a in node.attribute} - _CONV_ATTRIBUTES
+            if unknown:  # auto_pad, output_shape: not carried over
+                raise _NotApplicable(f"{node.name}: attributes {sorted(unknown)}")
             activations = [node.input[0]]
         elif node.op_type in _ELEMENTWISE_OPS:
             if len(node.input) > 1 and not _scalar_operands_only(
@@ -126,29 +133,36 @@ def optimize_decoder(model: Any) -> Any:
 
     graph.initializer.append(numpy_helper.from_array(np.array([2], dtype=np.int64), _AXIS))
     rename = {name: f"{name}__4d" for name in entering + leaving}
+    uses: dict[str, int] = {}
+    for node in graph.node:
+        for name in node.input:
+            uses[name] = uses.get(name, 0) + 1
     entering_renamed = {rename[name]: name for name in entering}
     leaving_renamed = {rename[name]: name for name in leaving}
     inserted: set[str] = set()
     reshaped: set[str] = set()
     for node in decoder:
         for i, name in enumerate(node.input):
-            if name in entering:
+            if name in rename:  # entering, or leaving but also read inside: the 4-D one
                 node.input[i] = rename[name]
         for i, name in enumerate(node.output):
             if name in rename:
                 node.output[i] = rename[name]
         if node.op_type in _CONV_OPS:
             weight = initializers[node.input[1]]
-            if weight.name in reshaped:  # shared by two convolutions: already 4-D
+            if weight.name in reshaped or uses[weight.name] > 1:
                 raise _NotApplicable(f"{node.name}: shares its weight")
             reshaped.add(weight.name)
             weight.CopyFrom(
                 numpy_helper.from_array(numpy_helper.to_array(weight)[:, :, None, :], weight.name)
             )
-            for name in ("dilations", "strides", "kernel_shape", "output_padding"):
+            for name, lead in (("dilations", 1), ("strides", 1), ("kernel_shape", 1)):
                 values = _attribute_ints(node, name)
                 if values is not None:
-                    _set_attribute_ints(node, name, [1, *values])
+                    _set_attribute_ints(node, name, [lead, *values])
+            padding = _attribute_ints(node, "output_padding")
+            if padding is not None:
+                _set_attribute_ints(node, "output_padding", [0, *padding])
             pads = _attribute_ints(node, "pads")
             if pads is not None:
                 _set_attribute_ints(node, "pads", [0, pads[0], 0, pads[1]])
@@ -230,9 +244,13 @@ def prepare_model(model: Path, config: dict[str, Any], sha256: str, cache_dir: P
     """
     target = cache_dir / f"{sha256}-v{REWRITE_VERSION}.onnx"
     skip = target.with_suffix(".skip")
-    if target.is_file():
-        return target
-    if skip.is_file():
+    try:
+        if target.is_file():
+            return target
+        if skip.is_file():
+            return None
+    except OSError as exc:  # a cache directory we may not even look into
+        _LOGGER.info("cannot use the optimized-model cache %s (%s)", cache_dir, exc)
         return None
     try:
         import onnx
@@ -240,15 +258,19 @@ def prepare_model(model: Path, config: dict[str, Any], sha256: str, cache_dir: P
         proto = optimize_decoder(onnx.load(str(model)))
         rewritten = proto.SerializeToString()
         usable = _equivalent(model, rewritten, config)
-    except _NotApplicable as exc:
-        _LOGGER.info("voice %s keeps its original model: %s", model.name, exc)
-        usable, rewritten = False, b""
-    except Exception as exc:  # an optimization must never break a render
+    except (ImportError, MemoryError) as exc:  # may work another time: no marker
         _LOGGER.info("voice %s keeps its original model (%r)", model.name, exc)
         return None
+    except _NotApplicable as exc:
+        _LOGGER.info("voice %s keeps its original model: %s", model.name, exc)
+        usable = False
+    except Exception as exc:  # an optimization must never break a render
+        _LOGGER.info("voice %s keeps its original model (%r)", model.name, exc)
+        usable = False
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        write_bytes_atomic(target if usable else skip, rewritten)
+        # A marker when it does not apply, so the next render does not try again.
+        write_bytes_atomic(target if usable else skip, rewritten if usable else b"")
     except (OSError, UsageError) as exc:  # read-only cache: optimize next time, render now
         _LOGGER.info("cannot keep the optimized model in %s (%s)", cache_dir, exc)
         return None

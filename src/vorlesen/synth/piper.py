@@ -100,9 +100,13 @@ class PiperEngine:
             raise VoiceError(f"Speed must be positive, not {speed}.", reason="bad_speed")
         piper_config = _load_config(config)
         session = None
-        if session_model is not None:  # the optimized copy; the original if it went missing
-            with contextlib.suppress(VoiceError):
+        if session_model is not None:  # the optimized copy; the original if it is unusable
+            try:
                 session = _open_session(Path(session_model), threads)
+            except VoiceError as exc:
+                _LOGGER.warning("optimized model %s unusable (%s): removed", session_model, exc)
+                with contextlib.suppress(OSError):  # rebuilt by the next render
+                    Path(session_model).unlink()
         if session is None:
             session = _open_session(model, threads)
         self._voice = PiperVoice(session=session, config=piper_config)

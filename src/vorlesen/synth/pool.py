@@ -249,7 +249,12 @@ class WarmPool:
         others are stopped, as no later render can use them."""
         taken = self._workers[:count] if spec == self.spec else []
         self._workers = self._workers[len(taken) :]
-        self.close()
+        try:
+            self.close()
+        except BaseException:  # Ctrl-C while stopping the rest: the taken ones go too
+            for worker in taken:
+                worker.stop(abort=True)
+            raise
         return taken
 
     def close(self) -> None:
@@ -461,5 +466,7 @@ def synthesize_all(
     workers = min(wanted, len(items) - len(hits))
     started = warm.available(spec) if warm is not None else 0
     if workers < 1 or (workers == 1 and not started):
+        if warm is not None:  # all cached, or no worker for this spec: free them now
+            warm.close()
         return SynthStream(_in_process(items, keys, spec, cache, stats), stats)
     return SynthStream(_pooled(items, keys, hits, spec, workers, cache, stats, warm), stats)
