@@ -29,6 +29,7 @@ from vorlesen.speak.script import make_script
 from vorlesen.store.blobs import BlobStore, revision_prefix
 from vorlesen.store.db import LexiconRecord
 from vorlesen.synth.cache import SegmentCache
+from vorlesen.synth.pool import WarmPool
 from vorlesen.synth.select import choose_engine
 
 __all__ = [
@@ -138,33 +139,38 @@ def render_revision(
     points the article at the revision.
     """
     started = time.monotonic()
-    document = document_from_payload(payload, settings)
     voice = payload.get("voice") or None
     spec, _warnings = choose_engine(settings.engine, voice, speed=1.0, settings=settings)
-    lexicon = Lexicon.builtin().extended(lexicon_entries)
-    script = make_script(document, lexicon=lexicon, voice=spec.voice)
-    cache = SegmentCache(settings.cache_dir / "utterances")
-    tags = document_tags(document, spec, fallback_title=source_id)
-    title = tags.title
-    prefix = revision_prefix(source_id, revision)
-    with tempfile.TemporaryDirectory(prefix="vorlesen-render-") as tmp:
-        work = Path(tmp)
-        outputs: dict[AudioFormat, Path] = {fmt: work / f"audio.{fmt}" for fmt in ("mp3", "opus")}
-        # One pass: synthesis → streaming master → both encoders at once.
-        rendered = render_audio(
-            script,
-            spec,
-            outputs,
-            tags=tags,
-            jobs=settings.jobs,
-            cache=cache,
-            settings=settings,
-            heartbeat=heartbeat,
-        )
-        for fmt, out in outputs.items():
-            blobs.put_file(f"{prefix}/audio.{fmt}", out)
-            if heartbeat is not None:
-                heartbeat()
+    # The workers load the voice while the article is fetched and made speakable.
+    with WarmPool(spec, jobs=settings.jobs) as warm:
+        document = document_from_payload(payload, settings)
+        lexicon = Lexicon.builtin().extended(lexicon_entries)
+        script = make_script(document, lexicon=lexicon, voice=spec.voice)
+        cache = SegmentCache(settings.cache_dir / "utterances")
+        tags = document_tags(document, spec, fallback_title=source_id)
+        title = tags.title
+        prefix = revision_prefix(source_id, revision)
+        with tempfile.TemporaryDirectory(prefix="vorlesen-render-") as tmp:
+            work = Path(tmp)
+            outputs: dict[AudioFormat, Path] = {
+                fmt: work / f"audio.{fmt}" for fmt in ("mp3", "opus")
+            }
+            # One pass: synthesis → streaming master → both encoders at once.
+            rendered = render_audio(
+                script,
+                spec,
+                outputs,
+                tags=tags,
+                jobs=settings.jobs,
+                cache=cache,
+                settings=settings,
+                heartbeat=heartbeat,
+                warm=warm,
+            )
+            for fmt, out in outputs.items():
+                blobs.put_file(f"{prefix}/audio.{fmt}", out)
+                if heartbeat is not None:
+                    heartbeat()
     duration = rendered.duration
     meta: dict[str, object] = {
         "source_id": source_id,
