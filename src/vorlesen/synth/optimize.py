@@ -37,7 +37,7 @@ __all__ = ["REWRITE_VERSION", "optimize_decoder", "optimized_model", "prepare_mo
 
 _LOGGER = logging.getLogger(__name__)
 
-REWRITE_VERSION = 1
+REWRITE_VERSION = 2
 """Part of the cached file's name: bump when the rewrite changes."""
 
 _DECODER_PREFIX = "/dec/"
