@@ -36,7 +36,6 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 import numpy as np
 import numpy.typing as npt
@@ -62,6 +61,7 @@ from vorlesen.audio.master import (
     join_segments,
     next_gain,
 )
+from vorlesen.closing import Closing
 from vorlesen.errors import AudioError
 from vorlesen.models import AudioArray, Segment, Timing, Utterance
 
@@ -74,7 +74,7 @@ under 1 MB; large enough that per-chunk overhead is negligible)."""
 FloatArray = npt.NDArray[np.float64]
 
 
-class Spool:
+class Spool(Closing):
     """An append-only float32 sample file that is a
     :class:`~vorlesen.audio.master.SampleSource`: chunked and block-row reads go through
     ``pread`` (no memory map, so the pages read stay page cache and are never counted in
@@ -99,17 +99,6 @@ class Spool:
 
     def __len__(self) -> int:
         return self._n
-
-    def __enter__(self) -> Spool:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         """Close (and so delete) the file."""

@@ -19,10 +19,10 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
-from types import TracebackType
 from typing import Any
 
 from vorlesen import errors
+from vorlesen.closing import Closing
 from vorlesen.errors import EngineError, VorlesenError
 from vorlesen.models import AudioArray, Segment
 from vorlesen.synth.base import Engine, EngineSpec
@@ -64,7 +64,7 @@ class SynthStats:
     """Process ids that synthesized at least one utterance."""
 
 
-class SynthStream(Iterator[Segment]):
+class SynthStream(Iterator[Segment], Closing):
     """The segments of a run, in order, plus :attr:`stats`; ``close()`` stops the workers."""
 
     def __init__(self, gen: Generator[Segment, None, None], stats: SynthStats) -> None:
@@ -80,17 +80,6 @@ class SynthStream(Iterator[Segment]):
     def close(self) -> None:
         """Stop early: pending work is cancelled and worker processes are terminated."""
         self._gen.close()
-
-    def __enter__(self) -> SynthStream:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 # -- worker side ----------------------------------------------------------------------
@@ -214,7 +203,7 @@ class _Worker:
         self.conn.close()
 
 
-class WarmPool:
+class WarmPool(Closing):
     """Worker processes started before the script they will speak exists, so that loading
     the voice (≈1.5 s per render) overlaps ingest and normalization.
 
@@ -262,17 +251,6 @@ class WarmPool:
         workers, self._workers = self._workers, []
         for worker in workers:
             worker.stop(abort=True)
-
-    def __enter__(self) -> WarmPool:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _in_process(
