@@ -99,6 +99,7 @@ def optimize_decoder(model: Any) -> Any:
     if not any(n.op_type in _CONV_OPS for n in decoder):
         raise _NotApplicable("no decoder convolutions")
     produced = [out for n in decoder for out in n.output]
+    outside_constants = {k: v for k, v in constant_sizes.items() if k not in set(produced)}
     # Every activation entering the decoder from outside gets one Unsqueeze.
     entering: list[str] = []
     for node in decoder:
@@ -114,9 +115,7 @@ def optimize_decoder(model: Any) -> Any:
                 raise _NotApplicable(f"{node.name}: attributes {sorted(unknown)}")
             activations = [node.input[0]]
         elif node.op_type in _ELEMENTWISE_OPS:
-            if len(node.input) > 1 and not _scalar_operands_only(
-                node, {k: v for k, v in constant_sizes.items() if k not in produced}
-            ):
+            if len(node.input) > 1 and not _scalar_operands_only(node, outside_constants):
                 raise _NotApplicable(f"{node.name}: broadcasts a non-scalar constant")
             activations = [name for name in node.input if name not in constant_sizes]
         else:
@@ -140,7 +139,6 @@ def optimize_decoder(model: Any) -> Any:
     entering_renamed = {rename[name]: name for name in entering}
     leaving_renamed = {rename[name]: name for name in leaving}
     inserted: set[str] = set()
-    reshaped: set[str] = set()
     for node in decoder:
         for i, name in enumerate(node.input):
             if name in rename:  # entering, or leaving but also read inside: the 4-D one
@@ -150,16 +148,15 @@ def optimize_decoder(model: Any) -> Any:
                 node.output[i] = rename[name]
         if node.op_type in _CONV_OPS:
             weight = initializers[node.input[1]]
-            if weight.name in reshaped or uses[weight.name] > 1:
+            if uses[weight.name] > 1:  # another node needs it 3-D (or reshapes it twice)
                 raise _NotApplicable(f"{node.name}: shares its weight")
-            reshaped.add(weight.name)
             weight.CopyFrom(
                 numpy_helper.from_array(numpy_helper.to_array(weight)[:, :, None, :], weight.name)
             )
-            for name, lead in (("dilations", 1), ("strides", 1), ("kernel_shape", 1)):
+            for name in ("dilations", "strides", "kernel_shape"):
                 values = _attribute_ints(node, name)
                 if values is not None:
-                    _set_attribute_ints(node, name, [lead, *values])
+                    _set_attribute_ints(node, name, [1, *values])
             padding = _attribute_ints(node, "output_padding")
             if padding is not None:
                 _set_attribute_ints(node, "output_padding", [0, *padding])
