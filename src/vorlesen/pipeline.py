@@ -42,6 +42,7 @@ __all__ = [
     "make_article_script",
     "render_article",
     "render_audio",
+    "timings_meta",
 ]
 
 AudioFormat = Literal["mp3", "opus", "wav"]
@@ -151,6 +152,24 @@ class RenderedAudio:
     """Utterances synthesized by an engine."""
     cached: int
     """Utterances served from the cache."""
+
+
+def timings_meta(
+    document: Document, spec: EngineSpec, *, title: str, audio: str, duration: float
+) -> dict[str, object]:
+    """The ``meta`` block of a rendered article's timings JSON: what was read, by whom."""
+    return {
+        "title": title,
+        "site": document.site,
+        "url": document.url,
+        "published": document.published,
+        "language": document.language,
+        "engine": spec.engine,
+        "voice": spec.voice,
+        "audio": audio,
+        "duration": round(duration, 3),
+        "text": document.text,
+    }
 
 
 def render_audio(
@@ -287,18 +306,7 @@ def render_article(
         )
     engine = spec.engine
     duration = rendered.duration
-    meta: dict[str, object] = {
-        "title": tags.title,
-        "site": document.site,
-        "url": document.url,
-        "published": document.published,
-        "language": document.language,
-        "engine": engine,
-        "voice": spec.voice,
-        "audio": out.name,
-        "duration": round(duration, 3),
-        "text": document.text,
-    }
+    meta = timings_meta(document, spec, title=tags.title, audio=out.name, duration=duration)
     if timings_path is not None:
         write_text_atomic(timings_path, timings_json(rendered.timings, meta=meta))
     if vtt_path is not None:

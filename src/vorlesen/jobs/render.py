@@ -24,7 +24,7 @@ from vorlesen.config import Settings
 from vorlesen.errors import InputError
 from vorlesen.lexicon import LexEntry, Lexicon, make_entry
 from vorlesen.models import BlockKind, Document
-from vorlesen.pipeline import document_tags, render_audio
+from vorlesen.pipeline import document_tags, render_audio, timings_meta
 from vorlesen.speak.script import make_script
 from vorlesen.store.blobs import BlobStore, revision_prefix
 from vorlesen.store.db import LexiconRecord
@@ -175,16 +175,7 @@ def render_revision(
     meta: dict[str, object] = {
         "source_id": source_id,
         "revision": revision,
-        "title": title,
-        "site": document.site,
-        "url": document.url,
-        "published": document.published,
-        "language": document.language,
-        "engine": spec.engine,
-        "voice": spec.voice,
-        "audio": "audio.mp3",
-        "duration": round(duration, 3),
-        "text": document.text,
+        **timings_meta(document, spec, title=title, audio="audio.mp3", duration=duration),
     }
     blobs.write_bytes(
         f"{prefix}/timings.json", timings_json(rendered.timings, meta=meta).encode("utf-8")
