@@ -80,6 +80,14 @@ class Settings(BaseSettings):
     feedback_per_minute: int = Field(
         10, description="Feedback posts allowed per client and minute (0: unlimited)."
     )
+    keep_alive_s: int = Field(
+        65,
+        ge=1,
+        description=(
+            "Seconds `serve` keeps an idle HTTP connection open: longer than a load"
+            " balancer's idle timeout (60 s is common) and than clients' own expiry."
+        ),
+    )
     max_request_bytes: int = Field(
         5 * 1024 * 1024, description="Largest API request body accepted, in bytes."
     )

@@ -74,7 +74,16 @@ def serve(
         # 40-135 ms before, which were the whole p99 (bench/serve.py).
         gc.collect()
         gc.freeze()
-        uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=access_log,
+            # A server that drops idle connections first races clients reusing them: a
+            # request sent as the close arrives is lost (a reset, not a response).
+            timeout_keep_alive=settings.keep_alive_s,
+        )
     finally:
         for child in children:
             child.terminate()

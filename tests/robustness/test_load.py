@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import http.client
 import os
 import time
 from collections.abc import Awaitable, Callable
@@ -125,7 +126,7 @@ def test_load_submissions_feedback_and_listeners(
         return job
 
     put = asyncio.run(_run([submit(n) for n in range(articles)], concurrency=articles))
-    assert put.failures == [], put.failures[:5]
+    assert put.failures == [], (put.failures[:5], server.log_tail())
     with store.session() as s:
         rows = s.execute(
             select(ArticleRow.source_id, ArticleRow.revision, ArticleRow.status).where(
@@ -155,7 +156,7 @@ def test_load_submissions_feedback_and_listeners(
         return job
 
     fb = asyncio.run(_run([feedback(n) for n in range(posts)], concurrency=50))
-    assert fb.failures == [], fb.failures[:5]
+    assert fb.failures == [], (fb.failures[:5], server.log_tail())
     with store.session() as s:
         messages = s.execute(
             select(FeedbackRow.message, func.count())
@@ -194,7 +195,7 @@ def test_load_submissions_feedback_and_listeners(
         return job
 
     streams = asyncio.run(_run([listen(n) for n in range(listeners)], concurrency=listeners))
-    assert streams.failures == [], streams.failures[:5]
+    assert streams.failures == [], (streams.failures[:5], server.log_tail())
     assert sorted(complete) == list(range(listeners))
     mb = listeners * len(mp3) / 1e6
     print(f"200 listeners ({mb:.0f} MB in {RANGE // 1024} KiB ranges): {streams.note()}")
@@ -240,3 +241,26 @@ def test_load_submissions_feedback_and_listeners(
         lost=0,
         note=f"{len(streams.latencies)} ranges of {RANGE // 1024} KiB, {streams.note()}",
     )
+
+
+def test_idle_connections_are_kept_as_long_as_configured(
+    tmp_path: Path, robust_processes: Start
+) -> None:
+    """``VORLESEN_KEEP_ALIVE_S`` reaches the HTTP server: an idle keep-alive connection is
+    closed by the server after that long, not after uvicorn's 5 s default — which equals
+    httpx's own expiry, so clients raced the server's close (a lost request under load)."""
+    server = robust_processes("serve", robust_env(tmp_path, VORLESEN_KEEP_ALIVE_S="2"))
+    port = int(server.url.rsplit(":", 1)[1])
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        for _ in range(2):  # the second request reuses the connection after 1 s idle
+            conn.request("GET", "/healthz")
+            assert conn.getresponse().read() == b'{"status":"ok"}'
+            time.sleep(1)
+        assert conn.sock is not None
+        idle_since = time.monotonic() - 1
+        assert conn.sock.recv(1) == b""  # closed by the server…
+        closed_after = time.monotonic() - idle_since
+    finally:
+        conn.close()
+    assert 1.5 < closed_after < 4.5, closed_after  # …after 2 s idle (uvicorn's default: 5)
