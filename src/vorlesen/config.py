@@ -88,6 +88,14 @@ class Settings(BaseSettings):
             " balancer's idle timeout (60 s is common) and than clients' own expiry."
         ),
     )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description=(
+            "Comma-separated proxy addresses (or *) whose X-Forwarded-For/-Proto `serve`"
+            " believes: set it to your load balancer's, or every listener looks like one"
+            " client to the feedback limit."
+        ),
+    )
     max_request_bytes: int = Field(
         5 * 1024 * 1024, description="Largest API request body accepted, in bytes."
     )

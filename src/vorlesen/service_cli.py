@@ -83,6 +83,8 @@ def serve(
             # A server that drops idle connections first races clients reusing them: a
             # request sent as the close arrives is lost (a reset, not a response).
             timeout_keep_alive=settings.keep_alive_s,
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
         )
     finally:
         for child in children:

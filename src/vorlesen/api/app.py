@@ -38,7 +38,8 @@ from vorlesen.jobs.queue import JobQueue, split_list
 from vorlesen.store.blobs import LocalBlobStore
 from vorlesen.store.db import Store
 
-from .deps import RateLimiter, Service, env_tokens
+from .deps import Service, env_tokens
+from .ratelimit import rate_limiter
 
 __all__ = ["DEFAULT_CSP", "DOCS_CSP", "HtmlSecurityHeaders", "create_app", "problem", "status_for"]
 
@@ -230,7 +231,7 @@ def make_service(settings: Settings) -> Service:
         store=store,
         blobs=blobs,
         queue=queue,
-        feedback_limiter=RateLimiter(settings.feedback_per_minute),
+        feedback_limiter=rate_limiter(settings, settings.feedback_per_minute),
         env_tokens=env_tokens(settings),
     )
 

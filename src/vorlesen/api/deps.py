@@ -1,57 +1,23 @@
-"""What every route needs: the service objects, token auth and the feedback rate limit."""
+"""What every route needs: the service objects and token auth."""
 
 from __future__ import annotations
 
 import hmac
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from vorlesen.config import Settings
-from vorlesen.errors import AuthError, InputError
+from vorlesen.errors import AuthError
 from vorlesen.jobs.queue import JobQueue, split_list
 from vorlesen.store.blobs import LocalBlobStore
 from vorlesen.store.db import Store
 
-__all__ = ["RateLimiter", "Service", "get_service", "require_token"]
+from .ratelimit import RateLimiter
 
-
-class RateLimiter:
-    """At most ``per_minute`` hits per client key in any 60-second window (per process).
-
-    In-memory on purpose: it protects one API process from a flood by one client; a
-    shared limit across many API machines would live in Redis.
-    """
-
-    def __init__(self, per_minute: int, window_s: float = 60.0) -> None:
-        self.per_minute = per_minute
-        self.window_s = window_s
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def hit(self, key: str) -> None:
-        """Count one hit; raise ``InputError(rate_limited)`` when over the limit."""
-        if self.per_minute <= 0:
-            return
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits.setdefault(key, deque())
-            while hits and hits[0] <= now - self.window_s:
-                hits.popleft()
-            if len(hits) >= self.per_minute:
-                retry = int(hits[0] + self.window_s - now) + 1
-                raise InputError(
-                    f"Too many reports from this client; try again in {retry} s.",
-                    reason="rate_limited",
-                )
-            hits.append(now)
-            if len(self._hits) > 10_000:  # forget idle clients so memory stays bounded
-                for stale in [k for k, v in self._hits.items() if not v or v[-1] < now - 60]:
-                    del self._hits[stale]
+__all__ = ["Service", "get_service", "require_token"]
 
 
 @dataclass
