@@ -80,6 +80,14 @@ class Settings(BaseSettings):
     feedback_per_minute: int = Field(
         10, description="Feedback posts allowed per client and minute (0: unlimited)."
     )
+    voice_idle_s: float = Field(
+        300.0,
+        ge=0,
+        description=(
+            "Seconds a `vorlesen worker` keeps its synthesis processes, voice loaded,"
+            " after a render (the next render skips loading it); 0: stop them each time."
+        ),
+    )
     keep_alive_s: int = Field(
         65,
         ge=1,

@@ -7,7 +7,9 @@ import json
 from fastapi.testclient import TestClient
 
 from vorlesen.api.deps import Service
+from vorlesen.jobs.queue import JobQueue
 from vorlesen.store.blobs import revision_prefix
+from vorlesen.synth.pool import WarmPool
 
 from .conftest import AUTH
 
@@ -210,3 +212,24 @@ def test_listens_are_counted(client: TestClient, service: Service, article_text:
     assert stats[0].listens == 2 and stats[0].completions == 1
     counts = service.store.listen_counts(["hoeren"])
     assert counts[0].by_milestone == {0: 2, 25: 1, 50: 0, 75: 0, 100: 1}
+
+
+def test_a_worker_keeps_its_synthesis_processes_between_renders(
+    client: TestClient, service: Service, article_text: str
+) -> None:
+    """A render worker loads the voice once: the second article is spoken by the same
+    processes as the first (what ``vorlesen worker`` does, with two jobs)."""
+    queue = JobQueue(service.settings.model_copy(update={"jobs": 2}), service.store, service.blobs)
+    queue.synth_workers = WarmPool(jobs=2, keep=True)
+    with queue.synth_workers as pool:
+        _publish(client, "erster", article_text)
+        assert queue.run_pending() == 1
+        started = {w.process.pid for w in pool._workers}
+        assert len(started) == 2  # the render started them and gave them back
+        _publish(client, "zweiter", article_text.replace("Radweg", "Fußweg"))
+        assert queue.run_pending() == 1
+        assert {w.process.pid for w in pool._workers} == started
+        for source_id in ("erster", "zweiter"):
+            state = client.get(f"/api/articles/{source_id}").json()
+            assert state["status"] == "ready", state
+        assert state["utterances_synthesized"] > 0  # the second one did need synthesis

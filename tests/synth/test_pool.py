@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from vorlesen.errors import EngineError, VoiceError
+from vorlesen.errors import EngineError, UsageError, VoiceError
 from vorlesen.synth.base import EngineSpec
 from vorlesen.synth.cache import SegmentCache
 from vorlesen.synth.pool import SynthItem, WarmPool, synthesize_all
@@ -201,3 +201,68 @@ def test_all_cached_frees_the_warm_workers_at_once(tmp_path: Path, joe_spec: Eng
         assert warm.available(joe_spec) == 0
         assert all(_gone(pid) for pid in started)
         assert [s.cached for s in stream] == [True, True, True]
+
+
+# -- a render worker's kept pool ----------------------------------------------------------
+
+
+def test_kept_pool_serves_render_after_render_with_the_same_processes(
+    joe_spec: EngineSpec,
+) -> None:
+    with WarmPool(jobs=2, keep=True) as pool:
+        pool.start(joe_spec)
+        started = _pids(pool)
+        assert len(started) == 2
+        for _ in range(2):
+            stream = synthesize_all(ITEMS, joe_spec, jobs=2, warm=pool)
+            assert [s.index for s in stream] == list(range(len(ITEMS)))
+            assert stream.stats.worker_pids == started  # no process started, voice loaded
+            assert pool.available(joe_spec) == 2 and _pids(pool) == started
+            pool.start(joe_spec)  # the next render tops up: nothing is missing
+            assert _pids(pool) == started
+        one = synthesize_all(ITEMS[:1], joe_spec, jobs=2, warm=pool)
+        assert len(list(one)) == 1 and one.stats.worker_pids < started
+        assert pool.available(joe_spec) == 2  # the other one stayed in the pool meanwhile
+    assert all(_gone(pid) for pid in started)
+
+
+def test_kept_pool_stops_workers_of_a_cancelled_render_and_replaces_dead_ones(
+    joe_spec: EngineSpec,
+) -> None:
+    with WarmPool(jobs=2, keep=True) as pool:
+        pool.start(joe_spec)
+        first = _pids(pool)
+        stream = synthesize_all(ITEMS, joe_spec, jobs=2, warm=pool)
+        next(stream)
+        stream.close()  # cancelled mid-render: its workers may hold a task, so they go
+        assert all(_gone(pid) for pid in first)
+        assert pool.available(joe_spec) == 0
+        pool.start(joe_spec)
+        second = _pids(pool)
+        assert len(second) == 2 and second.isdisjoint(first)
+        victim = min(second)
+        os.kill(victim, signal.SIGKILL)  # died while idle (say, the OOM killer)
+        assert _gone(victim)
+        stream = synthesize_all(ITEMS, joe_spec, jobs=2, warm=pool)
+        assert len(list(stream)) == len(ITEMS)  # the dead one was never handed out
+        assert victim not in stream.stats.worker_pids
+        pool.start(joe_spec)
+        assert len(_pids(pool)) == 2 and victim not in _pids(pool)
+
+
+def test_kept_pool_follows_the_voice_and_frees_memory_when_idle(joe_spec: EngineSpec) -> None:
+    with WarmPool(jobs=2, keep=True, idle_s=1.0) as pool:
+        pool.start(joe_spec)
+        joe = _pids(pool)
+        pool.start(ESPEAK)  # the next article wants another voice: the old workers go
+        assert all(_gone(pid) for pid in joe)
+        assert pool.available(ESPEAK) == 2 and pool.available(joe_spec) == 0
+        espeak = _pids(pool)
+        assert len(list(synthesize_all(ITEMS[:3], ESPEAK, jobs=2, warm=pool))) == 3
+        assert _pids(pool) == espeak
+        time.sleep(1.5)  # no render for idle_s: the processes are stopped
+        assert pool.available(ESPEAK) == 0 and all(_gone(pid) for pid in espeak)
+        pool.start(ESPEAK)  # and started again for the next render
+        assert pool.available(ESPEAK) == 2
+    with pytest.raises(UsageError, match="closed"):
+        pool.start(ESPEAK)

@@ -29,6 +29,7 @@ from vorlesen.jobs.render import lexicon_from_records, render_revision
 from vorlesen.jobs.webhooks import deliver
 from vorlesen.store.blobs import LocalBlobStore, revision_prefix
 from vorlesen.store.db import Claim, Store
+from vorlesen.synth.pool import WarmPool
 
 __all__ = ["JobQueue", "split_list"]
 
@@ -53,6 +54,8 @@ class JobQueue:
         self.blobs = blobs
         self.huey: Huey = self._make_huey(settings)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.synth_workers: WarmPool | None = None
+        """Synthesis processes kept across renders; set while :meth:`run_worker` runs."""
         self._render_task = self.huey.task(name="render")(self.render)
         self._webhook_task = self.huey.task(name="webhook")(self.send_webhooks)
 
@@ -128,6 +131,7 @@ class JobQueue:
                 settings=self.settings,
                 lexicon_entries=entries,
                 heartbeat=heartbeat,
+                workers=self.synth_workers,
             )
         except _LostClaim:
             self._discard(claim)
@@ -222,7 +226,13 @@ class JobQueue:
         consumer = self.huey.create_consumer(
             workers=threads, worker_type="thread", periodic=False, initial_delay=0.05, max_delay=0.5
         )
+        idle_s = self.settings.voice_idle_s
+        if idle_s > 0:  # the voice stays loaded between renders
+            self.synth_workers = WarmPool(jobs=self.settings.jobs, keep=True, idle_s=idle_s)
         try:
             consumer.run()
         finally:
             stop.set()
+            if self.synth_workers is not None:
+                self.synth_workers.close()
+                self.synth_workers = None

@@ -9,6 +9,7 @@ the blob store. Nothing points at that revision until every file is in place.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -130,11 +131,14 @@ def render_revision(
     settings: Settings,
     lexicon_entries: list[LexEntry],
     heartbeat: Callable[[], None] | None = None,
+    workers: WarmPool | None = None,
 ) -> RenderResult:
     """Render ``payload`` into the blob store as ``revision`` of ``source_id``.
 
     ``heartbeat`` is called after every utterance (the worker renews its lease there and
-    may raise to abandon the render). Raises :class:`~vorlesen.errors.VorlesenError`
+    may raise to abandon the render). ``workers``: a render worker's kept pool
+    (``WarmPool(keep=True)``), topped up for this render's voice; without it synthesis
+    processes are started for this render alone. Raises :class:`~vorlesen.errors.VorlesenError`
     subclasses for bad input and engine failures; nothing is visible until the caller
     points the article at the revision.
     """
@@ -142,7 +146,13 @@ def render_revision(
     voice = payload.get("voice") or None
     spec, _warnings = choose_engine(settings.engine, voice, speed=1.0, settings=settings)
     # The workers load the voice while the article is fetched and made speakable.
-    with WarmPool(spec, jobs=settings.jobs) as warm:
+    scope: contextlib.AbstractContextManager[WarmPool]
+    if workers is not None:
+        workers.start(spec)
+        scope = contextlib.nullcontext(workers)  # kept for the next render
+    else:
+        scope = WarmPool(spec, jobs=settings.jobs)
+    with scope as warm:
         document = document_from_payload(payload, settings)
         lexicon = Lexicon.builtin().extended(lexicon_entries)
         script = make_script(document, lexicon=lexicon, voice=spec.voice)

@@ -14,6 +14,7 @@ import dataclasses
 import multiprocessing
 import os
 import signal
+import threading
 from collections import deque
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -207,50 +208,160 @@ class WarmPool(Closing):
     """Worker processes started before the script they will speak exists, so that loading
     the voice (≈1.5 s per render) overlaps ingest and normalization.
 
-    Pass it to :func:`synthesize_all`, which takes the workers it needs for the same spec
-    and stops the rest; leaving the ``with`` block stops any nobody took. ``jobs`` as in
-    :func:`synthesize_all`; with one job no process is started (synthesis runs in the
-    caller's process).
+    Pass it to :func:`synthesize_all`, which takes the workers it needs for the same spec.
+    ``jobs`` as in :func:`synthesize_all`; with one job no process is started (synthesis
+    runs in the caller's process).
+
+    By default the pool serves one render: workers nobody took are stopped as soon as that
+    is known, and leaving the ``with`` block stops the rest. With ``keep=True`` it serves
+    a render worker's whole life: workers go back into the pool after a render that went
+    well (a failed or cancelled one stops them) and :meth:`start` tops it up for the next
+    spec, so the next render does not load the voice again. Kept workers idle for
+    ``idle_s`` seconds are stopped (their memory freed) and started again when needed.
+    Safe to share between threads rendering at once; it holds at most ``jobs`` workers.
     """
 
-    def __init__(self, spec: EngineSpec, *, jobs: int = 0) -> None:
+    def __init__(
+        self,
+        spec: EngineSpec | None = None,
+        *,
+        jobs: int = 0,
+        keep: bool = False,
+        idle_s: float | None = None,
+    ) -> None:
         if jobs < 0:
             raise errors.UsageError(f"jobs must be 0 or more, not {jobs}.", reason="bad_jobs")
         self.spec = spec
+        self.keep = keep
+        self.idle_s = idle_s
+        self._wanted = jobs or os.cpu_count() or 1
         self._workers: list[_Worker] = []
-        wanted = jobs or os.cpu_count() or 1
-        if wanted > 1:
-            ctx = _context()
-            worker_spec = dataclasses.replace(spec, threads=1)
-            try:
-                for _ in range(wanted):
-                    self._workers.append(_Worker(ctx, worker_spec))
-            except BaseException:
-                self.close()
-                raise
+        self._lock = threading.Lock()
+        self._idle_timer: threading.Timer | None = None
+        self._closed = False
+        if spec is not None:
+            self.start(spec)
+
+    def start(self, spec: EngineSpec) -> None:
+        """Have ``jobs`` workers for ``spec`` running: start the missing ones (workers for
+        another spec, or dead ones, are stopped)."""
+        if self._wanted <= 1:
+            return
+        with self._lock:
+            if self._closed:
+                raise errors.UsageError("The worker pool is closed.", reason="pool_closed")
+            self._cancel_idle()
+            stale = self._retarget(spec)
+            stale += [w for w in self._workers if not w.process.is_alive()]
+            self._workers = [w for w in self._workers if w not in stale]
+            missing = self._wanted - len(self._workers)
+        _stop_all(stale, abort=True)
+        ctx = _context()
+        worker_spec = dataclasses.replace(spec, threads=1)
+        started: list[_Worker] = []
+        try:
+            for _ in range(missing):
+                started.append(_Worker(ctx, worker_spec))
+        except BaseException:
+            _stop_all(started, abort=True)
+            raise
+        with self._lock:
+            if self._closed or spec != self.spec:  # closed or retargeted meanwhile
+                stale = started
+            else:
+                self._workers += started
+                stale = []
+        _stop_all(stale, abort=True)
 
     def available(self, spec: EngineSpec) -> int:
         """How many started workers there are for ``spec`` (0 for another spec)."""
-        return len(self._workers) if spec == self.spec else 0
+        with self._lock:
+            return len(self._workers) if spec == self.spec else 0
 
     def take(self, spec: EngineSpec, count: int) -> list[_Worker]:
-        """Up to ``count`` started workers for ``spec`` (none for another spec); the
-        others are stopped, as no later render can use them."""
-        taken = self._workers[:count] if spec == self.spec else []
-        self._workers = self._workers[len(taken) :]
+        """Up to ``count`` started workers for ``spec`` (none for another spec). Without
+        ``keep`` the others are stopped, as no later render can use them."""
+        with self._lock:
+            self._cancel_idle()
+            alive = [w for w in self._workers if w.process.is_alive()]
+            stale = [w for w in self._workers if w not in alive]
+            taken = alive[:count] if spec == self.spec else []
+            rest = [w for w in alive if w not in taken]
+            if self.keep:
+                self._workers = rest
+            else:
+                stale += rest
+                self._workers = []
         try:
-            self.close()
+            _stop_all(stale, abort=True)
         except BaseException:  # Ctrl-C while stopping the rest: the taken ones go too
-            for worker in taken:
-                worker.stop(abort=True)
+            _stop_all(taken, abort=True)
             raise
         return taken
 
+    def give_back(self, spec: EngineSpec, workers: list[_Worker]) -> None:
+        """Workers a render used without fault: kept for the next render (``keep``), else
+        asked to exit."""
+        stale = workers
+        if self.keep:
+            with self._lock:
+                if not self._closed:
+                    stale = self._retarget(spec)
+                    room = self._wanted - len(self._workers)
+                    self._workers += workers[:room]
+                    stale += workers[room:]
+                    self._arm_idle()
+        _stop_all(stale, abort=False)
+
+    def release(self) -> None:
+        """The render needs no worker (all cached, or one utterance): without ``keep`` the
+        started ones are stopped now; kept ones wait for the next render."""
+        if not self.keep:
+            self.close()
+
     def close(self) -> None:
-        """Stop the workers nobody took."""
-        workers, self._workers = self._workers, []
-        for worker in workers:
-            worker.stop(abort=True)
+        """Stop every worker (and, with ``keep``, accept no more)."""
+        with self._lock:
+            self._closed = self._closed or self.keep
+            self._cancel_idle()
+            workers, self._workers = self._workers, []
+        _stop_all(workers, abort=True)
+
+    def _retarget(self, spec: EngineSpec) -> list[_Worker]:
+        """Under the lock: make ``spec`` the pool's; returns workers of the old spec."""
+        if spec == self.spec:
+            return []
+        self.spec = spec
+        stale, self._workers = self._workers, []
+        return stale
+
+    def _arm_idle(self) -> None:
+        """Under the lock: stop the kept workers after ``idle_s`` without a render."""
+        self._cancel_idle()
+        if self.idle_s is None or not self._workers:
+            return
+        timer = threading.Timer(self.idle_s, self._idle_expired)
+        timer.daemon = True
+        self._idle_timer = timer
+        timer.start()
+
+    def _cancel_idle(self) -> None:
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
+
+    def _idle_expired(self) -> None:
+        with self._lock:
+            if self._idle_timer is not threading.current_thread():
+                return  # a render came in meanwhile
+            self._idle_timer = None
+            workers, self._workers = self._workers, []
+        _stop_all(workers, abort=False)
+
+
+def _stop_all(workers: list[_Worker], *, abort: bool) -> None:
+    for worker in workers:
+        worker.stop(abort=abort)
 
 
 def _in_process(
@@ -298,16 +409,18 @@ def _pooled(
     ctx = _context()
     worker_spec = dataclasses.replace(spec, threads=1)
     pool: list[_Worker] = warm.take(spec, workers) if warm is not None else []
-    abort = True
+    finished = False
     try:
         while len(pool) < workers:
             pool.append(_Worker(ctx, worker_spec))
         stats.workers = workers
         yield from _drain(pool, items, keys, hits, workers * _AHEAD_PER_WORKER, cache, stats)
-        abort = False
+        finished = True
     finally:
-        for worker in pool:
-            worker.stop(abort=abort)
+        if finished and warm is not None:
+            warm.give_back(spec, pool)  # every worker is idle: none holds a task
+        else:
+            _stop_all(pool, abort=not finished)
 
 
 def _drain(
@@ -445,6 +558,6 @@ def synthesize_all(
     started = warm.available(spec) if warm is not None else 0
     if workers < 1 or (workers == 1 and not started):
         if warm is not None:  # all cached, or no worker for this spec: free them now
-            warm.close()
+            warm.release()
         return SynthStream(_in_process(items, keys, spec, cache, stats), stats)
     return SynthStream(_pooled(items, keys, hits, spec, workers, cache, stats, warm), stats)
