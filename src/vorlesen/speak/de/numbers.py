@@ -1,7 +1,7 @@
 """German number words: cardinals, ordinals, years, decimals, digit strings.
 
 Our own speller rather than num2words: newsreaders say "hundert" and "tausend" (not
-"einhundert"), years 1100–1999 as "neunzehnhundert…", and the speller sits on the hot
+"einhundert") at the start of a number but "tausendeinhundert" inside one, years 1100–1999 as "neunzehnhundert…", and the speller sits on the hot
 path (num2words costs ~20 µs a call; this is a few dict lookups, cached).
 """
 
@@ -58,12 +58,13 @@ def _below_100(n: int, final: bool) -> str:
     return f"{unit}und{_TENS[tens]}"
 
 
-def _below_1000(n: int, final: bool) -> str:
-    """1–999 without a leading "ein" for the hundred ("hundertzwei")."""
+def _below_1000(n: int, final: bool, lead: bool = True) -> str:
+    """1–999; a leading hundred without "ein" ("hundertzwei"), one after "tausend" with it
+    (``lead=False``: "tausendeinhundert", as "zweitausendeinhundert" is said)."""
     hundreds, rest = divmod(n, 100)
     head = ""
     if hundreds:
-        head = ("" if hundreds == 1 else _ONES[hundreds]) + "hundert"
+        head = ("" if hundreds == 1 and lead else _below_100(hundreds, False)) + "hundert"
     if rest:
         return head + _below_100(rest, final)
     return head
@@ -75,7 +76,7 @@ def _below_million(n: int, final: bool) -> str:
     if thousands:
         head = ("" if thousands == 1 else _below_1000(thousands, final=False)) + "tausend"
     if rest:
-        return head + _below_1000(rest, final)
+        return head + _below_1000(rest, final, lead=not thousands)
     return head
 
 
