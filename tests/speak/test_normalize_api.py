@@ -65,6 +65,16 @@ def test_publisher_extends_tables_with_a_folder(tmp_path: Path) -> None:
     )
 
 
+def test_abbreviation_listed_twice_has_two_readings(tmp_path: Path) -> None:
+    # built in: "Fr." is "Freitag" before a number, "Frau" before a name
+    assert normalize_text("Am Fr. 3. Mai") == "Am Freitag dritten Mai"
+    assert normalize_text("Fr. Müller kam.") == "Frau Müller kam."
+    # a publisher's row replaces every built-in reading of its key
+    (tmp_path / "abbreviations.tsv").write_text("Fr.\tFreitag\tany\n")
+    custom = GermanNormalizer(tmp_path)
+    assert custom.normalize_text("Fr. Müller kam.") == "Freitag Müller kam."
+
+
 def test_bad_tables_raise_usage_errors(tmp_path: Path) -> None:
     with pytest.raises(UsageError) as missing:
         GermanNormalizer(tmp_path / "nope")

@@ -44,6 +44,7 @@ from vorlesen.speak.de.numbers import (
     year,
 )
 from vorlesen.speak.de.tables import (
+    Abbreviation,
     Tables,
     Unit,
     add_abbreviations,
@@ -121,6 +122,9 @@ _ROMAN_CARDINAL_BEFORE = frozenset(
     ]
 )
 _DURATION_WORDS = frozenset(["Stunden", "Minuten"])
+_PER = frozenset(["pro", "je", "Pro", "Je"])
+_RACE_TIME = re.compile(r"([0-9]{1,2}):([0-5][0-9]),([0-9]{1,3})")
+"""A race time in minutes, seconds and fractions: "1:43,21"."""
 _LAW_REACH = 12
 """Tokens after a § or Art. reference in which a law code is expanded."""
 
@@ -191,6 +195,8 @@ class GermanNormalizer:
             k: v for k, v in t.symbols.items() if len(k) > 1 and not k.startswith("§")
         }
         self._multi_symbol_starts = frozenset(k[0] for k in self._multi_symbols)
+        # acronyms written in lower case ("ifo"): looked up though not capitalized
+        self._lower_acronyms = frozenset(k for k in t.acronyms if k.islower())
 
     # ------------------------------------------------------------------ public API
 
@@ -211,8 +217,16 @@ class GermanNormalizer:
             if kind == NUM:
                 result = self._number(run, i)
             elif kind == WORD:
-                if tok.text[0].isupper() or (i + 1 < n and toks[i + 1].text == "."):
+                word = tok.text
+                if (
+                    word[0].isupper()
+                    or (i + 1 < n and toks[i + 1].text == ".")
+                    or not word.islower()
+                    or word in self._lower_acronyms
+                ):
                     result = self._word(run, i)
+                elif i >= 2 and toks[i - 2].text in _PER:
+                    result = self._per_unit(run, i)
             elif kind == SYM:
                 result = self._symbol(run, i)
             elif kind == URL:
@@ -378,6 +392,9 @@ class GermanNormalizer:
                     j = self._prev(toks, k)
                     continue
                 return "none", "nom", j
+            if tok.text == "." and j >= 1 and "weekday" in self._classes(self._word_key(toks, j)):
+                j = self._prev(toks, j - 1)  # "am Fr. 12. Mai"
+                continue
             classes = self._classes(tok.text)
             if "weekday" in classes or ("particle" in classes and tok.kind == WORD):
                 j = self._prev(toks, j)
@@ -420,7 +437,24 @@ class GermanNormalizer:
             return "none", "acc", j
         if "prep_gen" in classes:
             return "none", "gen", j
+        if "verb_acc" in classes and not self._amount_follows(toks, i):
+            # "dauert noch 1 Monat" → "einen Monat"; but with a second amount the count
+            # is the subject: "Jetzt kostet 1 kg Butter 2,39 Euro" → "ein Kilogramm"
+            return "none", "acc", j
         return "none", "nom", j
+
+    def _amount_follows(self, toks: list[Token], i: int) -> bool:
+        """Whether another number follows the one at ``i`` right after its unit and noun
+        ("1 kg Butter 2,39 Euro"), with no small word between ("1 Euro für 2")."""
+        for k in range(i + 1, min(len(toks), i + 9)):
+            tok = toks[k]
+            if tok.kind == NUM:
+                return True
+            if tok.kind == SP:
+                continue
+            if tok.kind != WORD or not (tok.text[0].isupper() or tok.text in self.tables.units):
+                return False
+        return False
 
     def _period_ends_sentence(self, toks: list[Token], k: int) -> bool:
         """Whether the period consumed before index ``k`` also ends the sentence."""
@@ -481,6 +515,9 @@ class GermanNormalizer:
         m = _HMS.fullmatch(text)
         if m:
             return self._hms(run, i, int(m[1]), int(m[2]), int(m[3]))
+        m = _RACE_TIME.fullmatch(text)
+        if m:
+            return self._race_time(run, i, int(m[1]), int(m[2]), m[3])
         m = _CLOCK.fullmatch(text)
         if m:
             found = self._clock(run, i, int(m[1]), int(m[2]), text[m.end(1)])
@@ -561,6 +598,8 @@ class GermanNormalizer:
             p = self._prev(toks, i)
             prev = toks[p].text.lower() if p >= 0 else ""
             is_time = prev in _TIME_PREPOSITIONS or toks[i].text.startswith("0") or prev == ","
+            if prev == "von" and not (j < len(toks) and toks[j].text in ("bis", *_DASHES)):
+                is_time = False  # "ein Torverhältnis von 12:25", but "von 9:30 bis 12 Uhr"
         if not is_time:
             if sep == ":":
                 return i + 1, f"{cardinal(hour)} zu {cardinal(minute)}"
@@ -602,6 +641,27 @@ class GermanNormalizer:
         ]
         return end, " ".join(parts) or "null Sekunden"
 
+    def _race_time(
+        self, run: _Run, i: int, minutes: int, seconds: int, frac: str
+    ) -> tuple[int, str]:
+        """ "1:43,21 Min." → "eine Minute dreiundvierzig Komma zwei eins": a unit after
+        it (minutes) is read once, up front."""
+        end = i + 1
+        unit = self._unit_at(run.toks, end, self.tables.units)
+        if unit is not None and unit[1].plural == "Minuten":
+            end = unit[0]
+        elif end + 1 < len(run.toks) and run.toks[end + 1].text in ("Minuten", "Minute"):
+            end += 2
+        if minutes:
+            _, case, _ = self._context(run, i)
+            head = ein(case, "f") + " Minute" if minutes == 1 else f"{cardinal(minutes)} Minuten"
+            spoken = f"{head} {decimal(seconds, frac)}"
+        else:
+            spoken = f"{decimal(seconds, frac)} Sekunden"
+        if unit is not None and unit[2].endswith(".") and self._period_ends_sentence(run.toks, end):
+            spoken += "."
+        return end, spoken
+
     def _integer(self, run: _Run, i: int, text: str) -> tuple[int, str] | None:
         toks = run.toks
         n = len(toks)
@@ -619,14 +679,34 @@ class GermanNormalizer:
             if found is not None:
                 return found
         if nxt is not None and nxt.text in _VULGAR:
-            return self._mixed_fraction(run, i, value)
+            num, den = _VULGAR[nxt.text]
+            return self._mixed_fraction(run, i + 2, value, num, den)
+        if (
+            nxt is not None
+            and nxt.text == " "
+            and i + 4 < n
+            and toks[i + 3].text == "/"
+            and _INT.fullmatch(toks[i + 2].text)
+            and _INT.fullmatch(toks[i + 4].text)
+            and len(toks[i + 4].text) < 3
+            and 0 < int(toks[i + 2].text) < int(toks[i + 4].text) <= 10
+        ):
+            # "1 1/2 Stunden" → "eineinhalb Stunden"
+            num, den = int(toks[i + 2].text), int(toks[i + 4].text)
+            return self._mixed_fraction(run, i + 5, value, num, den)
         if nxt is not None and nxt.kind == SYM and nxt.text[0] in _SUPERSCRIPTS:
             # "10³" → "zehn hoch drei"
             return i + 2, f"{_read_int_string(text)} hoch {_script_number(nxt.text)}"
         if nxt is not None and nxt.text == "/" and i + 2 < n and toks[i + 2].kind == NUM:
             other = toks[i + 2].text
+            if _leading_zero(text) and _INT.fullmatch(other):
+                # "030/12345-67": area code and number, digit by digit
+                run.phone_end = i + 3
+                return i + 3, f"{digits(text)} {digits(other)}"
             if _INT.fullmatch(other) and len(other) < 10:
                 den = int(other)
+                if value == 1 and den == 2:
+                    return self._half(run, i, i + 3)
                 if 0 < value < den <= 10:
                     return i + 3, fraction(value, den)
                 if len(text) == 4 and 1100 <= value <= 2099 and len(other) in (2, 4):
@@ -665,10 +745,65 @@ class GermanNormalizer:
                     return end, found[1]
         if groups >= _CODE_GROUPS:
             return end, " ".join(digits(toks[k].text) for k in range(i, end, 2))
-        if self._is_phone(run, i):
+        if self._is_phone(run, i) or self._is_country_code(toks, i):
             run.phone_end = i + 1
             return i + 1, digits(toks[i].text)
+        if self._is_postal_code(toks, i) or self._is_plate(toks, i):
+            return i + 1, digits(toks[i].text)
         return None
+
+    def _is_postal_code(self, toks: list[Token], i: int) -> bool:
+        """Five digits after a house number and a comma, before a place: "Unter den
+        Linden 77, 10117 Berlin" (after "PLZ" the phone rule reads them)."""
+        if len(toks[i].text) != 5:
+            return False
+        p = self._prev(toks, i)
+        if p < 1 or toks[p].text != ",":
+            return False
+        q = p - 1
+        if toks[q].kind == WORD and len(toks[q].text) == 1 and q >= 1:
+            q -= 1  # "3a"
+        if toks[q].kind != NUM or not _INT.fullmatch(toks[q].text) or len(toks[q].text) > 3:
+            return False
+        k = self._next(toks, i)
+        if k >= len(toks) or not self._is_noun(toks[k]):
+            return False
+        word = toks[k].text
+        t = self.tables
+        return not (word in t.units or word in t.currencies or word in t.scales) and (
+            word.lower() not in t.nouns
+        )
+
+    def _is_plate(self, toks: list[Token], i: int) -> bool:
+        """A licence plate's number: "M-AB 1234" (district, letters, up to four digits)."""
+        if len(toks[i].text) > 4 or i < 4 or toks[i - 1].text != " ":
+            return False
+        letters, dash, district = toks[i - 2], toks[i - 3], toks[i - 4]
+        return (
+            letters.kind == WORD
+            and len(letters.text) <= 2
+            and letters.text.isupper()
+            and dash.text in "-‑"
+            and district.kind == WORD
+            and len(district.text) <= 3
+            and district.text.isupper()
+            and district.text not in self.tables.acronyms
+            and (i == 4 or toks[i - 5].kind == SP or toks[i - 5].text in _OPENERS)
+        )
+
+    @staticmethod
+    def _is_country_code(toks: list[Token], i: int) -> bool:
+        """ "+49 30 123456": a plus, one to three digits, then another digit group."""
+        return (
+            i >= 1
+            and toks[i - 1].text == "+"
+            and (i < 2 or toks[i - 2].kind == SP or toks[i - 2].text in "(")
+            and len(toks[i].text) <= 3
+            and i + 2 < len(toks)
+            and toks[i + 1].text == " "
+            and toks[i + 2].kind == NUM
+            and _INT.fullmatch(toks[i + 2].text) is not None
+        )
 
     def _is_phone(self, run: _Run, i: int) -> bool:
         """Whether the digit group at ``i`` belongs to a phone number: it follows "Tel.",
@@ -691,13 +826,14 @@ class GermanNormalizer:
             return toks[p - 1].text + "."
         return toks[p].text
 
-    def _mixed_fraction(self, run: _Run, i: int, value: int) -> tuple[int, str]:
-        """ "2½ Stunden" → "zweieinhalb Stunden", "1¾ km" → "eindreiviertel Kilometer"."""
+    def _mixed_fraction(
+        self, run: _Run, end: int, value: int, num: int, den: int
+    ) -> tuple[int, str]:
+        """ "2½ Stunden" → "zweieinhalb Stunden", "1¾ km" → "eindreiviertel Kilometer";
+        ``end`` is the index after the fraction."""
         toks = run.toks
-        num, den = _VULGAR[toks[i + 1].text]
         tail = "einhalb" if den == 2 else fraction(num, den).replace(" ", "").lower()
         words = ("ein" if value == 1 else cardinal(value)) + tail
-        end = i + 2
         unit = self._unit_at(toks, end, self.tables.units) or self._unit_at(
             toks, end, self.tables.currencies
         )
@@ -917,10 +1053,36 @@ class GermanNormalizer:
             if follower >= 0:
                 case = self._one_case(run, i, follower)
                 return ein(case, self.gender(toks[follower].text))
+            if j < len(toks) and toks[j].text == "von":
+                k = self._next(toks, j)
+                if k < len(toks) and toks[k].kind == NUM:
+                    return self._one_of(run, i, k)
             return "eins"
         if 1100 <= value <= 1999 and len(toks[i].text) == 4 and self._is_year(run, i):
             return year(value)
         return cardinal(value)
+
+    def _one_of(self, run: _Run, i: int, k: int) -> str:
+        """ "1 von 10 Erwachsenen" → "einer von zehn": the pronoun, in the gender of the
+        counted plural noun (masculine when unknown) and the case before it."""
+        gender: Gender = "m"
+        noun = self._noun_after(run.toks, k)
+        if noun is not None:
+            low = noun.text.lower()
+            nouns = self.tables.nouns
+            for cut in (0, 1, 2, 3):  # plural endings: "-n", "-en", "-ern" ("Kindern")
+                if cut == 3 and not low.endswith("ern"):
+                    break
+                found = nouns.get(low[: len(low) - cut])
+                if found is not None:
+                    gender = found
+                    break
+        _, case, _ = self._context(run, i)
+        if gender == "n" and case in ("nom", "acc"):
+            return "eines"
+        if gender == "m" and case == "nom":
+            return "einer"
+        return ein(case, gender)
 
     def _is_year(self, run: _Run, i: int) -> bool:
         """A plain 4-digit number 1100–1999 is a year unless its context counts things."""
@@ -955,6 +1117,9 @@ class GermanNormalizer:
         word = toks[i + 2].text
         if frac is None:
             words = cardinal_attributive(value) if value != 1 else "ein"
+            p = i - 2 if i >= 2 and toks[i - 1].text in "-‑" else self._prev(toks, i)
+            if value == 1 and p >= 0 and "countctx" in self._classes(self._word_key(toks, p)):
+                words = "eins"  # "Nr.-1-Hit" → "Nummer-eins-Hit"
             if 1100 <= value <= 1999 and len(toks[i].text) == 4:
                 words = year(value)
         if word.lower().startswith(_FUSING):
@@ -968,11 +1133,28 @@ class GermanNormalizer:
 
     # ------------------------------------------------------------------ words
 
+    def _per_unit(self, run: _Run, i: int) -> tuple[int, str] | None:
+        """A unit symbol after "pro" or "je": "Cent pro kWh" → "pro Kilowattstunde"."""
+        toks = run.toks
+        if i < 2 or toks[i - 2].text not in _PER or toks[i - 1].text != " ":
+            return None
+        unit = self._unit_at(toks, i, self.tables.units)
+        if unit is None or unit[2] in ("x", "%", "‰"):
+            return None
+        spoken = unit[1].singular
+        if unit[2].endswith(".") and self._period_ends_sentence(toks, unit[0]):
+            spoken += "."
+        return unit[0], spoken
+
     def _word(self, run: _Run, i: int) -> tuple[int, str] | None:
         toks = run.toks
         tok = toks[i]
         text = tok.text
         n = len(toks)
+        if i >= 2 and toks[i - 2].text in _PER:
+            found = self._per_unit(run, i)
+            if found is not None:
+                return found
         has_period = i + 1 < n and toks[i + 1].text == "."
         if has_period:
             found = self._abbreviation(run, i)
@@ -988,7 +1170,21 @@ class GermanNormalizer:
                 if self._period_ends_sentence(toks, i + 2):
                     spoken += "."
                 return i + 2, spoken
+        if (
+            not has_period
+            and len(text) == 2
+            and "weekday" in self._classes(text + ".")
+            and (
+                (i + 2 < n and toks[i + 1].text in _DASHES and self._is_weekday_at(toks, i + 2))
+                or (i >= 2 and toks[i - 1].text in _DASHES and self._is_weekday_at(toks, i - 2))
+            )
+        ):
+            entry = self.tables.abbreviations.get(text + ".")
+            if entry is not None:
+                return i + 1, entry.spoken  # "Mo–Fr" → "Montag bis Freitag"
         if not text[0].isupper():
+            if text in self.tables.acronyms or _inner_capitals(text):
+                return self._acronym(toks, i)  # "ifo", "mRNA", "iOS"
             return None
         if text in self.tables.law_codes and i - run.law_at <= _LAW_REACH:
             return i + 1, self.tables.law_codes[text]
@@ -997,6 +1193,16 @@ class GermanNormalizer:
             if p >= 1 and toks[p].text in _DASHES:
                 p -= 1
             if p >= 0 and toks[p].text in _ROMAN_CARDINAL_BEFORE:
+                return i + 1, cardinal(_roman_value(text))
+            if (
+                p == i - 2
+                and len(text) >= 2
+                and ("I" in text or "V" in text)
+                and len(toks[p].text) > 1
+                and toks[p].text[0].isupper()
+                and toks[p].text[1:].islower()
+            ):
+                # a sequel or a second team: "Rocky IV", "Schalke II" → "vier", "zwei"
                 return i + 1, cardinal(_roman_value(text))
         if text.isupper() and text in self.tables.currencies:
             # a currency code before the amount: "EUR 15" → "fünfzehn Euro" (codes only:
@@ -1042,34 +1248,53 @@ class GermanNormalizer:
         p = self._prev(toks, i)
         sentence_start = p < 0 or toks[p].text in _SENTENCE_END or toks[p].text in '"„“(»'
         for key, end in reversed(candidates):
-            entry = abbreviations.get(key)
+            found = key if key in abbreviations else None
             spoken_case = False
-            if entry is None and sentence_start and key[0].isupper():
-                entry = abbreviations.get(key[0].lower() + key[1:])
-                spoken_case = entry is not None
+            if found is None and sentence_start and key[0].isupper():
+                found = key[0].lower() + key[1:]
+                spoken_case = found in abbreviations
+                if not spoken_case:
+                    continue
+            if found is None:
+                continue
+            entry = self._applicable(toks, i, key, end, found)
             if entry is None:
                 continue
-            if entry.when != "any":
-                j = self._next(toks, end - 1)
-                if j >= n:
-                    continue
-                following = toks[j]
-                if (
-                    entry.when == "num"
-                    and not self._number_follows(toks, j)
-                    and not self._ends_weekday_range(toks, i, key)
-                ):
-                    continue
-                if entry.when == "name" and not (
-                    following.kind == WORD and following.text[0].isupper()
-                ):
-                    continue
             spoken = _capitalize(entry.spoken) if spoken_case else entry.spoken
             if key in ("Art.", "Abs.", "Nr.") or key.startswith("Art"):
                 run.law_at = end
             if self._period_ends_sentence(toks, end):
                 spoken += "."
             return end, spoken
+        return None
+
+    def _applicable(
+        self, toks: list[Token], i: int, key: str, end: int, found: str
+    ) -> Abbreviation | None:
+        """The first reading of the abbreviation ``found`` whose condition holds here
+        ("Fr." before a number is "Freitag", before a name "Frau")."""
+        t = self.tables
+        n = len(toks)
+        entries: list[Abbreviation] = [t.abbreviations[found]]
+        entries += t.abbreviation_alternatives.get(found, [])
+        for entry in entries:
+            if entry.when == "any":
+                return entry
+            j = self._next(toks, end - 1)
+            if j >= n:
+                continue
+            following = toks[j]
+            if entry.when == "num" and (
+                self._number_follows(toks, j) or self._ends_weekday_range(toks, i, key)
+            ):
+                return entry
+            if (
+                entry.when == "name"
+                and following.kind == WORD
+                and following.text[0].isupper()
+                and following.text not in self._month_keys
+            ):
+                return entry
         return None
 
     def _ends_weekday_range(self, toks: list[Token], i: int, key: str) -> bool:
@@ -1108,8 +1333,8 @@ class GermanNormalizer:
         """ "Karl V." → "Karl der Fünfte", with the case the name stands in."""
         toks = run.toks
         text = toks[i].text
-        if not _ROMAN.fullmatch(text):
-            return None
+        if not _ROMAN.fullmatch(text) or text in ("L", "XL"):
+            return None  # sizes ("Größe XL."), never a ruler's number
         p = self._prev(toks, i)
         if (
             p < 0
@@ -1121,6 +1346,11 @@ class GermanNormalizer:
         name = toks[p].text
         if len(name) < 2 or not name[1:].islower():
             return None
+        if name in _ROMAN_CARDINAL_BEFORE or "countctx" in self._classes(name):
+            spoken = cardinal(_roman_value(text))  # "Lesen Sie Teil II." → "Teil zwei."
+            if self._period_ends_sentence(toks, i + 2):
+                spoken += "."
+            return i + 2, spoken
         case: Case
         if self._genitive_name(toks, p, i + 2):
             case = "gen"  # "die Herrschaft Ludwigs XIV." → "Ludwigs des Vierzehnten"
@@ -1135,7 +1365,9 @@ class GermanNormalizer:
                 else:
                     break
             _, case, _ = self._context(run, q)
-        female = name in self.tables.female_names or name.endswith("a")
+        female = (
+            name in self.tables.female_names or name.endswith("a") or self._female_title(toks, p)
+        )
         gender: Gender = "f" if female else "m"
         value = _roman_value(text)
         ending = ordinal_ending("def", case, gender)
@@ -1143,6 +1375,18 @@ class GermanNormalizer:
         if self._period_ends_sentence(toks, i + 2):
             spoken += "."
         return i + 2, spoken
+
+    def _female_title(self, toks: list[Token], p: int) -> bool:
+        """Whether a woman's title stands before the name at ``p`` ("Königin Elizabeth")."""
+        q = p
+        for _ in range(3):
+            q = self._prev(toks, q)
+            if q < 0 or toks[q].kind != WORD:
+                return False
+            word = toks[q].text
+            if "title" in self._classes(word):
+                return word.endswith("in")
+        return False
 
     def _genitive_name(self, toks: list[Token], p: int, after: int) -> bool:
         """Whether the name at ``p`` before a regnal number is a genitive: it ends in "s"
@@ -1288,15 +1532,23 @@ class GermanNormalizer:
         num, den = _VULGAR[toks[i].text]
         if den != 2:
             return i + 1, fraction(num, den)
-        unit = self._unit_at(toks, i + 1, self.tables.units)
+        return self._half(run, i, i + 1)
+
+    def _half(self, run: _Run, i: int, after: int) -> tuple[int, str]:
+        """A half before a unit or noun, agreeing with it: "½ Liter" → "ein halber Liter";
+        after an article only the adjective: "einen 1/2 Liter" → "einen halben Liter"."""
+        toks = run.toks
+        unit = self._unit_at(toks, after, self.tables.units)
         if unit is not None:
             gender, end, noun = unit[1].gender, unit[0], " " + unit[1].singular
         else:
-            k = self._noun_index(toks, i)
+            k = self._noun_index(toks, after - 1)
             if k < 0:
-                return i + 1, "ein halb"
-            gender, end, noun = self.gender(toks[k].text), i + 1, ""
-        _, case, _ = self._context(run, i)
+                return after, "ein halb"
+            gender, end, noun = self.gender(toks[k].text), after, ""
+        article, case, _ = self._context(run, i)
+        if article != "none":
+            return end, f"halb{ordinal_ending(article, case, gender)}{noun}"
         return end, f"{ein(case, gender)} halb{ordinal_ending('indef', case, gender)}{noun}"
 
     def _prefixed_money(self, run: _Run, j: int, currency: Unit) -> tuple[int, str] | None:
@@ -1349,3 +1601,8 @@ def _script_number(text: str) -> str:
     """Sub- or superscript digits as a number: "₂" → "zwei"."""
     plain = text.translate(_SCRIPT_TO_ASCII)
     return _read_int_string(plain) if plain.isascii() and plain.isdigit() else plain
+
+
+def _inner_capitals(text: str) -> bool:
+    """A lower-case initial then two or more capitals: "mRNA", "iOS" (not "iPhone")."""
+    return sum(c.isupper() for c in text) >= 2

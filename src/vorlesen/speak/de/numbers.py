@@ -1,8 +1,9 @@
 """German number words: cardinals, ordinals, years, decimals, digit strings.
 
 Our own speller rather than num2words: newsreaders say "hundert" and "tausend" (not
-"einhundert") at the start of a number but "tausendeinhundert" inside one, years 1100–1999 as "neunzehnhundert…", and the speller sits on the hot
-path (num2words costs ~20 µs a call; this is a few dict lookups, cached).
+"einhundert") at the start of a number but "tausendeinhundert" inside one, years
+1100–1999 as "neunzehnhundert…", and the speller sits on the hot path (num2words costs
+~20 µs a call; this is a few dict lookups, cached).
 """
 
 from __future__ import annotations

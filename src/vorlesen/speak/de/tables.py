@@ -56,6 +56,9 @@ class Tables:
     """All tables, keyed by written form."""
 
     abbreviations: dict[str, Abbreviation] = field(default_factory=dict)
+    abbreviation_alternatives: dict[str, list[Abbreviation]] = field(default_factory=dict)
+    """Further readings of an abbreviation listed again with another condition ("Fr.":
+    "Freitag" before a number, "Frau" before a name); tried in file order."""
     units: dict[str, Unit] = field(default_factory=dict)
     scales: dict[str, Unit] = field(default_factory=dict)
     currencies: dict[str, Unit] = field(default_factory=dict)
@@ -121,6 +124,7 @@ def load_dir(tables: Tables, folder: Path) -> None:
     """Merge every known table file found in ``folder`` into ``tables`` (rows override)."""
     path = folder / "abbreviations.tsv"
     if path.exists():
+        readings: dict[str, list[Abbreviation]] = {}
         for written, spoken, when in _rows(path, 3):
             when = when or "any"
             if when not in ("any", "num", "name", "suffix"):
@@ -128,7 +132,14 @@ def load_dir(tables: Tables, folder: Path) -> None:
                     f"abbreviations.tsv {written}: 'when' must be any, num, name or suffix.",
                     reason="table_malformed",
                 )
-            tables.abbreviations[written.replace(" ", "")] = Abbreviation(spoken, when)
+            readings.setdefault(written.replace(" ", ""), []).append(Abbreviation(spoken, when))
+        for key, entries in readings.items():
+            # a row in a later folder replaces every built-in reading of its key
+            tables.abbreviations[key] = entries[0]
+            if len(entries) > 1:
+                tables.abbreviation_alternatives[key] = entries[1:]
+            else:
+                tables.abbreviation_alternatives.pop(key, None)
     for name, target, sub in (
         ("units.tsv", tables.units, True),
         ("scales.tsv", tables.scales, False),
@@ -196,7 +207,9 @@ def add_acronym(tables: Tables, written: str, how: str, spoken: str = "") -> Non
 def add_abbreviations(tables: Tables, extra: Mapping[str, str]) -> None:
     """Add abbreviations given as ``{written: spoken}`` (they always apply)."""
     for written, spoken in extra.items():
-        tables.abbreviations[written.replace(" ", "")] = Abbreviation(spoken, "any")
+        key = written.replace(" ", "")
+        tables.abbreviations[key] = Abbreviation(spoken, "any")
+        tables.abbreviation_alternatives.pop(key, None)
 
 
 def finish(tables: Tables) -> None:
