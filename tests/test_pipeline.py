@@ -87,8 +87,15 @@ def test_render_audio_writes_all_formats_mastered(tmp_path: Path, settings: Sett
     assert ends == sorted(ends) and ends[-1] <= result.duration
     for fmt in ("mp3", "opus"):
         with av.open(str(outputs[fmt])) as container:
-            seconds = sum(f.samples / f.sample_rate for f in container.decode(audio=0))
+            frames = list(container.decode(audio=0))
+        seconds = sum(f.samples / f.sample_rate for f in frames)
         assert seconds == pytest.approx(result.duration, abs=0.1)
+        # The ceiling holds in what listeners decode, codec overshoot included.
+        decoded = np.concatenate([f.to_ndarray().reshape(-1) for f in frames]).astype(np.float64)
+        decoded_peak = 20 * math.log10(float(np.max(np.abs(resample_poly(decoded, 4, 1)))))
+        assert decoded_peak <= -1.0, (fmt, decoded_peak)
+        rate_out = frames[0].sample_rate
+        assert pyloudnorm.Meter(rate_out).integrated_loudness(decoded) == pytest.approx(-16, abs=1)
 
     again = render_audio(
         script,

@@ -17,7 +17,8 @@ for "it failed".
     │   ├── UnsupportedContentError            PDF, image, binary, unknown format
     │   ├── ExtractionError                    no article found, empty text
     │   ├── LanguageError                      text is not in the expected language
-    │   └── MarkupError                        malformed or hostile XML (SSML, PLS)
+    │   ├── MarkupError                        malformed or hostile XML (SSML, PLS)
+    │   └── RateLimitError                     too many reports from one client
     └── EngineError                   exit 4   synthesis cannot run
         ├── VoiceError                         unknown voice, corrupt model, download failed
         ├── AudioError                         encoding or mastering failed
@@ -36,6 +37,7 @@ __all__ = [
     "LanguageError",
     "MarkupError",
     "NotFoundError",
+    "RateLimitError",
     "StorageError",
     "UnsupportedContentError",
     "UsageError",
@@ -123,6 +125,16 @@ class MarkupError(InputError):
     """Malformed or hostile markup (SSML, PLS): entity bombs, external references."""
 
     default_reason = "bad_markup"
+
+
+class RateLimitError(InputError):
+    """Too many requests from one client; ``retry_after_s`` says when one is accepted."""
+
+    default_reason = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after_s: int, reason: str | None = None) -> None:
+        super().__init__(message, reason=reason)
+        self.retry_after_s = retry_after_s
 
 
 class EngineError(VorlesenError):

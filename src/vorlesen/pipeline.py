@@ -172,6 +172,13 @@ def timings_meta(
     }
 
 
+LOSSY_PEAK_MARGIN_DB = 1.0
+"""Lossy codecs overshoot the mastered peak when decoded (measured on speech at our
+bitrates: MP3 +0.3, Opus +0.6 dB), so a render with an MP3 or Opus output is mastered this
+much below ``VORLESEN_TRUE_PEAK_DB`` and the decoded files keep the ceiling (loudness
+recommendations such as AES TD1004 ask for such headroom at low bitrates)."""
+
+
 def render_audio(
     script: Script,
     spec: EngineSpec,
@@ -225,6 +232,7 @@ def render_audio(
                 heartbeat()
 
     directory = next(iter(outputs.values())).parent
+    margin = LOSSY_PEAK_MARGIN_DB if set(outputs) - {"wav"} else 0.0
     with (
         stream,
         streaming_master(
@@ -232,7 +240,7 @@ def render_audio(
             script.utterances,
             directory=directory if str(directory) else Path("."),
             target_lufs=settings.target_lufs,
-            true_peak_db=settings.true_peak_db,
+            true_peak_db=settings.true_peak_db - margin,
         ) as mastered,
     ):
         if heartbeat is not None:

@@ -71,7 +71,9 @@ def test_feedback_validation_and_rate_limit(client: TestClient, ready: str) -> N
     statuses = [client.post(url, json={"category": "voice"}).status_code for _ in range(6)]
     # The 404 above counted too: 5 per minute in these settings.
     assert statuses[:4] == [201] * 4 and statuses[4:] == [429, 429]
-    assert client.post(url, json={"category": "voice"}).json()["reason"] == "rate_limited"
+    refused = client.post(url, json={"category": "voice"})
+    assert refused.json()["reason"] == "rate_limited"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
 
 
 def test_tokens_env_stored_and_revoked(
@@ -156,6 +158,64 @@ def test_feed_validates(client: TestClient, ready: str) -> None:
     assert item.itunes_duration.count(":") == 2
     assert b"podcast:transcript" in r.content and b'type="text/vtt"' in r.content
     assert b"xmlns:itunes=" in r.content
+
+
+def test_feed_keeps_an_episode_through_re_renders(
+    client: TestClient, service: Service, ready: str, article_text: str
+) -> None:
+    """A lexicon fix re-renders the article: while it renders, the feed keeps the item with
+    the audio still served, and afterwards it is the same episode (same guid), new audio."""
+
+    def items() -> list[tuple[str, str, str]]:
+        feed = feedparser.parse(client.get("/feed.xml").content)
+        return [(e.id, e.enclosures[0].href, e.published) for e in feed.entries]
+
+    (before,) = items()
+    entry = {"grapheme": "Radweg", "kind": "alias", "value": "Rad-Weg"}
+    saved = client.post("/api/lexicon", json=entry, headers=AUTH)
+    assert saved.status_code == 201 and saved.json()["rerendered"] == [ready]
+    assert client.get(f"/api/articles/{ready}").json()["status"] == "queued"
+    assert items() == [before]  # still there, with the audio being served meanwhile
+    service.queue.run_pending()
+    (after,) = items()
+    assert after[0] == before[0] and after[2] == before[2]  # same episode, same date
+    assert after[1] != before[1] and after[1].endswith("?v=2")  # the new audio
+    # Saving the identical entry again changes nothing: no new revision, no render.
+    again = client.post("/api/lexicon", json=entry, headers=AUTH)
+    assert again.status_code == 201 and again.json()["rerendered"] == []
+    assert client.get(f"/api/articles/{ready}").json()["revision"] == 2
+    entry_id = saved.json()["id"]
+    same = client.put(f"/api/lexicon/{entry_id}", json=entry, headers=AUTH)
+    assert same.status_code == 200 and same.json()["rerendered"] == []
+    assert service.queue.pending() == 0
+
+
+def test_publication_dates_are_utc_and_come_from_the_article(
+    client: TestClient, service: Service, article_text: str
+) -> None:
+    r = client.put(
+        "/api/articles/datiert",
+        json={"text": article_text, "published_at": "2025-09-18T07:30:00+02:00"},
+        headers=AUTH,
+    )
+    assert r.json()["published_at"] == "2025-09-18T05:30:00Z"
+    page = (
+        "<html><head><title>t</title>"
+        '<meta property="article:published_time" content="2025-03-02T10:00:00+01:00">'
+        "</head><body><article><h1>Stadtrat beschließt neuen Radweg</h1>"
+        + "".join(f"<p>{p}</p>" for p in article_text.split("\n\n")[1:])
+        + "</article></body></html>"
+    )
+    r = client.put("/api/articles/seite", json={"html": page}, headers=AUTH)
+    assert r.json()["published_at"] is None
+    service.queue.run_pending()
+    state = client.get("/api/articles/seite").json()
+    assert state["status"] == "ready", state
+    assert state["published_at"] == "2025-03-02T09:00:00Z"  # the page's own date
+    feed = feedparser.parse(client.get("/feed.xml").content)
+    dates = {e.id: e.published for e in feed.entries}
+    assert dates["vorlesen:seite"] == "Sun, 02 Mar 2025 09:00:00 +0000"
+    assert [e.id for e in feed.entries] == ["vorlesen:datiert", "vorlesen:seite"]  # newest first
 
 
 def test_health_and_metrics(client: TestClient, ready: str) -> None:

@@ -29,6 +29,7 @@ from vorlesen.errors import (
     FetchError,
     InputError,
     NotFoundError,
+    RateLimitError,
     StorageError,
     UsageError,
     VoiceError,
@@ -249,7 +250,10 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
 
     @app.exception_handler(VorlesenError)
     async def _vorlesen_error(_request: Request, exc: VorlesenError) -> JSONResponse:
-        return problem(status_for(exc), exc.message, exc.reason)
+        response = problem(status_for(exc), exc.message, exc.reason)
+        if isinstance(exc, RateLimitError):
+            response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

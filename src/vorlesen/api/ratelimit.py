@@ -11,7 +11,7 @@ import uuid
 from collections import deque
 from typing import TYPE_CHECKING, Protocol
 
-from vorlesen.errors import InputError
+from vorlesen.errors import RateLimitError
 
 if TYPE_CHECKING:
     import redis
@@ -25,13 +25,13 @@ log = logging.getLogger(__name__)
 
 class RateLimiter(Protocol):
     def hit(self, key: str) -> None:
-        """Count one hit; raise ``InputError(rate_limited)`` when over the limit."""
+        """Count one hit; raise :class:`RateLimitError` when over the limit."""
 
 
-def _refuse(retry_s: float) -> InputError:
-    return InputError(
-        f"Too many reports from this client; try again in {max(1, math.ceil(retry_s))} s.",
-        reason="rate_limited",
+def _refuse(retry_s: float) -> RateLimitError:
+    wait = max(1, math.ceil(retry_s))
+    return RateLimitError(
+        f"Too many reports from this client; try again in {wait} s.", retry_after_s=wait
     )
 
 

@@ -157,6 +157,7 @@ class JobQueue:
             cached=result.cached,
             text=result.text,
             wall_s=result.wall_s,
+            published_at=result.published,
         ):
             self._discard(claim)
             return "lost"

@@ -14,7 +14,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,8 @@ class RenderResult:
     cached: int
     text: str
     wall_s: float
+    published: datetime | None = None
+    """The publication date the article names (used when the publisher sent none)."""
 
 
 def _read_source(payload: Mapping[str, Any], settings: Settings) -> Document:
@@ -201,16 +203,27 @@ def render_revision(
         cached=rendered.cached,
         text=document.text,
         wall_s=time.monotonic() - started,
+        published=document_date(document),
     )
 
 
 def parse_published(value: object) -> datetime | None:
-    """An ISO 8601 ``published_at`` as a datetime; ``InputError`` when malformed."""
+    """An ISO 8601 ``published_at`` as a UTC datetime (one without an offset is taken as
+    UTC); ``InputError`` when malformed."""
     if value in (None, ""):
         return None
     try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError as exc:
         raise InputError(
             f"published_at {value!r} is not an ISO 8601 date-time.", reason="bad_published_at"
         ) from exc
+    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def document_date(document: Document) -> datetime | None:
+    """The publication date the article itself names (page metadata), if it reads as one."""
+    try:
+        return parse_published(document.published)
+    except InputError:
+        return None

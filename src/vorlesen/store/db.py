@@ -509,6 +509,20 @@ class Store:
             ).all()
             return [_article(r) for r in rows], int(s.scalar(count) or 0)
 
+    def served_articles(self, *, limit: int = 100) -> list[ArticleRecord]:
+        """Articles with audio being served (a re-render in progress keeps the previous
+        revision served), latest publication (or first submission) first: the podcast
+        feed."""
+        with self.session() as s:
+            when = func.coalesce(ArticleRow.published_at, ArticleRow.created_at)
+            rows = s.scalars(
+                select(ArticleRow)
+                .where(ArticleRow.ready_revision.is_not(None))
+                .order_by(when.desc(), ArticleRow.id.desc())
+                .limit(limit)
+            ).all()
+            return [_article(r) for r in rows]
+
     def list_articles_with_stats(
         self, *, offset: int = 0, limit: int = 50, status: str | None = None
     ) -> tuple[list[ArticleStats], int]:
@@ -624,13 +638,20 @@ class Store:
         cached: int,
         text: str,
         wall_s: float,
+        published_at: datetime | None = None,
     ) -> bool:
-        """Point the article at the finished revision; False when the claim was lost."""
+        """Point the article at the finished revision; False when the claim was lost.
+        ``published_at`` (the date the article itself names) fills in a publication date
+        the publisher did not send."""
         now = _now()
+        dated: dict[str, Any] = {}
+        if published_at is not None:
+            dated["published_at"] = func.coalesce(ArticleRow.published_at, published_at)
         return self._end_render(
             claim,
             now,
             {
+                **dated,
                 "ready_revision": claim.revision,
                 "title": title,
                 "engine": engine,

@@ -20,7 +20,7 @@ ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_ITEMS = 100
-"""Newest ready articles in the feed; podcast apps only look at the recent ones."""
+"""Newest articles in the feed; podcast apps only look at the recent ones."""
 
 ET.register_namespace("itunes", ITUNES)
 ET.register_namespace("podcast", PODCAST)
@@ -43,10 +43,11 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
     "/feed.xml", response_class=Response, responses={200: {"content": {"application/rss+xml": {}}}}
 )
 def feed(request: Request, service: ServiceDep) -> Response:
-    """Ready articles as podcast episodes, newest first."""
+    """Articles with audio as podcast episodes, newest publication first (one being
+    re-rendered stays in, with the audio it serves meanwhile)."""
     settings = service.settings
     base = service.base_url(request)
-    articles, _total = service.store.list_articles(limit=FEED_ITEMS, status="ready")
+    articles = service.store.served_articles(limit=FEED_ITEMS)
     rss = ET.Element("rss", {"version": "2.0"})
     channel = _sub(rss, "channel")
     _sub(channel, "title", settings.feed_title)
@@ -71,7 +72,7 @@ def feed(request: Request, service: ServiceDep) -> Response:
         except Exception:  # files removed under us: leave the item out, keep the feed
             continue
         files = f"{base}/api/articles/{article.source_id}"
-        date = article.published_at or article.ready_at or article.updated_at
+        date = article.published_at or article.created_at
         date = date if date.tzinfo else date.replace(tzinfo=UTC)
         newest = max(newest, date) if newest else date
         item = _sub(channel, "item")
@@ -80,7 +81,9 @@ def feed(request: Request, service: ServiceDep) -> Response:
         _sub(item, "description", f"{teaser} (Vorgelesen von einer KI-Stimme.)")
         if article.payload.get("url"):
             _sub(item, "link", str(article.payload["url"]))
-        _sub(item, "guid", f"vorlesen:{article.source_id}:{revision}", isPermaLink="false")
+        # One episode per article: a re-render (an edit, a lexicon fix) replaces its audio
+        # (the enclosure URL names the revision) but is not a new episode.
+        _sub(item, "guid", f"vorlesen:{article.source_id}", isPermaLink="false")
         _sub(item, "pubDate", format_datetime(date))
         _sub(
             item,

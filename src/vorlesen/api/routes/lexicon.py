@@ -22,6 +22,7 @@ __all__ = [
     "rerender_touched",
     "router",
     "save_entry",
+    "stored_identical",
     "voice_phonemes",
 ]
 
@@ -76,6 +77,27 @@ def save_entry(service: Service, entry: LexEntry, entry_id: int | None = None) -
     )
 
 
+def stored_identical(
+    service: Service, entry: LexEntry, entry_id: int | None = None
+) -> LexiconRecord | None:
+    """The stored entry ``entry`` would leave as it is (same key, kind and value; the one
+    numbered ``entry_id`` when given): saving it again changes nothing, re-renders nothing."""
+    key = entry_key(entry)
+    for record in service.store.lexicon_entries():
+        if entry_id is not None and record.id != entry_id:
+            continue
+        same = make_entry(
+            record.grapheme,
+            record.kind,
+            record.value,
+            case_sensitive=record.case_sensitive,
+            voice=record.voice,
+        )
+        if entry_key(same) == key and (same.kind, same.value) == (entry.kind, entry.value):
+            return record
+    return None
+
+
 def affected_articles(service: Service, entries: list[LexEntry]) -> list[str]:
     """Articles whose text contains a grapheme of ``entries`` (as the matcher finds it)."""
     lexicon = Lexicon(entries)
@@ -105,6 +127,9 @@ def list_entries(service: ServiceDep) -> list[LexiconOut]:
 def create_entry(body: LexiconIn, service: ServiceDep) -> LexiconOut:
     """Add an entry (or replace the one for the same grapheme and voice)."""
     entry = _entry(body, service.settings)
+    same = stored_identical(service, entry)
+    if same is not None:
+        return lexicon_out(same, [])
     record = save_entry(service, entry)
     return lexicon_out(record, rerender_touched(service, [entry]))
 
@@ -114,6 +139,9 @@ def update_entry(entry_id: int, body: LexiconIn, service: ServiceDep) -> Lexicon
     """Change an entry; articles with the old or the new grapheme are re-rendered."""
     old = service.store.get_lexicon_entry(entry_id)
     entry = _entry(body, service.settings)
+    same = stored_identical(service, entry, entry_id)
+    if same is not None:
+        return lexicon_out(same, [])
     record = save_entry(service, entry, entry_id)
     return lexicon_out(record, rerender_touched(service, [*lexicon_from_records([old]), entry]))
 
