@@ -196,7 +196,14 @@ def test_bad_input_gets_problem_bodies(client: TestClient, article_text: str) ->
     no_audio = client.put("/api/articles/q", json={"text": article_text}, headers=AUTH)
     assert no_audio.status_code == 202
     assert client.get("/api/articles/q/audio.mp3").status_code == 404
-    assert client.get("/api/articles/q/secret.txt").status_code == 422
+    other = client.get("/api/articles/q/audio.wav")
+    assert other.status_code == 404 and "audio.mp3, audio.opus" in other.json()["detail"]
+    nan = client.post(
+        "/api/articles/q/feedback",
+        content='{"category": "voice", "time_s": NaN}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert nan.status_code == 422 and "finite" in nan.json()["detail"]
 
 
 def test_listens_are_counted(client: TestClient, service: Service, article_text: str) -> None:

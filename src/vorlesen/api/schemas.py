@@ -158,7 +158,7 @@ class FeedbackIn(BaseModel):
 
     category: FeedbackCategory
     message: str = Field("", max_length=2000)
-    time_s: float | None = Field(None, ge=0, le=24 * 3600)
+    time_s: float | None = Field(None, ge=0, le=24 * 3600, allow_inf_nan=False)
     utterance: int | None = Field(None, ge=0)
     rating: int | None = Field(None, ge=1, le=5)
 

@@ -216,9 +216,7 @@ def _served_file(
 )
 async def article_file(
     source_id: SourceId,
-    name: Annotated[
-        str, Path(pattern="^(audio\\.mp3|audio\\.opus|timings\\.json|captions\\.vtt)$")
-    ],
+    name: Annotated[str, Path(description="audio.mp3, audio.opus, timings.json or captions.vtt")],
     request: Request,
     service: ServiceDep,
     v: Annotated[int | None, Query(description="Revision (cache-busting).")] = None,
@@ -229,6 +227,11 @@ async def article_file(
     single range (a player seeking) is answered from one ``pread`` in one worker-thread
     hop; everything else streams through ``FileResponse``.
     """
+    if name not in AUDIO_FILES:
+        raise NotFoundError(
+            f"No file {name[:64]!r} here; an article has {', '.join(AUDIO_FILES)}.",
+            reason="not_found",
+        )
     # One worker-thread hop for revision + open + fstat + pread (Starlette's FileResponse
     # takes five: stat, open, seek, read, close). Inline in the event loop measured only
     # ~10 % faster, and a memo miss queries the database, which must not block the loop.
