@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import socket
 import subprocess
 import sys
 import time
@@ -41,6 +42,17 @@ def wait_until(check: Callable[[], T | None], timeout: float, what: str) -> T:
     sys.exit(f"demo: {what} did not happen within {timeout:.0f} s")
 
 
+def port_free(host: str, port: int) -> bool:
+    """Whether nothing listens on ``host:port`` (else the demo would talk to that)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--host", default="127.0.0.1")
@@ -50,6 +62,8 @@ def main() -> None:
     )
     args = ap.parse_args()
 
+    if not port_free(args.host, args.port):
+        sys.exit(f"demo: port {args.port} on {args.host} is in use; pass another: --port 8010")
     token = os.environ.get("VORLESEN_DEMO_TOKEN") or secrets.token_urlsafe(18)
     env = {**os.environ, "VORLESEN_API_TOKENS": token}
     base = f"http://{args.host}:{args.port}"
@@ -59,7 +73,13 @@ def main() -> None:
     )
     try:
         with httpx.Client(base_url=base, timeout=30) as client:
-            wait_until(lambda: client.get("/healthz").status_code == 200 or None, 60, "start")
+
+            def started() -> bool | None:
+                if server.poll() is not None:
+                    sys.exit(f"demo: vorlesen serve exited (code {server.returncode}); see above")
+                return client.get("/healthz").status_code == 200 or None
+
+            wait_until(started, 60, "start")
             html = (HERE / "artikel.html").read_text(encoding="utf-8")
             put = client.put(
                 f"/api/articles/{ARTICLE_ID}",

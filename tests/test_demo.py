@@ -47,3 +47,22 @@ def test_demo_publishes_the_sample_article_and_stops_cleanly(tmp_path: Path) -> 
         raise AssertionError("the demo left the service running")
     except httpx.TransportError:
         pass
+
+
+def test_demo_refuses_a_port_in_use_instead_of_talking_to_that(tmp_path: Path) -> None:
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "examples" / "demo.py"), "--once", "--port", str(port)],
+            env={**os.environ, "VORLESEN_DATA_DIR": str(tmp_path / "data")},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"demo: port {port} on 127.0.0.1 is in use; pass another: --port 8010"
+    )
