@@ -50,6 +50,8 @@ AUDIO_FILES: Mapping[str, str] = {
 """The files of one rendered revision and the content type each is served with."""
 
 _HEADER_KINDS: tuple[BlockKind, ...] = ("kicker", "title", "teaser")
+"""The parts of an article's header a CMS may send in place of what extraction found."""
+_HEADER_ORDER: tuple[BlockKind, ...] = ("kicker", "title", "dateline", "teaser")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,24 +92,30 @@ def document_from_payload(payload: Mapping[str, Any], settings: Settings) -> Doc
     """The :class:`Document` an API payload describes.
 
     ``title``, ``kicker`` and ``teaser`` given by the CMS replace what extraction found for
-    those parts and are read first; ``published_at`` becomes the publication date.
+    those parts, in the article's order (kicker, title, dateline, teaser, body; a part the
+    page lacks is put in its place); ``published_at`` becomes the publication date.
     """
     doc = _read_source(payload, settings)
-    given = {kind: payload.get(kind) for kind in _HEADER_KINDS}
-    if not any(given.values()) and not payload.get("published_at"):
+    given = {kind: str(payload[kind]) for kind in _HEADER_KINDS if payload.get(kind)}
+    if not given and not payload.get("published_at"):
         return doc
-    parts: list[tuple[BlockKind, str]] = []
-    if any(given.values()):
-        parts = [(kind, str(given[kind])) for kind in _HEADER_KINDS if given[kind]]
-        parts += [
-            (b.kind, b.text) for b in doc.blocks if not (b.kind in _HEADER_KINDS and given[b.kind])
-        ]
-    else:
-        parts = [(b.kind, b.text) for b in doc.blocks]
+    parts: list[tuple[BlockKind, str]] = [(b.kind, b.text) for b in doc.blocks]
+    for kind, text in given.items():
+        found = [n for n, (k, _) in enumerate(parts) if k == kind]
+        if found:
+            parts[found[0]] = (kind, text)
+            parts = [p for n, p in enumerate(parts) if n not in found[1:]]
+            continue
+        # Not on the page: after the header parts that come before it in an article.
+        before = _HEADER_ORDER[: _HEADER_ORDER.index(kind)]
+        at = 0
+        while at < len(parts) and parts[at][0] in before:
+            at += 1
+        parts.insert(at, (kind, text))
     published = payload.get("published_at") or doc.published
     return Document.build(
         parts,
-        title=str(given["title"]) if given["title"] else doc.title,
+        title=given.get("title") or doc.title,
         site=doc.site,
         url=doc.url,
         published=str(published) if published else None,
