@@ -17,6 +17,7 @@ from vorlesen.errors import (
 )
 from vorlesen.ingest import from_bytes, from_cms_json, from_markdown, from_text, load
 from vorlesen.ingest.sniff import sniff_format
+from vorlesen.speak.script import make_script
 
 BODY = (
     "Die Stadt hat am Montag beschlossen, die Brücke über den Fluss zu sanieren. "
@@ -59,6 +60,25 @@ def test_markdown_blocks() -> None:
     ]
     assert doc.blocks[-1].text == "Punkt mit Link"
     assert "code wird" not in doc.text
+
+
+def test_markdown_tables_are_not_read() -> None:
+    """A pipe table is skipped like an HTML table: no pipes or dash rows reach speech."""
+    md = (
+        f"# Brücke wird saniert\n\n{BODY}\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+        "Vorher:\n| Jahr | Kosten |\n|:--|--:|\n| 2024 | 3 Mio. |\n\n"
+        "> | im | Zitat |\n> |---|---|\n> | x | y |\n\nDanach geht es weiter.\n"
+    )
+    doc = from_markdown(md)
+    assert [b.text for b in doc.blocks] == [
+        "Brücke wird saniert",
+        BODY,
+        "Vorher:",
+        "Danach geht es weiter.",
+    ]
+    assert "|" not in doc.text and "---" not in doc.text
+    spoken = " ".join(u.spoken for u in make_script(doc).utterances)
+    assert "|" not in spoken and "eins" not in spoken
 
 
 def test_markdown_front_matter() -> None:

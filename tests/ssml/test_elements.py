@@ -146,6 +146,27 @@ def test_say_as_date_formats(text: str, fmt: str, expected: str) -> None:
     assert spoken(f'<say-as interpret-as="date"{attr}>{text}</say-as>') == [expected]
 
 
+@pytest.mark.parametrize(
+    ("before", "after", "day"),
+    [
+        ("Am ", " beginnt es.", "ersten"),
+        ("Seit dem ", " gilt es.", "ersten"),
+        ("Ab ", " gilt es.", "erstem"),
+        ("Er kam am Dienstag, ", ", an.", "ersten"),
+        ("Gestern war ", ".", "erster"),
+    ],
+)
+def test_say_as_date_agrees_with_the_sentence(before: str, after: str, day: str) -> None:
+    """The day of a say-as date takes the case the sentence sets, exactly as the same
+    date written as plain text is read ("Am 01.08.2025" → "Am ersten August")."""
+    from vorlesen.speak.de import normalize_text
+
+    ssml = f'{before}<say-as interpret-as="date" format="dmy">01.08.2025</say-as>{after}'
+    (got,) = spoken(ssml)
+    assert got == f"{before}{day} August zweitausendfünfundzwanzig{after}".replace("  ", " ")
+    assert got == normalize_text(f"{before}01.08.2025{after}")
+
+
 def test_say_as_telephone_in_groups() -> None:
     assert spoken('Tel. <say-as interpret-as="telephone">0 30 12 34 56</say-as>') == [
         "Telefon null drei null, eins zwei, drei vier, fünf sechs"
@@ -287,7 +308,7 @@ def test_elements_combine_in_one_sentence() -> None:
         '<say-as interpret-as="characters">BBC</say-as>.</s>'
     )
     (u,) = s.utterances
-    assert u.spoken.startswith("Am dritter Oktober sprach [[")
+    assert u.spoken.startswith("Am dritten Oktober sprach [[")
     assert u.spoken.endswith("]] mit der B B C.")
 
 

@@ -229,12 +229,14 @@ def _months() -> tuple[dict[str, int], dict[int, str]]:
     return by_name, names
 
 
-def _date(text: str, fmt: str) -> str:
+def _date(text: str, fmt: str, before: str = "") -> str:
     """A date read day, month, year: "3.10.1990"/dmy → "dritter Oktober neunzehnhundertneunzig".
 
     ``fmt`` orders the written fields (``dmy``, ``mdy``, ``ymd``, ``dm``, ``md``, ``my``,
-    ``ym``, ``d``, ``m``, ``y``); the day is read as a bare ordinal (strong ending,
-    "dritter"), as newsreaders say a date on its own.
+    ``ym``, ``d``, ``m``, ``y``). The day's ending agrees with ``before``, the sentence
+    text before the date, as the normalizer does for a written date ("Am" → "am ersten
+    Oktober"); on its own it is a bare ordinal (strong ending, "dritter"), as newsreaders
+    say a date alone.
     """
     fmt = (fmt or "dmy").lower()
     if not fmt or len(set(fmt)) != len(fmt) or set(fmt) - set("dmy"):
@@ -264,12 +266,22 @@ def _date(text: str, fmt: str) -> str:
             raise _bad(text, "a real date") from exc
     words: list[str] = []
     if day is not None:
-        words.append(numbers.ordinal(day, "er"))
+        words.append(numbers.ordinal(day, _day_ending(before)))
     if month is not None:
         words.append(names[month])
     if year is not None:
         words.append(numbers.year(year))
     return " ".join(words)
+
+
+def _day_ending(before: str) -> str:
+    """The ending of a date's day after ``before`` (German case agreement; the month
+    name that follows is masculine, "am ersten August")."""
+    if not before.strip():
+        return "er"
+    from vorlesen.speak.de import default_normalizer
+
+    return default_normalizer().ordinal_ending_after(before, "m")
 
 
 def _telephone(text: str) -> str:
@@ -297,13 +309,14 @@ def _telephone(text: str) -> str:
     return f"plus {spoken}" if stripped.startswith("+") else spoken
 
 
-def say_as(text: str, interpret_as: str, fmt: str = "") -> str:
+def say_as(text: str, interpret_as: str, fmt: str = "", before: str = "") -> str:
     """The German reading of ``text`` as SSML ``say-as`` asks for it.
 
     ``characters`` spells ("ARD" → "A R D"); ``cardinal`` reads a number (German
     grouping and decimal comma: "1.234,5"); ``ordinal`` reads "3." as "dritte" (``fmt``
-    an ending: "en" → "dritten"); ``date`` reads with ``fmt`` as field order (see
-    :func:`_date`); ``telephone`` reads digits singly in groups (see :func:`_telephone`).
+    an ending: "en" → "dritten"); ``date`` reads with ``fmt`` as field order, the day in
+    the case the sentence text ``before`` it sets (see :func:`_date`); ``telephone``
+    reads digits singly in groups (see :func:`_telephone`).
     Raises :class:`InputError` (reason ``bad_say_as``) when ``text`` does not fit.
     """
     kind = interpret_as.strip().lower()
@@ -317,7 +330,7 @@ def say_as(text: str, interpret_as: str, fmt: str = "") -> str:
     if kind == "ordinal":
         return _ordinal(text, fmt.strip().lower())
     if kind == "date":
-        return _date(text, fmt)
+        return _date(text, fmt, before)
     if kind == "telephone":
         return _telephone(text)
     raise InputError(
@@ -377,7 +390,9 @@ def _override(mark: Mark, text: str, offset: int) -> Override | None:
         if mark.kind == "phoneme":
             return Override(start, end, "phonemes", mark.value)
         if mark.kind == "say-as":
-            return Override(start, end, "spoken", say_as(span, mark.value, mark.detail))
+            # the sentence before the element sets the case of a date ("Am" → "ersten")
+            before = text[offset : mark.start]
+            return Override(start, end, "spoken", say_as(span, mark.value, mark.detail, before))
         if mark.kind == "lang":
             ipa = espeak_phonemes(span, espeak_language(mark.value))
             return Override(start, end, "phonemes", ipa) if ipa else None

@@ -127,6 +127,21 @@ _RACE_TIME = re.compile(r"([0-9]{1,2}):([0-5][0-9]),([0-9]{1,3})")
 """A race time in minutes, seconds and fractions: "1:43,21"."""
 _LAW_REACH = 12
 """Tokens after a § or Art. reference in which a law code is expanded."""
+_RANGE_JOINERS = frozenset(["bis", "und", "oder", "/"])
+"""Words between two ordinals that make the second continue the first ("vom 12. bis
+15.", "24./25. Dezember"): it takes the first one's ending."""
+_MAX_RANK = 10
+"""Largest "N." read as a finishing place after "wurde" ("Er wurde 3." → "Dritter"); a
+larger one is an age ("Sie wird 80." → "achtzig")."""
+_PRONOUN_GENDERS: dict[str, Gender] = {"pron_m": "m", "pron_f": "f", "pron_n": "n"}
+_BYLINE_MAX = 3
+"""Longest lower-case author code in a dateline ("Chemnitz (mr) –"), dropped from speech."""
+_DATELINE_TOKENS = 8
+"""Tokens a dateline's place name may span before its author code ("Frankfurt am Main")."""
+_BYLINE_AFTER = frozenset(["-", "–", "—", ".", ":", ","])
+"""What follows a dateline's author code."""
+_PLACE_JOINERS = frozenset(["am", "an", "der", "im", "ob", "in", "vor", "bei", "auf"])
+"""Small words inside a place name ("Frankfurt am Main", "Rothenburg ob der Tauber")."""
 
 
 @dataclass(slots=True)
@@ -141,6 +156,8 @@ class _Run:
     """Index of the last § / Art. token."""
     phone_end: int = -10
     """Index after the last digit group read as part of a phone number."""
+    rank_at: int = -10
+    """Index after the last finishing place read ("Er wurde 1."), for "und sie 2."."""
 
 
 def _capitalize(text: str) -> str:
@@ -197,6 +214,10 @@ class GermanNormalizer:
         self._multi_symbol_starts = frozenset(k[0] for k in self._multi_symbols)
         # acronyms written in lower case ("ifo"): looked up though not capitalized
         self._lower_acronyms = frozenset(k for k in t.acronyms if k.islower())
+        # unit symbols written before their number ("km 12,5"), read as the unit's noun
+        self._units_before = frozenset(
+            k for k, classes in t.function_words.items() if "unitbefore" in classes
+        )
 
     # ------------------------------------------------------------------ public API
 
@@ -227,10 +248,14 @@ class GermanNormalizer:
                     result = self._word(run, i)
                 elif i >= 2 and toks[i - 2].text in _PER:
                     result = self._per_unit(run, i)
+                elif word in self._units_before:
+                    result = self._unit_before(run, i)
             elif kind == SYM:
                 result = self._symbol(run, i)
             elif kind == URL:
                 result = (i + 1, read_address(tok.text))
+            elif i < _DATELINE_TOKENS and i + 3 < n and toks[i + 1].text == "(":
+                result = self._byline_code(toks, i)
             if result is None:
                 spoken = tok.text
                 replaced = False
@@ -261,6 +286,17 @@ class GermanNormalizer:
     def normalize_text(self, text: str) -> str:
         """Spoken form of ``text`` as a string."""
         return self.normalize(text).text
+
+    def ordinal_ending_after(self, before: str, gender: Gender = "m") -> str:
+        """The ending an ordinal takes right after the text ``before``, by the same rules as
+        in running text: "Am" → "en" ("am ersten"), nothing → "er" ("erster August").
+
+        For readings fixed elsewhere (an SSML ``<say-as>`` date) that must still agree with
+        the sentence around them.
+        """
+        toks = tokenize(before.rstrip() + " 1")
+        article, case, _ = self._context(_Run(toks), len(toks) - 1)
+        return ordinal_ending(article, case, gender)
 
     # ------------------------------------------------------------------ navigation
 
@@ -303,15 +339,7 @@ class GermanNormalizer:
         if cached is not None:
             return cached
         low = noun.lower()
-        nouns = self.tables.nouns
-        found: Gender | None = nouns.get(low)
-        if found is None:
-            # the head of a compound: "Haftstrafe" → "strafe"; a first member has at least
-            # three letters, so "Waffe" is not "W" + "Affe"
-            for k in range(3, max(3, len(low) - 2)):
-                found = nouns.get(low[k:])
-                if found is not None:
-                    break
+        found = self._known_gender(low)
         if found is None:
             suffixes = self.tables.noun_suffixes
             for k in range(min(self._max_suffix, len(low)), 0, -1):
@@ -527,8 +555,8 @@ class GermanNormalizer:
         if m and i + 1 < len(toks) and toks[i + 1].text == ".":
             day, month = int(m[1]), int(m[2])
             if 1 <= month <= 12 and 1 <= day <= _DAYS_IN_MONTH[month]:
-                article, case, _ = self._context(run, i)
-                ending = ordinal_ending(article, case, "m")
+                ending = self._day_ending(run, i)
+                run.ordinal_at, run.ordinal_ending = i + 2, ending
                 return i + 2, f"{ordinal(day, ending)} {self._month_name(month)}"
         m = _GROUPED.fullmatch(text)
         if m:
@@ -567,9 +595,22 @@ class GermanNormalizer:
         year_value = int(yr)
         if len(yr) == 2:
             year_value += 2000 if year_value <= 50 else 1900
-        article, case, _ = self._context(run, i)
-        ending = ordinal_ending(article, case, "m")
+        ending = self._day_ending(run, i)
+        run.ordinal_at, run.ordinal_ending = i + 1, ending
         return i + 1, f"{ordinal(day, ending)} {self._month_name(month)} {year(year_value)}"
+
+    def _day_ending(self, run: _Run, i: int) -> str:
+        """The ending of a numeric date's day at ``i``: the one of the ordinal it continues
+        ("am 24./25.12." → "am vierundzwanzigsten und fünfundzwanzigsten"), else from the
+        words before it."""
+        article, case, ctx = self._context(run, i)
+        if (
+            ctx >= 0
+            and (run.toks[ctx].text in _RANGE_JOINERS or run.toks[ctx].text in _DASHES)
+            and run.ordinal_at >= ctx - 2
+        ):
+            return run.ordinal_ending
+        return ordinal_ending(article, case, "m")
 
     def _clock(self, run: _Run, i: int, hour: int, minute: int, sep: str) -> tuple[int, str] | None:
         toks = run.toks
@@ -875,11 +916,14 @@ class GermanNormalizer:
         month = self._month_at(toks, m)
         article, case, ctx = self._context(run, i)
         det = article != "none" or (
-            ctx >= 0 and toks[ctx].text in ("bis", "und", "oder") and run.ordinal_at >= ctx - 2
+            ctx >= 0 and toks[ctx].text in _RANGE_JOINERS and run.ordinal_at >= ctx - 2
         )
         prev_tok = toks[ctx] if ctx >= 0 else None
+        rank: Gender | None = None
+        if month is None and article == "none":
+            rank = self._rank(run, i, value, ctx)
         is_ordinal: bool
-        if month is not None:
+        if month is not None or rank is not None:
             is_ordinal = True
         elif nxt is None:
             is_ordinal = det
@@ -889,9 +933,12 @@ class GermanNormalizer:
             is_ordinal = False
         elif det:
             is_ordinal = True
-        elif nxt.text in _DASHES or nxt.text == "bis":
+        elif nxt.text in _DASHES or nxt.text in ("bis", "/"):
+            # a range or pair of ordinals: "1.–3. Klasse", "24./25. Dezember"
             k = self._next(toks, m)
             is_ordinal = k + 1 < n and toks[k].kind == NUM and toks[k + 1].text == "."
+        elif nxt.text == "+" and m == i + 2 and m + 1 < n and toks[m + 1].kind == NUM:
+            is_ordinal = True  # stoppage time: "90.+3"
         elif nxt.kind == WORD and nxt.text.islower():
             is_ordinal = "other" not in self._classes(nxt.text)
         elif nxt.kind == WORD:
@@ -908,12 +955,19 @@ class GermanNormalizer:
         if not is_ordinal:
             return None
         # ending: inherit in ranges ("vom 12. bis 15."), else from context and the noun
+        noun_ahead: Token | None = None
         if (
             ctx >= 0
-            and (toks[ctx].text in ("bis", "und", "oder") or toks[ctx].text in _DASHES)
+            and (toks[ctx].text in _RANGE_JOINERS or toks[ctx].text in _DASHES)
             and run.ordinal_at >= ctx - 2
         ):
             ending = run.ordinal_ending
+        elif rank is not None:
+            # a place agrees with the subject ("sie … Zweite") or with a noun after it
+            # ("wurde 1. Vorsitzender" → "erster Vorsitzender")
+            noun_ahead = self._noun_after(toks, i + 1)
+            gender_of = self.gender(noun_ahead.text) if noun_ahead is not None else rank
+            ending = ordinal_ending("none", "nom", gender_of)
         else:
             if month is not None:
                 gender: Gender = "m"
@@ -922,6 +976,10 @@ class GermanNormalizer:
                 gender = self.gender(noun.text) if noun is not None else "m"
             ending = ordinal_ending(article, case, gender)
         spoken = ordinal(value, ending)
+        if rank is not None:
+            run.rank_at = after
+            if noun_ahead is None:
+                spoken = _capitalize(spoken)  # a noun: "Erster", "Zweite"
         end = after
         run.ordinal_at = after
         run.ordinal_ending = ending
@@ -940,6 +998,48 @@ class GermanNormalizer:
         elif end >= n or (nxt is None):
             spoken += "."
         return end, spoken
+
+    def _rank(self, run: _Run, i: int, value: int, ctx: int) -> Gender | None:
+        """The gender of a finishing place "N." at ``i`` ("Er wurde 1.", "wurde sie 2.",
+        "und sie 2." after another place), or ``None`` when it is not one."""
+        if value > _MAX_RANK or value < 1 or ctx < 0:
+            return None
+        toks = run.toks
+        classes = self._classes(toks[ctx].text)
+        if "rankverb" in classes:
+            subject = self._prev(toks, ctx)  # "Er wurde 1."
+        else:
+            pronoun = self._pronoun_gender(classes)
+            if pronoun is None:
+                return None
+            v = self._prev(toks, ctx)
+            if v < 0:
+                return None
+            joined = toks[v].text in (",", "und", "oder") and run.rank_at >= v - 3
+            if not joined and "rankverb" not in self._classes(toks[v].text):
+                return None
+            return pronoun  # "wurde sie 2.", "und sie 2."
+        if subject < 0 or toks[subject].kind != WORD:
+            return "m"
+        pronoun = self._pronoun_gender(self._classes(toks[subject].text))
+        if pronoun is not None:
+            return pronoun
+        return self.gender(toks[subject].text) if self._is_noun(toks[subject]) else "m"
+
+    @staticmethod
+    def _pronoun_gender(classes: frozenset[str]) -> Gender | None:
+        for name, gender in _PRONOUN_GENDERS.items():
+            if name in classes:
+                return gender
+        return None
+
+    def _unit_before(self, run: _Run, i: int) -> tuple[int, str] | None:
+        """A unit symbol before its number, read as its noun: "km 12,5" → "Kilometer"."""
+        toks = run.toks
+        unit = self.tables.units.get(toks[i].text)
+        if unit is None or i + 2 >= len(toks) or toks[i + 1].text != " " or toks[i + 2].kind != NUM:
+            return None
+        return i + 1, unit.singular
 
     def _month_at(self, toks: list[Token], m: int) -> tuple[int, int] | None:
         """(index after, month number) when a month name or abbreviation starts at ``m``."""
@@ -972,6 +1072,10 @@ class GermanNormalizer:
             if unit is not None:
                 end = unit[0]
         noun_unit = currency or unit
+        if value == 1 and frac is None and noun_unit is None and scale is None:
+            found = self._one_plural(run, i)
+            if found is not None:
+                return found
         words = self._amount(run, i, value, frac, scale, noun_unit)
         if (
             noun_unit is not None
@@ -1061,6 +1165,38 @@ class GermanNormalizer:
         if 1100 <= value <= 1999 and len(toks[i].text) == 4 and self._is_year(run, i):
             return year(value)
         return cardinal(value)
+
+    def _one_plural(self, run: _Run, i: int) -> tuple[int, str] | None:
+        """ "1" before a plural in "-e" of a known masculine or neuter noun, read in the
+        singular: "bis 1 Prozentpunkte" → "bis einen Prozentpunkt" (so article and noun
+        agree)."""
+        toks = run.toks
+        k = i + 2
+        if k >= len(toks) or toks[i + 1].text != " " or not self._is_noun(toks[k]):
+            return None
+        text = toks[k].text
+        if len(text) < 4 or not text.endswith("e") or self._known_gender(text.lower()):
+            return None
+        gender = self._known_gender(text[:-1].lower())
+        if gender not in ("m", "n"):
+            return None
+        p = self._prev(toks, i)
+        if p >= 0 and "countctx" in self._classes(self._word_key(toks, p)):
+            return None  # "Platz 1 Punkte"?: not a count of the noun
+        return k + 1, f"{ein(self._one_case(run, i, k), gender)} {text[:-1]}"
+
+    def _known_gender(self, low: str) -> Gender | None:
+        """The gender of a lower-cased noun in the lexicon, or of its compound head there."""
+        nouns = self.tables.nouns
+        found = nouns.get(low)
+        if found is None:
+            # the head of a compound: "Haftstrafe" → "strafe"; a first member has at least
+            # three letters, so "Waffe" is not "W" + "Affe"
+            for k in range(3, max(3, len(low) - 2)):
+                found = nouns.get(low[k:])
+                if found is not None:
+                    break
+        return found
 
     def _one_of(self, run: _Run, i: int, k: int) -> str:
         """ "1 von 10 Erwachsenen" → "einer von zehn": the pronoun, in the gender of the
@@ -1439,6 +1575,12 @@ class GermanNormalizer:
                 return found
         if text in _DASHES and run.phone_end == i:
             return i + 1, ""  # "030 4664-0": a phone number's hyphen is not read
+        if run.ordinal_at == i and after is not None and after.kind == NUM:
+            if text == "/":
+                return i + 1, " und "  # "24./25. Dezember": both days
+            if text == "+" and _INT.fullmatch(after.text) and len(after.text) < 3:
+                # stoppage time: "in der 90.+3 Minute" → "neunzigsten plus drei"
+                return i + 2, f" plus {cardinal(int(after.text))}"
         if (
             text == "+"
             and before is not None
@@ -1500,6 +1642,40 @@ class GermanNormalizer:
                 return i + 1, spoken
             return i + 1, spoken
         return None
+
+    def _byline_code(self, toks: list[Token], i: int) -> tuple[int, str] | None:
+        """An author's short code after a dateline's place name, with the space before it,
+        not read: "Chemnitz (mr) – …" → "Chemnitz – …". ``i`` is the space. An agency
+        from the acronyms table ("Berlin (dpa)") is read."""
+        code = toks[i + 2]
+        if (
+            toks[i + 3].text != ")"
+            or code.kind != WORD
+            or len(code.text) > _BYLINE_MAX
+            or not code.text.islower()
+            or code.text in self.tables.acronyms
+        ):
+            return None
+        end = i + 4
+        k = self._next(toks, end - 1)
+        if k < len(toks) and toks[k].text not in _BYLINE_AFTER:
+            return None  # "Die Stadt (mr) plant": not a dateline
+        # the place: capitalized words from the start of the text, joined by small words
+        # ("Frankfurt am Main", "Halle an der Saale") or by "/", "-", "."
+        first = True
+        for tok in toks[:i]:
+            if tok.kind == SP:
+                continue
+            if tok.kind == WORD:
+                if tok.text[0].isupper():
+                    if first and self._classes(tok.text) - _NOT_NOUN_CLASSES:
+                        return None  # "Die Stadt (mr) – …" starts a sentence
+                elif first or tok.text not in _PLACE_JOINERS:
+                    return None
+            elif first or tok.kind != SYM or tok.text not in "/-.":
+                return None
+            first = False
+        return end, ""
 
     def _multi_symbol(self, toks: list[Token], i: int) -> tuple[int, str] | None:
         """A symbol written with several characters ("+/-"), from the symbols table."""
