@@ -96,11 +96,15 @@ def test_listen_feedback_fix_rerender(browser: Any, live: LiveService, article: 
 
     item.locator("a", has_text="Aussprache korrigieren").click()
     page.wait_for_url("**/admin/lexicon?**")
-    page.fill("#grapheme", "Kowalczyk")
+    # The listener named the word: that is pre-filled, not the sentence's longest word.
+    assert page.input_value("#grapheme") == "Kowalczyk"
     page.fill("#value", "Kowaltschick")
     page.click("#preview")
     page.wait_for_function("() => document.getElementById('preview-audio').src.startsWith('blob:')")
     assert "Korrektur" in page.inner_text("#preview-status")
+    spoken = page.locator("#preview-spoken li").all_inner_texts()
+    assert spoken[0] == "Kowaltschick"  # the word alone, then the sentence with the fix
+    assert len(spoken) == 2 and "Anja Kowaltschick sprach" in spoken[1], spoken
     duration = page.evaluate(
         "new Promise(r => { const a = document.getElementById('preview-audio');"
         " if (a.readyState >= 1) r(a.duration); else a.onloadedmetadata = () => r(a.duration); })"
@@ -109,7 +113,7 @@ def test_listen_feedback_fix_rerender(browser: Any, live: LiveService, article: 
     page.screenshot(path=str(SHOTS / "lexicon-fix.png"), full_page=True)
     page.click("button[type=submit].primary")
     page.wait_for_selector(".notice")
-    assert "1 Artikel werden neu vertont" in page.inner_text(".notice")
+    assert "1 Artikel wird neu vertont" in page.inner_text(".notice")
     assert page.locator("table.lexicon td", has_text="Kowaltschick").count() == 1
 
     state = live.wait_ready(article, revision=2)

@@ -356,3 +356,129 @@ def test_media_session_speeds_and_skip(browser: Any, live: LiveService, article:
     page.wait_for_function(f"() => {AUDIO}.paused")
     assert _uncaught(page) == []
     page.context.close()
+
+
+def test_escape_closes_the_dialog_before_the_info_panel(
+    browser: Any, live: LiveService, article: str
+) -> None:
+    """Esc closes what is on top: the feedback dialog first, the info panel behind it next."""
+    page = _new_page(browser)
+    _start(page, live, article)
+    _player(page, "button.more").click()
+    panel = _player(page, ".info")
+    assert panel.is_visible()
+    _player(page, "button.feedback").click()
+    dialog = _player(page, "dialog.fb-dialog")
+    assert dialog.is_visible()
+
+    page.keyboard.press("Escape")
+    assert not dialog.is_visible()  # one Escape for the dialog
+    assert panel.is_visible()  # the panel behind it stays
+    assert _player(page, "button.more").get_attribute("aria-expanded") == "true"
+
+    page.keyboard.press("Escape")
+    assert not panel.is_visible()
+    assert _player(page, "button.more").get_attribute("aria-expanded") == "false"
+    assert _uncaught(page) == []
+    page.context.close()
+
+
+def _listen_label(page: Any) -> tuple[str, str]:
+    listen = _player(page, "button.listen")
+    listen.wait_for()
+    return listen.get_attribute("aria-label") or "", _player(page, ".listen-duration").inner_text()
+
+
+def _spoken_seconds(label: str) -> int:
+    """Seconds named by an aria-label such as "…, 5 Min. 1 Sek." or "…, 5 min 1 s"."""
+    match = re.search(r"(?:(\d+) (?:Min\.|min) )?(\d+) (?:Sek\.|s)$", label)
+    assert match, label
+    return int(match.group(1) or 0) * 60 + int(match.group(2))
+
+
+def _clock_seconds(clock: str) -> int:
+    minutes, seconds = clock.split(":")
+    return int(minutes) * 60 + int(seconds)
+
+
+def test_listen_label_names_the_time_shown(browser: Any, live: LiveService, article: str) -> None:
+    """The button's aria-label and its visible duration round the same way."""
+    page = _new_page(browser)
+    api = f"{live.url}/api/articles/{article}"
+
+    def longer(route: Any) -> None:
+        state = route.fetch().json()
+        state["duration_s"] = 301.6  # shown as 5:01, so said as 5 minutes 1 second
+        route.fulfill(json=state)
+
+    page.route(api, longer)
+    page.goto(f"{live.url}/demo/{article}")
+    label, shown = _listen_label(page)
+    assert shown == "5:01"
+    assert label == "Artikel anhören, 5 Min. 1 Sek."
+    page.goto(f"{live.url}/demo/{article}?lang=en")
+    label, shown = _listen_label(page)
+    assert (shown, label) == ("5:01", "Listen to article, 5 min 1 s")
+
+    page.unroute(api)  # the real article agrees with itself too
+    page.goto(f"{live.url}/demo/{article}")
+    label, shown = _listen_label(page)
+    assert _spoken_seconds(label) == _clock_seconds(shown)
+    page.context.close()
+
+
+ENGLISH = {
+    "badge": "AI",
+    "disclosure": "This audio version was generated artificially.",
+    "more": "More info",
+    "feedback": "Send feedback",
+}
+
+
+def _assert_english_disclosure(page: Any) -> None:
+    assert _player(page, ".ai-badge").inner_text() == ENGLISH["badge"]
+    assert _player(page, ".disclosure-text").inner_text() == ENGLISH["disclosure"]
+    assert _player(page, "button.more").inner_text() == ENGLISH["more"]
+    assert _player(page, "button.feedback").inner_text() == ENGLISH["feedback"]
+    assert _player(page, ".player").get_attribute("aria-label") == "Audio version of the article"
+
+
+def test_english_labels_pending_and_error(
+    browser: Any, live: LiveService, article: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """lang="en": every label English (the AI badge too) while the audio is being made,
+    when it is ready, and when the audio file cannot be loaded."""
+    source_id = "noch-nicht-fertig-en"
+    monkeypatch.setattr(live.service.queue, "run_pending", lambda limit=1000: 0)  # worker paused
+    body = {**ARTICLE, "title": "Ein Artikel für englische Hörer", "text": "Kurz und gut."}
+    response = httpx.put(f"{live.url}/api/articles/{source_id}", json=body, headers=AUTH)
+    assert response.status_code == 202, response.text
+    page = _new_page(browser)
+    page.goto(f"{live.url}/demo/{source_id}?lang=en")
+    pending = _player(page, ".pending")
+    pending.wait_for()
+    assert pending.inner_text() == "The audio version is being created. Please wait a moment …"
+    _assert_english_disclosure(page)
+    _player(page, "button.more").click()
+    assert "About this audio version" in _player(page, ".info").inner_text()
+    page.screenshot(path=str(SHOTS / "player-pending-en.png"))
+    monkeypatch.undo()
+    live.wait_ready(source_id)
+
+    # The audio file fails to load: the error is English too.
+    page.route("**/audio.*", lambda route: route.fulfill(status=404, body="gone"))
+    page.goto(f"{live.url}/demo/{article}?lang=en")
+    listen = _player(page, "button.listen")
+    listen.wait_for()
+    assert listen.inner_text().startswith("Listen to article")
+    _assert_english_disclosure(page)
+    listen.click()
+    error = _player(page, ".error")
+    error.wait_for(timeout=20000)
+    assert error.inner_text() == "The audio file could not be loaded."
+    assert error.get_attribute("role") == "alert"
+    assert _player(page, "button.play").get_attribute("aria-label") == "Play"
+    assert _player(page, "button.skip.back").get_attribute("aria-label") == "Back 15 seconds"
+    assert _player(page, "select.speed").get_attribute("aria-label") == "Speed"
+    page.screenshot(path=str(SHOTS / "player-error-en.png"))
+    page.context.close()

@@ -17,14 +17,19 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from vorlesen.api.deps import Service, get_service
-from vorlesen.api.routes.lexicon import check_for_voice, rerender_touched, save_entry
+from vorlesen.api.routes.lexicon import (
+    check_for_voice,
+    rerender_touched,
+    save_entry,
+    voice_phonemes,
+)
 from vorlesen.errors import InputError, VorlesenError
 from vorlesen.jobs.render import lexicon_from_records
 from vorlesen.lexicon import (
@@ -32,11 +37,13 @@ from vorlesen.lexicon import (
     dump_pls,
     make_entry,
     parse_pls,
+    validate_ipa,
 )
 from vorlesen.store.blobs import revision_prefix
 from vorlesen.store.db import FeedbackRecord
 from vorlesen.web.charts import line_chart, stacked_bar_chart
-from vorlesen.web.preview import preview_wav
+from vorlesen.web.messages import german_message, german_reason, rerender_notice
+from vorlesen.web.preview import preview_entry
 from vorlesen.web.queries import (
     feedback_per_day,
     last_renders,
@@ -45,7 +52,7 @@ from vorlesen.web.queries import (
 )
 from vorlesen.web.view import article_view
 
-__all__ = ["COOKIE", "CSP", "router"]
+__all__ = ["COOKIE", "CSP", "router", "word_to_fix"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -93,7 +100,10 @@ ServiceDep = Annotated[Service, Depends(get_service)]
 def _html(name: str, status: int = 200, **context: Any) -> HTMLResponse:
     """Render a template with the security headers every page gets."""
     body = _templates.get_template(name).render(
-        category_names=CATEGORY_NAMES, status_names=STATUS_NAMES, **context
+        category_names=CATEGORY_NAMES,
+        status_names=STATUS_NAMES,
+        german_reason=german_reason,
+        **context,
     )
     return HTMLResponse(body, status_code=status, headers=_security_headers())
 
@@ -296,6 +306,18 @@ class _ArticleGroup:
     title: str
     audio: str | None
     sentences: list[_SentenceGroup]
+    written: list[str]
+    """Every sentence of the article now served (where a word a listener names is
+    looked up when the sentence reported lacks it)."""
+
+    def fix_query(self, sentence: str | None, message: str | None, feedback: int) -> str:
+        """The query of the "Aussprache korrigieren" link: the word to fix, a sentence
+        that contains it (the one reported, else the article's first with it), the item."""
+        word = word_to_fix(sentence, message, "\n".join(self.written))
+        context = sentence or ""
+        if word and not _has_word(context, word):
+            context = next((w for w in self.written if _has_word(w, word)), context)
+        return urlencode({"grapheme": word, "sentence": context, "feedback": feedback})
 
 
 def _group_feedback(service: Service, items: list[FeedbackRecord]) -> list[_ArticleGroup]:
@@ -335,16 +357,50 @@ def _group_feedback(service: Service, items: list[FeedbackRecord]) -> list[_Arti
         audio = (
             f"/api/articles/{source_id}/audio.mp3?v={revision}" if revision is not None else None
         )
-        groups.append(_ArticleGroup(source_id, title, audio, list(sentences.values())))
+        written = [str(u.get("written") or "") for u in utterances.values()]
+        groups.append(_ArticleGroup(source_id, title, audio, list(sentences.values()), written))
     return groups
 
 
-_WORD = re.compile(r"[\w'’-]+")
+_WORD = re.compile(r"\w+(?:['’-]\w+)*")
+"""A word: letters and digits, with inner apostrophes or hyphens ("Rheinland-Pfalz")."""
+
+_QUOTED = re.compile(r"[„“”\"'‚‘»«›‹]\s*(\w+(?:['’-]\w+)*)\s*[“”\"'‘’«»‹›]")
+"""A word the listener put in quotes ("„Cranzahl“ klingt falsch")."""
 
 
-def _first_word(text: str | None) -> str:
-    """A guess at the word to fix: the longest word of the sentence (names are long)."""
-    words = _WORD.findall(text or "")
+def _named_in(text: str | None, message: str) -> str | None:
+    """The word of ``text`` that ``message`` names: a quoted one first, else the longest
+    (as ``text`` spells it); None when the message names none of its words."""
+    by_fold: dict[str, str] = {}
+    for word in _WORD.findall(text or ""):
+        by_fold.setdefault(word.casefold(), word)
+    for quoted in _QUOTED.findall(message):
+        if quoted.casefold() in by_fold:
+            return by_fold[quoted.casefold()]
+    # Short words a message shares with any text ("der", "ist") say nothing.
+    named = [by_fold[w.casefold()] for w in _WORD.findall(message) if w.casefold() in by_fold]
+    named = [w for w in named if len(w) > 3]
+    return max(named, key=len) if named else None
+
+
+def _has_word(text: str, word: str) -> bool:
+    folded = word.casefold()
+    return any(w.casefold() == folded for w in _WORD.findall(text))
+
+
+def word_to_fix(
+    sentence: str | None, message: str | None = None, article_text: str | None = None
+) -> str:
+    """A guess at the word to fix: the word of ``sentence`` the listener's ``message``
+    names; else one of the article it names (the listener often reports a sentence
+    late); else the sentence's longest word (names are long)."""
+    if message:
+        for text in (sentence, article_text):
+            named = _named_in(text, message)
+            if named:
+                return named
+    words = _WORD.findall(sentence or "")
     return max(words, key=len) if words else ""
 
 
@@ -364,7 +420,6 @@ def admin_feedback(
         total=total,
         show=status,
         active="feedback",
-        first_word=_first_word,
         lang="de",
     )
 
@@ -381,11 +436,33 @@ def admin_feedback_status(
     try:
         service.store.set_feedback_status(feedback_id, status)
     except InputError as exc:
-        return _html("admin/error.html", status=404, message=exc.message, lang="de")
+        return _html("admin/error.html", status=404, message=german_message(exc), lang="de")
     return RedirectResponse("/admin/feedback", status_code=303)
 
 
 # -- newsroom: lexicon ------------------------------------------------------------------------
+
+
+def _entry_error(service: Service, exc: VorlesenError, entry: LexEntry | None) -> str:
+    """``exc`` in German for the editor; IPA the voice cannot speak names its symbols."""
+    text = german_message(exc)
+    if exc.reason == "ipa_unsupported" and entry is not None:
+        bad = validate_ipa(entry.value, voice_phonemes(service.settings, entry.voice))
+        if bad:
+            listed = ", ".join(f"„{sym}“ (U+{ord(sym):04X})" for sym in sorted(bad))
+            text = f"{text} Nicht sprechbar: {listed}."
+    return text
+
+
+_LEXEME = re.compile(r"\blexeme (\d+)\b")
+"""Where ``parse_pls`` says a bad entry is ("upload.pls, lexeme 3: …")."""
+
+
+def _import_error(exc: VorlesenError) -> str:
+    """A PLS import error in German, with the number of the entry it is about."""
+    where = _LEXEME.search(exc.message)
+    text = german_message(exc)
+    return f"Eintrag {where.group(1)} der Datei: {text}" if where else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -465,7 +542,7 @@ def admin_lexicon(
         return _to_login(request)
     notice = None
     if saved:
-        notice = f"„{saved}“ gespeichert; {rerendered or 0} Artikel werden neu vertont."
+        notice = f"„{saved}“ gespeichert; {rerender_notice(rerendered or 0)}."
     form = {
         "grapheme": grapheme,
         "kind": "alias",
@@ -494,6 +571,7 @@ def admin_lexicon_save(
         "case_sensitive": fields.case_sensitive,
         "feedback": feedback,
     }
+    entry: LexEntry | None = None
     try:
         entry = fields.entry()
         check_for_voice(service.settings, entry)
@@ -502,7 +580,8 @@ def admin_lexicon_save(
         if feedback.isdigit():
             service.store.set_feedback_status(int(feedback), "done")
     except VorlesenError as exc:
-        return _lexicon_page(service, form=form, error=exc.message, status=422)
+        error = _entry_error(service, exc, entry)
+        return _lexicon_page(service, form=form, error=error, status=422)
     query = urlencode({"saved": entry.grapheme, "rerendered": len(rerendered)})
     return RedirectResponse(f"/admin/lexicon?{query}", status_code=303)
 
@@ -514,17 +593,32 @@ def admin_lexicon_preview(
     fields: EntryFormDep,
     sentence: Annotated[str, Form()] = "",
 ) -> Response:
-    """WAV of the word (or the sentence around it) spoken with the entry as filled in."""
+    """WAV of the word spoken with the entry as filled in, then of the feedback's sentence
+    when the entry applies to it. ``X-Vorlesen-Spoken`` lists what is said, one
+    percent-encoded line per utterance, so the page can show it next to the audio."""
     if not _editor(request, service) or not _same_origin(request):
         return Response("Nicht angemeldet.", status_code=401, media_type="text/plain")
+    entry: LexEntry | None = None
     try:
         entry = fields.entry()
-        entries = [*lexicon_from_records(service.store.lexicon_entries()), entry]
-        text = sentence if sentence.strip() and len(sentence) <= 300 else entry.grapheme
-        wav = preview_wav(text, entries, settings=service.settings, voice=entry.voice)
+        check_for_voice(service.settings, entry)
+        stored = lexicon_from_records(service.store.lexicon_entries())
+        preview = preview_entry(entry, stored, settings=service.settings, sentence=sentence)
     except VorlesenError as exc:
-        return Response(exc.message, status_code=422, media_type="text/plain; charset=utf-8")
-    return Response(wav, media_type="audio/wav", headers={"Cache-Control": "no-store"})
+        return Response(
+            _entry_error(service, exc, entry),
+            status_code=422,
+            media_type="text/plain; charset=utf-8",
+        )
+    return Response(
+        preview.wav,
+        media_type="audio/wav",
+        headers={
+            "Cache-Control": "no-store",
+            "X-Vorlesen-Spoken": quote("\n".join(preview.spoken)),
+            "X-Vorlesen-Preview": "word+sentence" if preview.with_sentence else "word",
+        },
+    )
 
 
 @router.post("/admin/lexicon/{entry_id}/delete", response_model=None)
@@ -535,7 +629,7 @@ def admin_lexicon_delete(entry_id: int, request: Request, service: ServiceDep) -
         record = service.store.delete_lexicon_entry(entry_id)
         rerender_touched(service, lexicon_from_records([record]))
     except VorlesenError as exc:
-        return _lexicon_page(service, error=exc.message, status=404)
+        return _lexicon_page(service, error=german_message(exc), status=404)
     return RedirectResponse("/admin/lexicon", status_code=303)
 
 
@@ -571,14 +665,19 @@ async def admin_lexicon_import(
                 f"Die Datei ist größer als {MAX_PLS_UPLOAD} Bytes.", reason="too_large"
             )
         entries = parse_pls(data, source=file.filename or "upload.pls")
-        for entry in entries:
+    except VorlesenError as exc:
+        return _lexicon_page(service, error=_import_error(exc), status=422)
+    for entry in entries:
+        try:
             check_for_voice(service.settings, entry)
+        except VorlesenError as exc:
+            error = f"„{entry.grapheme}“: {_entry_error(service, exc, entry)}"
+            return _lexicon_page(service, error=error, status=422)
+    try:
         for entry in entries:
             save_entry(service, entry)
         rerendered = rerender_touched(service, entries)
     except VorlesenError as exc:
-        return _lexicon_page(service, error=exc.message, status=422)
-    return _lexicon_page(
-        service,
-        notice=f"{len(entries)} Einträge importiert; {len(rerendered)} Artikel werden neu vertont.",
-    )
+        return _lexicon_page(service, error=german_message(exc), status=422)
+    count = "1 Eintrag" if len(entries) == 1 else f"{len(entries)} Einträge"
+    return _lexicon_page(service, notice=f"{count} importiert; {rerender_notice(len(rerendered))}.")

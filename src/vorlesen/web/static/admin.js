@@ -1,7 +1,8 @@
 /*
  * Newsroom behaviour (kept out of the HTML for the Content-Security-Policy):
  *  - "Satz anhören" plays exactly one sentence of an article's audio (start..end);
- *  - "Vorhören" posts the lexicon form and plays the word spoken with the fix.
+ *  - "Vorhören" posts the lexicon form and plays the word spoken with the fix, then the
+ *    sentence from the feedback when the fix applies to it, and shows what is said.
  */
 (() => {
   "use strict";
@@ -37,8 +38,12 @@
   if (preview && form) {
     const status = document.getElementById("preview-status");
     const audio = document.getElementById("preview-audio");
+    const spokenList = document.getElementById("preview-spoken");
+    const word = document.getElementById("grapheme");
     preview.addEventListener("click", async () => {
       status.textContent = "Wird synthetisiert …";
+      spokenList.replaceChildren();
+      spokenList.hidden = true;
       preview.disabled = true;
       try {
         const body = new FormData(form);
@@ -51,7 +56,15 @@
         if (audio.src) URL.revokeObjectURL(audio.src);
         audio.src = URL.createObjectURL(blob);
         audio.hidden = false;
-        status.textContent = "So klingt es mit der Korrektur.";
+        const what = `„${word.value.trim()}“`;
+        status.textContent = response.headers.get("X-Vorlesen-Preview") === "word+sentence"
+          ? `So klingt ${what} mit der Korrektur: erst das Wort allein, dann im Satz aus dem Artikel.`
+          : `So klingt ${what} mit der Korrektur (das Wort allein).`;
+        const spoken = decodeURIComponent(response.headers.get("X-Vorlesen-Spoken") || "");
+        for (const line of spoken.split("\n").filter(Boolean)) {
+          spokenList.append(Object.assign(document.createElement("li"), { textContent: line }));
+        }
+        spokenList.hidden = !spokenList.childElementCount;
         await audio.play().catch(() => undefined);
       } catch (_err) {
         status.textContent = "Vorhören nicht möglich: keine Verbindung zum Server.";

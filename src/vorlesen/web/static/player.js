@@ -55,6 +55,7 @@
       speedOption: (s) => `${String(s).replace(".", ",")}×`,
       of: "von",
       remaining: "verbleibend",
+      badge: "KI",
       disclosure: "Diese Audioversion wurde künstlich generiert.",
       more: "Mehr Infos",
       feedback: "Feedback senden",
@@ -87,6 +88,13 @@
       failed: (why) =>
         `Das Feedback konnte nicht gesendet werden (${why}). Bitte später erneut versuchen.`,
       offline: "keine Verbindung zum Server",
+      /* Why the API refused, by the problem body's `reason` (its own text is English). */
+      reasons: {
+        rate_limited: "zu viele Meldungen in kurzer Zeit",
+        not_found: "der Artikel ist nicht mehr da",
+        invalid_request: "die Angaben waren unvollständig",
+      },
+      httpError: (status) => `Serverfehler ${status}`,
       tooLong: `Bitte höchstens ${MESSAGE_MAX} Zeichen.`,
       playing: "Wiedergabe läuft",
       paused: "Wiedergabe pausiert",
@@ -109,6 +117,7 @@
       speedOption: (s) => `${s}×`,
       of: "of",
       remaining: "remaining",
+      badge: "AI",
       disclosure: "This audio version was generated artificially.",
       more: "More info",
       feedback: "Send feedback",
@@ -138,6 +147,12 @@
       thanks: "Thank you! Your feedback arrived and will be read by the newsroom.",
       failed: (why) => `The feedback could not be sent (${why}). Please try again later.`,
       offline: "no connection to the server",
+      reasons: {
+        rate_limited: "too many reports in a short time",
+        not_found: "the article is gone",
+        invalid_request: "the report was incomplete",
+      },
+      httpError: (status) => `server error ${status}`,
       tooLong: `At most ${MESSAGE_MAX} characters, please.`,
       playing: "Playing",
       paused: "Paused",
@@ -159,9 +174,10 @@
     return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
   }
 
-  /** A duration in words for screen readers ("3 Minuten 5 Sekunden"). */
+  /** A duration in words for screen readers ("3 Min. 5 Sek."): whole seconds cut off
+   * as `clock` does, so that it names the time shown next to it. */
   function spokenClock(seconds, lang) {
-    const s = Math.max(0, Math.round(seconds || 0));
+    const s = Math.max(0, Math.floor(Number.isFinite(seconds) ? seconds : 0));
     const m = Math.floor(s / 60);
     const r = s % 60;
     if (lang === "en") {
@@ -380,7 +396,7 @@
       this.feedbackButton = h("button", { class: "link feedback", type: "button", text: t.feedback,
         "aria-haspopup": "dialog" });
       const disclosure = h("p", { class: "disclosure" },
-        h("span", { class: "ai-badge", "aria-hidden": "true", text: "KI" }),
+        h("span", { class: "ai-badge", "aria-hidden": "true", text: t.badge }),
         h("span", { class: "disclosure-text", text: t.disclosure }), " ",
         this.moreButton, h("span", { class: "sep", "aria-hidden": "true", text: " · " }),
         this.feedbackButton);
@@ -527,9 +543,17 @@
         this.infoLink.hidden = false;
       }
       if (!this.audio.hasChildNodes()) {
+        const last = h("source", { src: this.assetUrl("audio.mp3"), type: "audio/mpeg" });
+        /* With <source> children a failed load fires "error" at the source, not at the
+         * audio, and play() never settles: the last source failing means none played. */
+        last.addEventListener("error", () => {
+          this.audio.dispatchEvent(new Event("sourcesfailed"));
+          if (!this.audio.paused) this.audio.pause(); // the play button offers Play again
+          if (this.started) this.showError(this.t.loadError);
+        });
         this.audio.append(
           h("source", { src: this.assetUrl("audio.opus"), type: 'audio/ogg; codecs="opus"' }),
-          h("source", { src: this.assetUrl("audio.mp3"), type: "audio/mpeg" }),
+          last,
         );
       }
       this.box.hidden = false;
@@ -596,6 +620,7 @@
           await new Promise((resolve) => {
             this.audio.addEventListener("loadedmetadata", resolve, { once: true });
             this.audio.addEventListener("error", resolve, { once: true });
+            this.audio.addEventListener("sourcesfailed", resolve, { once: true });
           });
         }
         this.audio.currentTime = target;
@@ -880,16 +905,17 @@
       this.sendButton.disabled = false;
     }
 
-    /** A short reason from an API problem body, else the HTTP status. */
+    /** Why the API refused, in the player's language: a label for the problem body's
+     * `reason`, else the HTTP status (the API's own sentences are English). */
     async problemText(response) {
+      let reason = "";
       try {
         const problem = await response.json();
-        const text = problem.detail || problem.title || problem.message;
-        if (typeof text === "string" && text.length < 300) return text;
+        reason = problem && typeof problem.reason === "string" ? problem.reason : "";
       } catch (_err) {
         /* not JSON */
       }
-      return `HTTP ${response.status}`;
+      return Object.hasOwn(this.t.reasons, reason) ? this.t.reasons[reason] : this.t.httpError(response.status);
     }
 
     /* ---------------------------------------------------------------- keyboard, a11y */
@@ -900,6 +926,9 @@
       const tag = target && target.tagName ? target.tagName.toLowerCase() : "";
       const typing = tag === "textarea" || tag === "select" || (tag === "input" && target.type !== "range");
       if (event.key === "Escape") {
+        /* The open dialog is on top: leave Escape to it (it closes itself), and leave the
+         * info panel behind it alone, or the dialog would need a second Escape. */
+        if (this.dialog.open) return;
         if (!this.infoPanel.hidden) {
           this.toggleInfo(false);
           this.moreButton.focus();
