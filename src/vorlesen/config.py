@@ -52,7 +52,14 @@ class Settings(BaseSettings):
         description="Run Piper voices through an equivalent, faster ONNX graph (built once per "
         "voice under cache_dir/optimized).",
     )
-    jobs: int = Field(0, description="Synthesis worker processes; 0 means one per core.")
+    jobs: int = Field(0, ge=0, description="Synthesis worker processes; 0 means one per core.")
+    lexicon: Path | None = Field(
+        None,
+        description=(
+            "The publisher lexicon file `vorlesen lexicon` edits and `read`/`say` apply;"
+            " unset: lexicon.tsv in the data directory."
+        ),
+    )
     target_lufs: float = Field(-16.0, description="Integrated loudness of the output.")
     true_peak_db: float = Field(-1.0, description="Ceiling for the true peak, dBTP.")
     # -- publishing service (vorlesen serve / worker) ---------------------------------

@@ -21,7 +21,13 @@ from pathlib import Path
 
 from vorlesen.errors import UsageError
 
-__all__ = ["atomic_write", "check_output_path", "write_bytes_atomic", "write_text_atomic"]
+__all__ = [
+    "atomic_write",
+    "check_output_path",
+    "check_output_writable",
+    "write_bytes_atomic",
+    "write_text_atomic",
+]
 
 _TEMP_SUFFIX = ".part"
 """Suffix of in-progress files, so a crash leaves something recognisable, not a lookalike."""
@@ -58,6 +64,27 @@ def check_output_path(path: Path) -> Path:
             reason="output_not_writable",
         )
     return parent
+
+
+def check_output_writable(path: Path) -> None:
+    """:func:`check_output_path`, and prove a file can be created beside ``path``.
+
+    Permission bits do not tell (``os.access`` says yes for root on a read-only mount or
+    in ``/sys``), so an empty temporary file is created and removed — the same call
+    :func:`atomic_write` makes later. Raises :class:`UsageError` (``output_not_writable``).
+    """
+    parent = check_output_path(path)
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=_TEMP_SUFFIX)
+    except OSError as exc:
+        raise UsageError(
+            f"The output {str(path)!r} cannot be written: {exc.strerror or exc} "
+            f"in {str(parent)!r}.",
+            reason="output_not_writable",
+        ) from exc
+    os.close(fd)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(tmp_name)
 
 
 @contextlib.contextmanager

@@ -23,9 +23,6 @@ if TYPE_CHECKING:  # imported where used, so `vorlesen --help` does not load num
 
 __all__ = ["phonemes_for", "phrase_document", "register", "say_script"]
 
-_FORMATS = {".wav": "wav", ".mp3": "mp3", ".opus": "opus", ".ogg": "opus"}
-"""Output format by file extension."""
-
 _PHONEME_BLOCK = re.compile(r"(\[\[.*?\]\])", re.DOTALL)
 
 MAX_PHRASE = 2000
@@ -90,16 +87,6 @@ def phonemes_for(engine: Engine, utterance: Utterance) -> str:
     return " ".join(p for p in out if p)
 
 
-def _format_of(path: Path) -> str:
-    fmt = _FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise UsageError(
-            f"Cannot tell the audio format of {str(path)!r}; name it .wav, .mp3 or .opus.",
-            reason="bad_format",
-        )
-    return fmt
-
-
 def register(app: typer.Typer) -> None:
     """Add the ``say`` command to the ``vorlesen`` app."""
 
@@ -107,15 +94,22 @@ def register(app: typer.Typer) -> None:
     def say(
         phrase: Annotated[str, typer.Argument(help="Word or phrase to speak (or <speak> SSML).")],
         output: Annotated[
-            Path, typer.Option("-o", "--output", help="Audio file (.wav, .mp3 or .opus).")
-        ] = Path("say.wav"),
+            Path | None,
+            typer.Option(
+                "-o", "--output", help="Audio file (.wav, .mp3 or .opus; default say.wav)."
+            ),
+        ] = None,
         text_only: Annotated[
             bool,
             typer.Option("--text-only", help="Print the spoken text and phonemes; no audio."),
         ] = False,
         lexicon: Annotated[
             Path | None,
-            typer.Option("--lexicon", help="Publisher pronunciation lexicon (.tsv or .pls)."),
+            typer.Option(
+                "--lexicon",
+                help="Publisher pronunciation lexicon (.tsv or .pls); default: the file "
+                "'vorlesen lexicon' edits, if it exists.",
+            ),
         ] = None,
         voice: Annotated[
             str | None, typer.Option(help="Piper voice name or .onnx path (or espeak voice).")
@@ -128,38 +122,60 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Speak one word or phrase as an article would: preview a pronunciation fix."""
-        from vorlesen.cli import _say_error, _user_errors
+        from vorlesen.cli import (
+            _user_errors,
+            _warn,
+            check_language,
+            check_outputs,
+            output_format,
+            warn_ignored,
+        )
 
         with _user_errors():
             from vorlesen.config import get_settings
+            from vorlesen.lexicon.cli import render_lexicon
             from vorlesen.pipeline import RenderOptions, render_article
             from vorlesen.synth.select import choose_engine
 
             settings = get_settings()
-            document = phrase_document(phrase, lang)
+            language = check_language(lang)
+            lexicon_file = render_lexicon(lexicon)
+            document = phrase_document(phrase, language)
             if text_only:
-                spec, warnings = choose_engine(engine, voice, speed=1.0, settings=settings)
-                for warning in (*document.warnings, *warnings):
-                    _say_error(f"warning: {warning}")
-                script = say_script(phrase, language=lang, lexicon=lexicon, voice=spec.voice)
+                warn_ignored(True, {"-o": output})
+                # Only the document's warnings: nothing is synthesized, so a missing default
+                # voice (choose_engine's fallback warning) does not matter here.
+                spec, _ = choose_engine(engine, voice, speed=1.0, settings=settings)
+                for warning in document.warnings:
+                    _warn(warning)
+                script = say_script(
+                    phrase, language=language, lexicon=lexicon_file, voice=spec.voice
+                )
                 opened = spec.open()
                 for utterance in script.utterances:
                     typer.echo(f"spoken:   {utterance.spoken}")
                     typer.echo(f"phonemes: {phonemes_for(opened, utterance)}")
                 return
+            out = output if output is not None else Path("say.wav")
+            if not out.suffix:  # say has no --format: the extension names it
+                raise UsageError(
+                    f"Cannot tell the audio format of {str(out)!r}; name it .wav, .mp3 or .opus.",
+                    reason="bad_format",
+                )
             options = RenderOptions(
-                format=_format_of(output),  # type: ignore[arg-type]  # one of FORMATS
+                format=output_format(out, None),  # type: ignore[arg-type]  # one of FORMATS
                 engine=engine,
                 voice=voice,
                 jobs=1,  # a phrase: no worker pool to start
-                lexicon=lexicon,
+                lexicon=lexicon_file,
             )
+            check_outputs({"-o": out}, {"lexicon": lexicon_file})
             rendition = render_article(
                 document,
-                output,
+                out,
                 options=options,
                 settings=settings,
-                warn=lambda text: _say_error(f"warning: {text}"),
+                warn=_warn,
             )
             typer.echo(
                 f"audio:    {rendition.path} ({rendition.duration:.1f} s, "

@@ -10,9 +10,15 @@ import gc
 import os
 import subprocess
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from vorlesen.errors import UsageError
+
+if TYPE_CHECKING:  # SQLAlchemy loads in the commands that use it
+    from vorlesen.config import Settings
+    from vorlesen.store.db import Store
 
 __all__ = ["register"]
 
@@ -34,6 +40,33 @@ def _exit_with_parent() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
+def _open_store(settings: Settings) -> Store:
+    """The service's store; a data directory that cannot be used is the operator's to fix
+    (a usage error naming VORLESEN_DATA_DIR), not an internal error."""
+    from sqlalchemy.exc import OperationalError
+
+    from vorlesen.store.db import Store
+
+    try:
+        return Store.from_settings(settings)
+    except (OSError, OperationalError) as exc:
+        if isinstance(exc, OperationalError) and settings.database_url:
+            raise  # a database server's problem, not the data directory's
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise UsageError(
+            f"The data directory VORLESEN_DATA_DIR={str(settings.data_dir)!r} cannot be "
+            f"used: {detail.splitlines()[0] if detail else type(exc).__name__}; set "
+            "VORLESEN_DATA_DIR to a directory vorlesen may create and write.",
+            reason="data_dir_unusable",
+        ) from exc
+
+
+def _check_range(option: str, value: int, low: int, high: int | None, allowed: str) -> None:
+    """Refuse an out-of-range number option with one line, before anything starts."""
+    if value < low or (high is not None and value > high):
+        raise UsageError(f"{option} {value} is not valid; use {allowed}.", reason="bad_option")
+
+
 token_app = typer.Typer(help="Manage API tokens (stored hashed; shown once).", no_args_is_help=True)
 
 
@@ -48,14 +81,15 @@ def serve(
     ] = False,
 ) -> None:
     """Run the API (and, unless --workers 0, render workers) — one command, nothing else."""
+    _check_range("--port", port, 1, 65535, "a port number from 1 to 65535")
+    _check_range("--workers", workers, 0, None, "0 or more (0: the API alone)")
     import uvicorn
 
     from vorlesen.api.app import create_app
     from vorlesen.config import get_settings
-    from vorlesen.store.db import Store
 
     settings = get_settings()
-    Store.from_settings(settings).close()  # migrate once, before workers race to do it
+    _open_store(settings).close()  # migrate once, before workers race to do it
     # Workers die with serve even when it is killed: uvicorn re-raises SIGTERM after its
     # shutdown (so the `finally` below may never run), and kill -9 runs nothing at all.
     parent = str(os.getpid())
@@ -64,7 +98,7 @@ def serve(
             [sys.executable, "-m", "vorlesen.cli", "worker"],
             env={**os.environ, _PARENT_ENV: parent},
         )
-        for _ in range(max(0, workers))
+        for _ in range(workers)
     ]
     try:
         app = create_app(settings)
@@ -101,6 +135,7 @@ def worker(
     threads: Annotated[int, typer.Option(help="Jobs this process renders at once.")] = 1,
 ) -> None:
     """Consume render jobs from the queue (SQLite by default, Redis if configured)."""
+    _check_range("--threads", threads, 1, None, "1 or more")
     import logging
 
     from vorlesen.api.app import make_service
@@ -109,7 +144,7 @@ def worker(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     _exit_with_parent()
     service = make_service(get_settings())
-    service.queue.run_worker(threads=max(1, threads))
+    service.queue.run_worker(threads=threads)
 
 
 @token_app.command("create")
@@ -118,9 +153,13 @@ def token_create(
 ) -> None:
     """Create a token and print it once; only its hash is stored."""
     from vorlesen.config import get_settings
-    from vorlesen.store.db import Store
 
-    record, secret = Store.from_settings(get_settings()).create_token(name)
+    if not name.strip():
+        raise UsageError(
+            "A token needs a name saying who or what uses it (e.g. 'cms').",
+            reason="bad_token_name",
+        )
+    record, secret = _open_store(get_settings()).create_token(name.strip())
     typer.echo(secret)
     typer.echo(
         f"token {record.id} ({record.name}) created; store it now, it is not shown again.", err=True
@@ -131,9 +170,8 @@ def token_create(
 def token_list() -> None:
     """List tokens: id, name, prefix, created, revoked."""
     from vorlesen.config import get_settings
-    from vorlesen.store.db import Store
 
-    for t in Store.from_settings(get_settings()).list_tokens():
+    for t in _open_store(get_settings()).list_tokens():
         revoked = t.revoked_at.isoformat(timespec="seconds") if t.revoked_at else "-"
         typer.echo(
             f"{t.id}\t{t.name}\t{t.prefix}…\t"
@@ -145,9 +183,8 @@ def token_list() -> None:
 def token_revoke(token_id: Annotated[int, typer.Argument(help="Id from 'token list'.")]) -> None:
     """Revoke a token: requests using it get 403 from now on."""
     from vorlesen.config import get_settings
-    from vorlesen.store.db import Store
 
-    record = Store.from_settings(get_settings()).revoke_token(token_id)
+    record = _open_store(get_settings()).revoke_token(token_id)
     typer.echo(f"token {record.id} ({record.name}) revoked")
 
 

@@ -13,7 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from vorlesen.api.deps import Service
+from vorlesen.api.routes.lexicon import save_entries
 from vorlesen.jobs.webhooks import verify
+from vorlesen.lexicon import make_entry
 from vorlesen.synth.voices import voice_cache_dir
 
 from .conftest import AUTH
@@ -188,6 +190,25 @@ def test_feed_keeps_an_episode_through_re_renders(
     same = client.put(f"/api/lexicon/{entry_id}", json=entry, headers=AUTH)
     assert same.status_code == 200 and same.json()["rerendered"] == []
     assert service.queue.pending() == 0
+
+
+def test_importing_the_same_entries_again_re_renders_nothing(
+    client: TestClient, service: Service, ready: str
+) -> None:
+    """What a PLS import or the newsroom's fix form saves goes through ``save_entries``."""
+    entries = [
+        make_entry("Radweg", "alias", "Rad-Weg"),
+        make_entry("Stadtrat", "alias", "Stadt-Rat"),
+    ]
+    records, rerendered = save_entries(service, entries)
+    assert rerendered == [ready] and len(records) == 2
+    service.queue.run_pending()
+    again, rerendered = save_entries(service, entries)
+    assert rerendered == [] and [r.id for r in again] == [r.id for r in records]
+    assert client.get(f"/api/articles/{ready}").json()["revision"] == 2
+    changed = [entries[0], make_entry("Stadtrat", "alias", "Stadtrat")]
+    _, rerendered = save_entries(service, changed)  # one of two changed: that re-renders
+    assert rerendered == [ready]
 
 
 def test_publication_dates_are_utc_and_come_from_the_article(

@@ -1,13 +1,14 @@
 """``vorlesen lexicon …``: edit the publisher's pronunciation lexicon from the shell.
 
-The file defaults to ``$VORLESEN_LEXICON`` or ``<data_dir>/lexicon.tsv``. Errors are
-raised as :class:`~vorlesen.errors.VorlesenError`; the main CLI turns them into messages
-and exit codes.
+The file defaults to ``VORLESEN_LEXICON`` or ``<data_dir>/lexicon.tsv``; ``vorlesen read``
+and ``vorlesen say`` apply that same file when it exists and no ``--lexicon`` is given
+(:func:`render_lexicon`), so an entry added here is heard there. Errors are raised as
+:class:`~vorlesen.errors.VorlesenError`; the main CLI turns them into messages and exit
+codes.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:  # imported in the commands, so `vorlesen --help` stays fast
     from vorlesen.lexicon.entries import LexEntry
     from vorlesen.lexicon.storage import LexiconFile
 
-__all__ = ["app", "default_lexicon_path"]
+__all__ = ["app", "default_lexicon_path", "render_lexicon"]
 
 app = typer.Typer(
     name="lexicon",
@@ -41,11 +42,20 @@ VoiceConfigOption = Annotated[
 
 
 def default_lexicon_path() -> Path:
-    """``$VORLESEN_LEXICON`` if set, else ``lexicon.tsv`` in the settings' data folder."""
+    """``VORLESEN_LEXICON`` if set, else ``lexicon.tsv`` in the settings' data folder."""
     from vorlesen.config import get_settings
 
-    env = os.environ.get("VORLESEN_LEXICON")
-    return Path(env) if env else get_settings().data_dir / "lexicon.tsv"
+    settings = get_settings()
+    return settings.lexicon or settings.data_dir / "lexicon.tsv"
+
+
+def render_lexicon(given: Path | None) -> Path | None:
+    """The lexicon a render applies: ``given`` (``--lexicon``), else the default file that
+    ``vorlesen lexicon`` edits when it exists, else none (the built-in one alone)."""
+    if given is not None:
+        return given
+    default = default_lexicon_path()
+    return default if default.is_file() else None
 
 
 def _file(path: Path | None) -> LexiconFile:
@@ -106,7 +116,9 @@ def list_entries(
 ) -> None:
     """Print the entries, one a line, tab-separated like the TSV format."""
     needle = search.casefold() if search else None
-    for entry in _file(file).load():
+    # A file named with --file must exist (a typo is not an empty lexicon); the default
+    # file does not exist until the first `lexicon add`.
+    for entry in _file(file).load(missing_ok=file is None):
         haystack = f"{entry.grapheme}\t{entry.value}".casefold()
         if needle and needle not in haystack:
             continue
@@ -161,6 +173,6 @@ def export_entries(
     """Write the lexicon to another file, converting the format by extension."""
     from vorlesen.lexicon.storage import LexiconFile
 
-    entries = _file(file).load()
+    entries = _file(file).load(missing_ok=file is None)
     LexiconFile(dest).save(entries)
     typer.echo(f"exported\t{len(entries)}\t{dest}")

@@ -27,7 +27,7 @@ from vorlesen.api.deps import Service, get_service
 from vorlesen.api.routes.lexicon import (
     check_for_voice,
     rerender_touched,
-    save_entry,
+    save_entries,
     voice_phonemes,
 )
 from vorlesen.errors import InputError, VorlesenError
@@ -575,8 +575,7 @@ def admin_lexicon_save(
     try:
         entry = fields.entry()
         check_for_voice(service.settings, entry)
-        save_entry(service, entry)
-        rerendered = rerender_touched(service, [entry])
+        _, rerendered = save_entries(service, [entry])
         if feedback.isdigit():
             service.store.set_feedback_status(int(feedback), "done")
     except VorlesenError as exc:
@@ -674,9 +673,7 @@ async def admin_lexicon_import(
             error = f"„{entry.grapheme}“: {_entry_error(service, exc, entry)}"
             return _lexicon_page(service, error=error, status=422)
     try:
-        for entry in entries:
-            save_entry(service, entry)
-        rerendered = rerender_touched(service, entries)
+        _, rerendered = save_entries(service, entries)
     except VorlesenError as exc:
         return _lexicon_page(service, error=german_message(exc), status=422)
     count = "1 Eintrag" if len(entries) == 1 else f"{len(entries)} Einträge"

@@ -21,8 +21,8 @@ __all__ = [
     "entry_key",
     "rerender_touched",
     "router",
+    "save_entries",
     "save_entry",
-    "stored_identical",
     "voice_phonemes",
 ]
 
@@ -77,25 +77,41 @@ def save_entry(service: Service, entry: LexEntry, entry_id: int | None = None) -
     )
 
 
-def stored_identical(
-    service: Service, entry: LexEntry, entry_id: int | None = None
-) -> LexiconRecord | None:
-    """The stored entry ``entry`` would leave as it is (same key, kind and value; the one
-    numbered ``entry_id`` when given): saving it again changes nothing, re-renders nothing."""
-    key = entry_key(entry)
-    for record in service.store.lexicon_entries():
-        if entry_id is not None and record.id != entry_id:
+def _stored(service: Service) -> dict[str, tuple[LexiconRecord, LexEntry]]:
+    """Every stored entry by its key, with the entry it makes."""
+    records = service.store.lexicon_entries()
+    entries = lexicon_from_records(records)
+    return {entry_key(e): (r, e) for r, e in zip(records, entries, strict=True)}
+
+
+def save_entries(
+    service: Service,
+    entries: list[LexEntry],
+    *,
+    entry_id: int | None = None,
+    replaced: list[LexEntry] | None = None,
+) -> tuple[list[LexiconRecord], list[str]]:
+    """Store checked entries (``entry_id``: the one entry replaces that stored entry) and
+    re-render the articles they touch, with the ``replaced`` entries' articles. An entry
+    identical to the stored one (same key, kind and value) changes nothing and re-renders
+    nothing. Returns the stored records and the re-rendered article ids."""
+    stored = _stored(service)
+    records: list[LexiconRecord] = []
+    changed: list[LexEntry] = []
+    for entry in entries:
+        same = stored.get(entry_key(entry))
+        if (
+            same is not None
+            and (same[1].kind, same[1].value) == (entry.kind, entry.value)
+            and (entry_id is None or same[0].id == entry_id)
+        ):
+            records.append(same[0])
             continue
-        same = make_entry(
-            record.grapheme,
-            record.kind,
-            record.value,
-            case_sensitive=record.case_sensitive,
-            voice=record.voice,
-        )
-        if entry_key(same) == key and (same.kind, same.value) == (entry.kind, entry.value):
-            return record
-    return None
+        records.append(save_entry(service, entry, entry_id))
+        changed.append(entry)
+    if not changed:
+        return records, []
+    return records, rerender_touched(service, [*(replaced or []), *changed])
 
 
 def affected_articles(service: Service, entries: list[LexEntry]) -> list[str]:
@@ -127,11 +143,8 @@ def list_entries(service: ServiceDep) -> list[LexiconOut]:
 def create_entry(body: LexiconIn, service: ServiceDep) -> LexiconOut:
     """Add an entry (or replace the one for the same grapheme and voice)."""
     entry = _entry(body, service.settings)
-    same = stored_identical(service, entry)
-    if same is not None:
-        return lexicon_out(same, [])
-    record = save_entry(service, entry)
-    return lexicon_out(record, rerender_touched(service, [entry]))
+    (record,), rerendered = save_entries(service, [entry])
+    return lexicon_out(record, rerendered)
 
 
 @router.put("/api/lexicon/{entry_id}", response_model=LexiconOut)
@@ -139,11 +152,9 @@ def update_entry(entry_id: int, body: LexiconIn, service: ServiceDep) -> Lexicon
     """Change an entry; articles with the old or the new grapheme are re-rendered."""
     old = service.store.get_lexicon_entry(entry_id)
     entry = _entry(body, service.settings)
-    same = stored_identical(service, entry, entry_id)
-    if same is not None:
-        return lexicon_out(same, [])
-    record = save_entry(service, entry, entry_id)
-    return lexicon_out(record, rerender_touched(service, [*lexicon_from_records([old]), entry]))
+    replaced = lexicon_from_records([old])
+    (record,), rerendered = save_entries(service, [entry], entry_id=entry_id, replaced=replaced)
+    return lexicon_out(record, rerendered)
 
 
 @router.delete("/api/lexicon/{entry_id}", status_code=204)
