@@ -105,13 +105,15 @@ def test_default_file_from_env_and_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("VORLESEN_LEXICON", str(tmp_path / "env.pls"))
-    assert default_lexicon_path() == tmp_path / "env.pls"
-    run("add", "Koksan", "--alias", "Kok-san")
-    assert LexiconFile(tmp_path / "env.pls").load() == [make_entry("Koksan", "alias", "Kok-san")]
-    monkeypatch.delenv("VORLESEN_LEXICON")
-    monkeypatch.setenv("VORLESEN_DATA_DIR", str(tmp_path / "data"))
     get_settings.cache_clear()
     try:
+        assert default_lexicon_path() == tmp_path / "env.pls"
+        run("add", "Koksan", "--alias", "Kok-san")
+        entries = LexiconFile(tmp_path / "env.pls").load()
+        assert entries == [make_entry("Koksan", "alias", "Kok-san")]
+        monkeypatch.delenv("VORLESEN_LEXICON")
+        monkeypatch.setenv("VORLESEN_DATA_DIR", str(tmp_path / "data"))
+        get_settings.cache_clear()
         assert default_lexicon_path() == tmp_path / "data" / "lexicon.tsv"
     finally:
         get_settings.cache_clear()
