@@ -107,7 +107,8 @@ def _check_language(doc: Document, language: str | None) -> Document:
     if effective != "de":
         name = LANGUAGE_NAMES.get(effective, effective)
         raise LanguageError(
-            f"The article looks {name}, not German; pass --lang {effective} to read it anyway.",
+            f"The article looks {name}, not German; give its language to read it anyway "
+            f'(vorlesen read --lang {effective}; in the API "language": "{effective}").',
             reason="wrong_language",
         )
     return _with_language(doc, "de")
