@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from vorlesen.errors import NotFoundError
 from vorlesen.ingest.fetch import vet_url
@@ -136,10 +137,38 @@ class _Served:
     data: bytes | None
 
 
+_RANGE_SPEC = re.compile(r"^\s*(?:(\d+)\s*-\s*(\d*)|-\s*\d+)\s*$")
+"""One range of a ``bytes=`` header: ``a-b``, ``a-`` or the suffix form ``-n``."""
+
+
+def _well_formed_range(header: str) -> bool:
+    """Whether a Range header is a ``bytes=`` list of ranges Starlette can serve."""
+    unit, sep, specs = header.partition("=")
+    if not sep or unit.strip().lower() != "bytes":
+        return False
+    for spec in specs.split(","):
+        match = _RANGE_SPEC.match(spec)
+        if match is None or (match[1] and match[2] and int(match[2]) < int(match[1])):
+            return False
+    return True
+
+
+class _FileResponse(FileResponse):
+    """Starlette's file response, but a malformed Range header is ignored (the whole file,
+    200) as RFC 9110 allows, not answered with a plain-text 400."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = scope.get("headers", [])
+        header = next((v for k, v in headers if k == b"range"), None)
+        if header is not None and not _well_formed_range(header.decode("latin-1")):
+            scope = {**scope, "headers": [(k, v) for k, v in headers if k != b"range"]}
+        await super().__call__(scope, receive, send)
+
+
 def _simple_range(request: Request) -> tuple[int, int] | None:
     """``(start, end_inclusive)`` of a GET's single ``bytes=a-b`` / ``bytes=a-`` range, or
     None when the request is anything else (no range, suffix, multi-range, ``If-Range``,
-    malformed) — those keep Starlette's own handling, including its 400/416 answers."""
+    malformed) — those go to :class:`_FileResponse` (unsatisfiable ones get 416)."""
     header = request.headers.get("range")
     if header is None or request.method != "GET" or "if-range" in request.headers:
         return None
@@ -251,7 +280,7 @@ async def article_file(
         headers["Last-Modified"] = formatdate(stat.st_mtime, usegmt=True)
         headers["Content-Range"] = f"bytes {served.start}-{end}/{stat.st_size}"
         return Response(served.data, status_code=206, headers=headers, media_type=AUDIO_FILES[name])
-    return FileResponse(
+    return _FileResponse(
         served.path, media_type=AUDIO_FILES[name], headers=headers, stat_result=stat
     )
 
