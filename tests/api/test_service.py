@@ -63,6 +63,17 @@ def test_feedback_is_stored_with_the_utterance_and_managed(client: TestClient, r
     )
 
 
+def test_feedback_about_a_sentence_the_audio_lacks_is_kept_without_it(
+    client: TestClient, ready: str
+) -> None:
+    r = client.post(
+        f"/api/articles/{ready}/feedback",
+        json={"category": "other", "message": "Satz fehlt", "utterance": 9999},
+    )
+    assert r.status_code == 201
+    assert r.json()["utterance"] is None and r.json()["message"] == "Satz fehlt"
+
+
 def test_feedback_validation_and_rate_limit(client: TestClient, ready: str) -> None:
     url = f"/api/articles/{ready}/feedback"
     too_long = client.post(url, json={"category": "other", "message": "x" * 2001})

@@ -67,17 +67,20 @@ def post_feedback(
     article = service.store.get_article(source_id)
     revision = article.ready_revision
     found = None
+    utterance = body.utterance
     if revision is not None:
         found = utterance_at(
             _timings(service, source_id, revision), utterance=body.utterance, time_s=body.time_s
         )
+        # The report is kept; a sentence number the audio does not have is not.
+        utterance = int(found["index"]) if found else None
     record = service.store.add_feedback(
         source_id,
         category=body.category,
         message=body.message,
         revision=revision,
         time_s=body.time_s,
-        utterance=int(found["index"]) if found else body.utterance,
+        utterance=utterance,
         rating=body.rating,
         written=str(found["written"]) if found else None,
         spoken=str(found["spoken"]) if found else None,
