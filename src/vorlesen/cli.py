@@ -7,6 +7,7 @@ Ctrl-C exits 130 with nothing written. Users never see a traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -188,30 +189,16 @@ def _bad_setting(field: str, value: str, allowed: str, *, more: int) -> UsageErr
 
 # -- options shared by read and say ------------------------------------------------------
 
-LANGUAGES: dict[str, str] = {
-    "de": "German",
-    "en": "English",
-    "fr": "French",
-    "es": "Spanish",
-    "it": "Italian",
-    "pt": "Portuguese",
-    "nl": "Dutch",
-    "pl": "Polish",
-    "tr": "Turkish",
-    "sv": "Swedish",
-}
-"""The languages ``--lang`` accepts: those vorlesen knows by name
-(``vorlesen.ingest.language.LANGUAGE_NAMES``, checked equal by a test). Repeated here
-because importing ingest costs ≈0.5 s of start-up, and ``normalize`` starts as a co-process."""
-
 
 def check_language(lang: str | None) -> str | None:
     """``lang`` when ``--lang`` names a known language (a region may follow: ``de-AT``)."""
     if lang is None:
         return None
     primary = re.split(r"[-_]", lang.strip(), maxsplit=1)[0].lower()
-    if primary not in LANGUAGES:
-        known = ", ".join(f"{code} ({name})" for code, name in LANGUAGES.items())
+    from vorlesen.languages import LANGUAGE_NAMES
+
+    if primary not in LANGUAGE_NAMES:
+        known = ", ".join(f"{code} ({name})" for code, name in LANGUAGE_NAMES.items())
         raise UsageError(
             f"--lang {lang!r} is not a language vorlesen reads; use one of {known}.",
             reason="unsupported_language",
@@ -373,17 +360,17 @@ def read(
         settings = get_settings()
         language = check_language(lang)
         lexicon_file = render_lexicon(lexicon)
+        options = RenderOptions(
+            engine=engine,
+            voice=voice,
+            speed=speed,
+            jobs=jobs,
+            use_cache=cache,
+            lexicon=lexicon_file,
+            builtin_lexicon=builtin_lexicon,
+        )
         if text_only:
             warn_ignored(True, {"-o": output, "--format": fmt, "--timings": timings, "--vtt": vtt})
-            options = RenderOptions(
-                engine=engine,
-                voice=voice,
-                speed=speed,
-                jobs=jobs,
-                use_cache=cache,
-                lexicon=lexicon_file,
-                builtin_lexicon=builtin_lexicon,
-            )
             options.validate()
             script = make_article_script(
                 source, language=language, options=options, settings=settings
@@ -397,16 +384,8 @@ def read(
             {"-o": out, "--timings": timings, "--vtt": vtt},
             {"article": _local_source(source), "lexicon": lexicon_file},
         )
-        options = RenderOptions(
-            format=output_format(output, fmt),  # type: ignore[arg-type]  # one of FORMATS
-            engine=engine,
-            voice=voice,
-            speed=speed,
-            jobs=jobs,
-            use_cache=cache,
-            lexicon=lexicon_file,
-            builtin_lexicon=builtin_lexicon,
-        )
+        chosen = output_format(output, fmt)
+        options = dataclasses.replace(options, format=chosen)  # type: ignore[arg-type]
         with _progress() as progress:
             rendition = render_article(
                 source,

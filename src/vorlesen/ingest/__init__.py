@@ -28,10 +28,11 @@ from vorlesen.errors import (
 from vorlesen.ingest.cms import from_cms_json
 from vorlesen.ingest.fetch import Fetched, fetch
 from vorlesen.ingest.html import from_html
-from vorlesen.ingest.language import LANGUAGE_NAMES, detect_language, normalize_language_tag
+from vorlesen.ingest.language import detect_language, normalize_language_tag
 from vorlesen.ingest.markdown import from_markdown
 from vorlesen.ingest.sniff import Format, check_not_binary, decode, sniff_format
 from vorlesen.ingest.text import from_text
+from vorlesen.languages import LANGUAGE_NAMES
 from vorlesen.models import Document
 
 __all__ = [

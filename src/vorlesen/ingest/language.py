@@ -95,21 +95,6 @@ def detect_language(text: str) -> str | None:
     return best
 
 
-LANGUAGE_NAMES: dict[str, str] = {
-    "de": "German",
-    "en": "English",
-    "fr": "French",
-    "es": "Spanish",
-    "it": "Italian",
-    "pt": "Portuguese",
-    "nl": "Dutch",
-    "pl": "Polish",
-    "tr": "Turkish",
-    "sv": "Swedish",
-}
-"""English names for error messages."""
-
-
 def normalize_language_tag(tag: str | None) -> str | None:
     """``"de-DE"``, ``"de_AT"``, ``"DE"`` → ``"de"``; None or junk → None."""
     if not tag:
