@@ -219,11 +219,15 @@ def test_listens_are_counted(client: TestClient, service: Service, article_text:
         assert r.status_code == 204
     assert client.post("/api/articles/hoeren/listens", json={"milestone": 30}).status_code == 422
     assert client.post("/api/articles/nope/listens", json={"milestone": 0}).status_code == 404
+    future = client.post("/api/articles/hoeren/listens", json={"milestone": 0, "revision": 99})
+    assert future.status_code == 422 and future.json()["reason"] == "bad_revision"
+    played = client.post("/api/articles/hoeren/listens", json={"milestone": 50, "revision": 1})
+    assert played.status_code == 204
     stats, total = service.store.list_articles_with_stats()
     assert total == 1
     assert stats[0].listens == 2 and stats[0].completions == 1
     counts = service.store.listen_counts(["hoeren"])
-    assert counts[0].by_milestone == {0: 2, 25: 1, 50: 0, 75: 0, 100: 1}
+    assert counts[0].by_milestone == {0: 2, 25: 1, 50: 1, 75: 0, 100: 1}
 
 
 def test_a_worker_keeps_its_synthesis_processes_between_renders(

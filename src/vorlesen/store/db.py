@@ -974,7 +974,12 @@ class Store:
                 reason="bad_milestone",
             )
         with self.session() as s:
-            self._row(s, source_id)
+            row = self._row(s, source_id)
+            if revision is not None and revision > row.revision:
+                raise InputError(
+                    f"The article has no revision {revision} (its latest is {row.revision}).",
+                    reason="bad_revision",
+                )
             s.add(
                 ListenRow(
                     source_id=source_id, revision=revision, milestone=milestone, created_at=_now()
