@@ -17,7 +17,7 @@ from vorlesen.audio.encode import AudioTags
 from vorlesen.config import Settings
 from vorlesen.errors import UsageError
 from vorlesen.models import Document, Segment
-from vorlesen.pipeline import render_audio
+from vorlesen.pipeline import document_tags, render_audio
 from vorlesen.speak.script import make_script
 from vorlesen.synth.cache import SegmentCache
 from vorlesen.synth.select import choose_engine
@@ -151,3 +151,22 @@ def test_missing_output_directory_is_a_usage_error(tmp_path: Path, settings: Set
             settings=settings,
         )
     assert info.value.reason == "output_dir_missing"
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("Am 3. Oktober feiert Deutschland. Danach nicht.", "Am 3. Oktober feiert Deutschland."),
+        (
+            "Die Stadtwerke erhöhen zum 1. Januar die Preise für Fernwärme um durchschnittlich "
+            "zwölf Prozent, teilte das Unternehmen mit. Betroffen sind 8.000 Haushalte.",
+            "Die Stadtwerke erhöhen zum 1. Januar die Preise für Fernwärme um…",
+        ),
+    ],
+)
+def test_an_article_without_headline_is_titled_by_its_opening_words(text: str, title: str) -> None:
+    spec, _ = choose_engine("espeak", None, speed=1.0, settings=Settings(offline=True))
+    tags = document_tags(Document.build([("paragraph", text)]), spec, fallback_title="id-1")
+    assert tags.title == title and len(title) <= 80
+    titled = Document.build([("title", "Preise steigen"), ("paragraph", text)])
+    assert document_tags(titled, spec, fallback_title="id-1").title == "Preise steigen"

@@ -124,10 +124,31 @@ def _ingest(source: str | Document, language: str | None, settings: Settings) ->
     return ingest.load(source, language=language, settings=settings)
 
 
+_TITLE_CHARS = 80
+"""Longest title made from an article's first sentence (podcast apps cut near here)."""
+
+
+def opening_words(document: Document) -> str | None:
+    """A title for an article that has none: its first sentence, cut at a word boundary
+    to at most ``_TITLE_CHARS`` characters (with "…")."""
+    from vorlesen.speak.segment import split_sentences
+
+    first = next((b.text for b in document.blocks if b.text.strip()), "")
+    spans = split_sentences(first)
+    if not spans:
+        return None
+    sentence = first[spans[0][0] : spans[0][1]].strip()
+    if len(sentence) <= _TITLE_CHARS:
+        return sentence
+    cut = sentence[: _TITLE_CHARS - 1].rsplit(" ", 1)[0].rstrip(",;:–- ")
+    return cut + "…"
+
+
 def document_tags(document: Document, spec: EngineSpec, *, fallback_title: str) -> AudioTags:
-    """The audio tags of a rendered article: what it is, who published it, who spoke it."""
+    """The audio tags of a rendered article: what it is, who published it, who spoke it
+    (an article without a headline is titled by its opening words, else ``fallback_title``)."""
     return AudioTags(
-        title=document.headline or document.title or fallback_title,
+        title=document.headline or document.title or opening_words(document) or fallback_title,
         site=document.site,
         date=document.published,
         language=document.language,
