@@ -110,6 +110,16 @@ def test_output_format_follows_the_extension(tmp_path: Path, name: str, magic: b
     assert (tmp_path / name).read_bytes()[:4].startswith(magic)
 
 
+def test_a_dotted_name_takes_the_format_option(tmp_path: Path) -> None:
+    (tmp_path / "t.txt").write_text(SHORT, encoding="utf-8")
+    args = ["-o", "news.2024-05-01", "--format", "wav", "--engine", "espeak", "--jobs", "1"]
+    result = run("read", "t.txt", *args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "news.2024-05-01").read_bytes()[:4] == b"RIFF"
+    refused = run("read", "t.txt", "-o", "news.2024-05-01", "--engine", "espeak", cwd=tmp_path)
+    assert refused.returncode == 2 and "bad_format" in refused.stderr  # no --format: ask
+
+
 def test_format_option_names_the_default_output(tmp_path: Path) -> None:
     (tmp_path / "t.txt").write_text(SHORT, encoding="utf-8")
     result = run("read", "t.txt", "--format", "wav", "--engine", "espeak", cwd=tmp_path)

@@ -209,11 +209,14 @@ def check_language(lang: str | None) -> str | None:
 AUDIO_SUFFIXES: dict[str, str] = {".mp3": "mp3", ".opus": "opus", ".ogg": "opus", ".wav": "wav"}
 """The audio format each output extension names (Opus is written in an Ogg container)."""
 _AUDIO_FORMATS = ("mp3", "opus", "wav")
+_OTHER_AUDIO = frozenset([".flac", ".m4a", ".aac", ".aif", ".aiff", ".wma", ".mp4", ".oga"])
+"""Audio extensions of formats vorlesen does not write: refused even with --format."""
 
 
 def output_format(output: Path | None, fmt: str | None) -> str:
     """The audio format of ``output``: its extension, which ``--format`` must agree with;
-    ``--format`` (default mp3) where there is no output name or it has no extension."""
+    ``--format`` (default mp3) where there is no output name, no extension, or one that is
+    no audio extension at all."""
     if fmt is not None and fmt.lower() not in _AUDIO_FORMATS:
         raise UsageError(
             f"Unknown audio format {fmt!r}; use one of {', '.join(_AUDIO_FORMATS)}.",
@@ -223,6 +226,8 @@ def output_format(output: Path | None, fmt: str | None) -> str:
     if output is None or not output.suffix:
         return chosen or "mp3"
     by_name = AUDIO_SUFFIXES.get(output.suffix.lower())
+    if by_name is None and chosen is not None and output.suffix.lower() not in _OTHER_AUDIO:
+        return chosen  # "-o news.2024-05-01 --format mp3": the dot is part of the name
     if by_name is None:
         raise UsageError(
             f"Cannot write audio to {str(output)!r}: {output.suffix} is not an audio format "

@@ -81,6 +81,22 @@ def test_without_redis_the_process_limits_alone(caplog: pytest.LogCaptureFixture
     assert "Redis unavailable" in caplog.text
 
 
+def test_a_redis_that_stopped_answering_is_left_alone_for_a_while() -> None:
+    """A Redis that accepts connections but never answers: the first hit waits for the
+    timeout, the next ones are judged in this process at once."""
+    import socket
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        settings = Settings(redis_url=f"redis://127.0.0.1:{port}/0", feedback_per_minute=3)
+        limiter = rate_limiter(settings, 3)
+        started = time.monotonic()
+        assert [_allowed(limiter, "k") for _ in range(5)] == [True, True, True, False, False]
+        assert time.monotonic() - started < 1.0  # one short timeout, not one per hit
+
+
 def test_settings_choose_the_limiter(tmp_path: Path) -> None:
     plain = Settings(data_dir=tmp_path, feedback_per_minute=5)
     assert isinstance(rate_limiter(plain, 5), MemoryRateLimiter)

@@ -220,6 +220,11 @@ def test_importing_the_same_entries_again_re_renders_nothing(
     changed = [entries[0], make_entry("Stadtrat", "alias", "Stadtrat")]
     _, rerendered = save_entries(service, changed)  # one of two changed: that re-renders
     assert rerendered == [ready]
+    # The same key twice in one import: the later entry wins, as in a lexicon file.
+    twice = [make_entry("Radweg", "alias", "Rad-Bahn"), make_entry("Radweg", "alias", "Rad-Weg")]
+    save_entries(service, twice)
+    values = {r.grapheme: r.value for r in service.store.lexicon_entries()}
+    assert values["Radweg"] == "Rad-Weg"
 
 
 def test_publication_dates_are_utc_and_come_from_the_article(
@@ -244,10 +249,19 @@ def test_publication_dates_are_utc_and_come_from_the_article(
     state = client.get("/api/articles/seite").json()
     assert state["status"] == "ready", state
     assert state["published_at"] == "2025-03-02T09:00:00Z"  # the page's own date
-    feed = feedparser.parse(client.get("/feed.xml").content)
-    dates = {e.id: e.published for e in feed.entries}
-    assert dates["vorlesen:seite"] == "Sun, 02 Mar 2025 09:00:00 +0000"
-    assert [e.id for e in feed.entries] == ["vorlesen:datiert", "vorlesen:seite"]  # newest first
+
+    def episodes() -> list[tuple[str, str, str]]:
+        feed = feedparser.parse(client.get("/feed.xml").content)
+        return [(e.id, e.title, e.published) for e in feed.entries]
+
+    listed = episodes()
+    assert listed[1] == ("vorlesen:seite", state["title"], "Sun, 02 Mar 2025 09:00:00 +0000")
+    assert [e[0] for e in listed] == ["vorlesen:datiert", "vorlesen:seite"]  # newest first
+    # An edit: until it is rendered, the episode keeps its title, date and place.
+    edited = page.replace("</article>", "<p>Nachtrag: Der Bau beginnt im Mai.</p></article>")
+    r = client.put("/api/articles/seite", json={"html": edited}, headers=AUTH)
+    assert r.json()["revision"] == 2 and r.json()["status"] == "queued"
+    assert episodes() == listed
 
 
 def test_health_and_metrics(client: TestClient, ready: str) -> None:

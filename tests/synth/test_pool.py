@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -122,7 +123,6 @@ def test_engine_error_in_worker_keeps_its_reason(tmp_path: Path, joe_config: Pat
 
 
 def test_bad_jobs() -> None:
-    from vorlesen.errors import UsageError
 
     with pytest.raises(UsageError):
         synthesize_all(ITEMS, ESPEAK, jobs=-1)
@@ -264,5 +264,33 @@ def test_kept_pool_follows_the_voice_and_frees_memory_when_idle(joe_spec: Engine
         assert pool.available(ESPEAK) == 0 and all(_gone(pid) for pid in espeak)
         pool.start(ESPEAK)  # and started again for the next render
         assert pool.available(ESPEAK) == 2
-    with pytest.raises(UsageError, match="closed"):
-        pool.start(ESPEAK)
+    pool.start(ESPEAK)  # closed (a worker shutting down): starts nothing
+    assert pool.available(ESPEAK) == 0
+
+
+def test_kept_pool_frees_workers_a_failed_render_never_took(joe_spec: EngineSpec) -> None:
+    """The article failed to load after the workers were started: they still go after
+    idle_s, not only after the next successful render."""
+    with WarmPool(jobs=2, keep=True, idle_s=1.0) as pool:
+        pool.start(joe_spec)
+        started = _pids(pool)
+        time.sleep(1.5)
+        assert pool.available(joe_spec) == 0 and all(_gone(pid) for pid in started)
+        pool.start(joe_spec)
+        one = synthesize_all(ITEMS[:1], joe_spec, jobs=2, warm=pool)  # takes one of two
+        assert len(list(one)) == 1
+        left = _pids(pool)
+        time.sleep(1.5)
+        assert pool.available(joe_spec) == 0 and all(_gone(pid) for pid in left)
+
+
+def test_render_threads_topping_up_at_once_never_overfill_the_pool() -> None:
+    with WarmPool(jobs=2, keep=True) as pool:
+        threads = [threading.Thread(target=pool.start, args=(ESPEAK,)) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert pool.available(ESPEAK) == 2
+        started = _pids(pool)
+    assert all(_gone(pid) for pid in started)

@@ -87,8 +87,11 @@ class RedisRateLimiter:
     """The same limit, shared by every API process that uses this Redis.
 
     When Redis cannot be reached the hit is judged by this process's own limiter, so a
-    Redis outage never loses a listener's report (nor lets a flood through unchecked).
+    Redis outage never loses a listener's report (nor lets a flood through unchecked); after
+    a failure Redis is left alone for ``retry_s``, so requests do not each wait for it.
     """
+
+    retry_s = 30.0
 
     def __init__(
         self, client: redis.Redis, per_minute: int, *, prefix: str, window_s: float = 60.0
@@ -99,11 +102,15 @@ class RedisRateLimiter:
         self._client = client
         self._script = client.register_script(_SLIDING_WINDOW)
         self._fallback = MemoryRateLimiter(per_minute, window_s)
+        self._redis_down_until = 0.0
 
     def hit(self, key: str) -> None:
         import redis
 
         if self.per_minute <= 0:
+            return
+        if time.monotonic() < self._redis_down_until:
+            self._fallback.hit(key)
             return
         try:
             wait_ms = int(
@@ -113,7 +120,12 @@ class RedisRateLimiter:
                 )
             )
         except redis.RedisError as exc:
-            log.warning("rate limit: Redis unavailable (%s); limiting in this process", exc)
+            log.warning(
+                "rate limit: Redis unavailable (%s); limiting in this process for %.0f s",
+                exc,
+                self.retry_s,
+            )
+            self._redis_down_until = time.monotonic() + self.retry_s
             self._fallback.hit(key)
             return
         if wait_ms:
@@ -124,9 +136,16 @@ def rate_limiter(settings: Settings, per_minute: int) -> RateLimiter:
     """Redis-backed when the service is scaled out with Redis, else in-process."""
     if settings.redis_url and per_minute > 0:
         import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
+        # Short timeouts, no retries: a feedback post must not hang on a Redis that stopped
+        # answering (redis-py retries timeouts three times by default).
         client = redis.Redis.from_url(
-            settings.redis_url, socket_timeout=2, socket_connect_timeout=2
+            settings.redis_url,
+            socket_timeout=0.25,
+            socket_connect_timeout=0.25,
+            retry=Retry(NoBackoff(), 0),
         )
         return RedisRateLimiter(client, per_minute, prefix=settings.queue_name)
     return MemoryRateLimiter(per_minute)

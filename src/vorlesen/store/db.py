@@ -461,9 +461,11 @@ class Store:
                     _next_revision(row, now)
                     row.content_hash = content_hash
                     row.payload = json.dumps(payload, sort_keys=True)
-                    row.title = title
+                    # The served revision keeps its title and date until the new one is
+                    # rendered (which sets what it finds), unless the publisher sent them.
+                    row.title = title or row.title
                     row.voice = voice
-                    row.published_at = published_at
+                    row.published_at = published_at or row.published_at
                     s.flush()
                     return _article(row), True
             except IntegrityError:  # two first PUTs raced; the second becomes an update

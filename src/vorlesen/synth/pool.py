@@ -244,12 +244,13 @@ class WarmPool(Closing):
 
     def start(self, spec: EngineSpec) -> None:
         """Have ``jobs`` workers for ``spec`` running: start the missing ones (workers for
-        another spec, or dead ones, are stopped)."""
+        another spec, or dead ones, are stopped). A closed pool starts nothing: the render
+        then starts its own workers, as without a pool."""
         if self._wanted <= 1:
             return
         with self._lock:
             if self._closed:
-                raise errors.UsageError("The worker pool is closed.", reason="pool_closed")
+                return
             self._cancel_idle()
             stale = self._retarget(spec)
             stale += [w for w in self._workers if not w.process.is_alive()]
@@ -269,8 +270,11 @@ class WarmPool(Closing):
             if self._closed or spec != self.spec:  # closed or retargeted meanwhile
                 stale = started
             else:
-                self._workers += started
-                stale = []
+                # Another thread may have topped the pool up meanwhile: never above jobs.
+                room = max(0, self._wanted - len(self._workers))
+                self._workers += started[:room]
+                stale = started[room:]
+                self._arm_idle()  # idle until a render takes them
         _stop_all(stale, abort=True)
 
     def available(self, spec: EngineSpec) -> int:
@@ -289,6 +293,7 @@ class WarmPool(Closing):
             rest = [w for w in alive if w not in taken]
             if self.keep:
                 self._workers = rest
+                self._arm_idle()  # the ones left wait for a later render
             else:
                 stale += rest
                 self._workers = []
@@ -307,7 +312,7 @@ class WarmPool(Closing):
             with self._lock:
                 if not self._closed:
                     stale = self._retarget(spec)
-                    room = self._wanted - len(self._workers)
+                    room = max(0, self._wanted - len(self._workers))
                     self._workers += workers[:room]
                     stale += workers[room:]
                     self._arm_idle()
@@ -315,9 +320,12 @@ class WarmPool(Closing):
 
     def release(self) -> None:
         """The render needs no worker (all cached, or one utterance): without ``keep`` the
-        started ones are stopped now; kept ones wait for the next render."""
+        started ones are stopped now; kept ones wait for the next render (or ``idle_s``)."""
         if not self.keep:
             self.close()
+            return
+        with self._lock:
+            self._arm_idle()
 
     def close(self) -> None:
         """Stop every worker (and, with ``keep``, accept no more)."""

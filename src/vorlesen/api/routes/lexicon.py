@@ -99,15 +99,19 @@ def save_entries(
     records: list[LexiconRecord] = []
     changed: list[LexEntry] = []
     for entry in entries:
-        same = stored.get(entry_key(entry))
+        key = entry_key(entry)
+        same = stored.get(key)
         if (
             same is not None
-            and (same[1].kind, same[1].value) == (entry.kind, entry.value)
+            and (same[1].grapheme, same[1].kind, same[1].value)
+            == (entry.grapheme, entry.kind, entry.value)
             and (entry_id is None or same[0].id == entry_id)
         ):
             records.append(same[0])
             continue
-        records.append(save_entry(service, entry, entry_id))
+        record = save_entry(service, entry, entry_id)
+        stored[key] = (record, entry)  # a later entry for the same key compares with this
+        records.append(record)
         changed.append(entry)
     if not changed:
         return records, []
