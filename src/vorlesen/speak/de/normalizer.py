@@ -80,11 +80,20 @@ _VULGAR = {
     "⅖": (2, 5), "⅗": (3, 5), "⅘": (4, 5), "⅙": (1, 6), "⅚": (5, 6), "⅛": (1, 8),
     "⅜": (3, 8), "⅝": (5, 8), "⅞": (7, 8),
 }  # fmt: skip
-_NOT_NOUN_CLASSES = frozenset(["yearctx", "countctx", "weekday", "title", "phonectx"])
+_NOT_NOUN_CLASSES = frozenset(
+    ["yearctx", "countctx", "weekday", "title", "phonectx", "daypart", "dayctx"]
+)
 """Classes a capitalized word may have and still be a noun ("Jahr", "Platz", "Papst")."""
 _CODE_GROUPS = 3
 """Digit groups joined by hyphens from which on a number is a code read digit by digit
 ("ISBN 978-3-16-148410-0"); two groups are a range ("5-6")."""
+_THOUSANDS_SPACES = frozenset([" ", "\u202f", "\u00a0", "\u2009"])
+"""Spaces that set off thousands ("40 000", "40\u202f000"): plain, narrow no-break,
+no-break, thin."""
+_THOUSANDS_GROUP = re.compile(r"[0-9]{3}(?:,([0-9]+))?")
+_MAX_THOUSANDS_GROUPS = 8
+"""Most space-separated groups in one number (up to quadrillions); a longer run of digit
+groups is a table or a code, and the bound keeps a run of them linear to read."""
 _SEPARATOR_WORDS = {".": " Punkt ", ",": " Komma ", ":": " zu "}
 _ROMAN = re.compile(r"(XL|L?X{0,3})(IX|IV|V?I{0,3})")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
@@ -132,7 +141,8 @@ _RANGE_JOINERS = frozenset(["bis", "und", "oder", "/"])
 15.", "24./25. Dezember"): it takes the first one's ending."""
 _MAX_RANK = 10
 """Largest "N." read as a finishing place after "wurde" ("Er wurde 3." → "Dritter"); a
-larger one is an age ("Sie wird 80." → "achtzig")."""
+larger one is an age ("Sie wurde 80." → "achtzig"). After "wird"/"werden" (``ageverb``)
+any "N." without a noun after it is an age ("Charlotte wird 9." → "neun")."""
 _PRONOUN_GENDERS: dict[str, Gender] = {"pron_m": "m", "pron_f": "f", "pron_n": "n"}
 _BYLINE_MAX = 3
 """Longest lower-case author code in a dateline ("Chemnitz (mr) –"), dropped from speech."""
@@ -469,7 +479,33 @@ class GermanNormalizer:
             # "dauert noch 1 Monat" → "einen Monat"; but with a second amount the count
             # is the subject: "Jetzt kostet 1 kg Butter 2,39 Euro" → "ein Kilogramm"
             return "none", "acc", j
+        if (
+            "verb_obj" in classes
+            and not self._amount_follows(toks, i)
+            and not self._subject_follows_verb(toks, j)
+        ):
+            # "Die Köchin nimmt 1 Ei" → "ein Ei"; "Er gewinnt 1 Pokal" → "einen Pokal"
+            return "none", "acc", j
         return "none", "nom", j
+
+    def _subject_follows_verb(self, toks: list[Token], v: int) -> bool:
+        """Whether the verb at ``v`` opens its clause after a sentence adverb ("Dann
+        gewinnt …") or a fronted phrase ("Am Ende gewinnt …"), so its subject comes after
+        it: a count there is the subject ("Dann gewinnt 1 Spieler" → "ein Spieler")."""
+        p = self._prev(toks, v)
+        if p < 0 or toks[p].kind != WORD:
+            return False
+        if "advhead" in self._classes(toks[p].text):
+            return True
+        if not self._is_noun(toks[p]):
+            return False
+        q = self._prev(toks, p)  # "Am Ende", "Im Schnitt", "Pro Jahr"
+        if q < 0 or toks[q].kind != WORD:
+            return False
+        if not any(c.startswith(("prep_", "def_dat")) for c in self._classes(toks[q].text)):
+            return False
+        r = self._prev(toks, q)
+        return r < 0 or toks[r].text in _SENTENCE_END or toks[r].text in _OPENERS
 
     def _amount_follows(self, toks: list[Token], i: int) -> bool:
         """Whether another number follows the one at ``i`` right after its unit and noun
@@ -526,7 +562,31 @@ class GermanNormalizer:
                 if after < n and toks[after].kind == WORD and tok.kind == WORD:
                     continue
                 best = (after, unit, key)
+        if best is not None and self._opens_abbreviation(toks, best[0], best[2]):
+            return None
         return best
+
+    def _opens_abbreviation(self, toks: list[Token], after: int, key: str) -> bool:
+        """Whether a unit ``key`` ending before ``after`` starts an abbreviation of several
+        parts instead: "s. o." ("siehe oben"), not "Sekunden"; but "2 s. u. a." is two
+        seconds "unter anderem"."""
+        n = len(toks)
+        if after >= n or toks[after].text != "." or not key.isalpha():
+            return False
+        k = self._abbreviation_part(toks, after + 1)
+        if k < 0 or f"{key}.{toks[k].text}." not in self.tables.abbreviations:
+            return False
+        k2 = self._abbreviation_part(toks, k + 2)
+        return k2 < 0 or f"{toks[k].text}.{toks[k2].text}." not in self.tables.abbreviations
+
+    @staticmethod
+    def _abbreviation_part(toks: list[Token], k: int) -> int:
+        """Index of a word with its period at ``k``, after at most one space, or -1."""
+        if k < len(toks) and toks[k].text == " ":
+            k += 1
+        if k + 1 < len(toks) and toks[k].kind == WORD and toks[k + 1].text == ".":
+            return k
+        return -1
 
     # ------------------------------------------------------------------ numbers
 
@@ -708,6 +768,10 @@ class GermanNormalizer:
         n = len(toks)
         if len(text) > 27:
             return i + 1, digits(text)
+        spaced = self._spaced_thousands(run, i)
+        if spaced is not None:
+            last, value, frac = spaced
+            return self._quantity(run, i, value, frac, last)
         code = self._code(run, i)
         if code is not None:
             return code
@@ -740,6 +804,10 @@ class GermanNormalizer:
             return i + 2, f"{_read_int_string(text)} hoch {_script_number(nxt.text)}"
         if nxt is not None and nxt.text == "/" and i + 2 < n and toks[i + 2].kind == NUM:
             other = toks[i + 2].text
+            if len(text) == 2 and _INT.fullmatch(other):
+                found = self._month_year(run, i, text, other)
+                if found is not None:
+                    return found
             if _leading_zero(text) and _INT.fullmatch(other):
                 # "030/12345-67": area code and number, digit by digit
                 run.phone_end = i + 3
@@ -761,6 +829,59 @@ class GermanNormalizer:
                 run.phone_end = i + 1  # an area code: the groups after it are digits too
                 return i + 1, digits(text)
         return self._quantity(run, i, value, None)
+
+    def _spaced_thousands(self, run: _Run, i: int) -> tuple[int, int, str | None] | None:
+        """A number whose thousands are set off by spaces ("40 000 €", "1 250 000",
+        "+25 000"): (index of its last group, value, decimals), or ``None``.
+
+        One to three digits, then groups of exactly three after one space (plain, or a
+        no-break one); not a phone number ("Tel. 030 123 456", "+49 30 123456", "+1 212
+        555 0123": another digit group follows).
+        """
+        toks = run.toks
+        n = len(toks)
+        head = toks[i].text
+        if len(head) > 3 or head[0] == "0" or i + 2 >= n:
+            return None
+        if toks[i + 1].text not in _THOUSANDS_SPACES or toks[i + 2].kind != NUM:
+            return None
+        last = -1
+        frac: str | None = None
+        k = i + 1
+        while k + 1 < n and toks[k].text in _THOUSANDS_SPACES and toks[k + 1].kind == NUM:
+            m = _THOUSANDS_GROUP.fullmatch(toks[k + 1].text)
+            if m is None or k > i + 2 * _MAX_THOUSANDS_GROUPS:
+                return None  # "+49 30 123456", "+1 212 555 0123"
+            last = k + 1
+            k += 2
+            if m[1] is not None:
+                frac = m[1]
+                break
+        if last < 0 or self._is_phone(run, i):
+            return None
+        if k + 1 < n and toks[k].kind == SP and toks[k + 1].kind == NUM:
+            return None
+        value = int("".join(toks[j].text[:3] for j in range(i + 2, last + 1, 2)), 10)
+        value += int(head) * 1000 ** ((last - i) // 2)
+        return last, value, frac
+
+    def _month_year(self, run: _Run, i: int, month: str, other: str) -> tuple[int, str] | None:
+        """Two digits, a slash and a number that are a month and year ("ab 01/2025" →
+        "ab Januar zweitausendfünfundzwanzig") or a season ("Saison 09/10" → "null neun
+        zehn"), not an area code and phone number."""
+        toks = run.toks
+        after = i + 3
+        if after < len(toks) and (toks[after].text in "/-‑" or toks[after].kind == NUM):
+            return None  # "01/2025/3", "09/10-12": a file number
+        p = self._prev(toks, i)
+        if p >= 0 and self._classes(self._word_key(toks, p)) & {"countctx", "phonectx"}:
+            return None  # "Nr. 12/2024", "Tel. 04/1234"
+        first, second = int(month), int(other)
+        if len(other) == 4 and 1 <= first <= 12 and 1900 <= second <= 2099:
+            return after, f"{self._month_name(first)} {year(second)}"
+        if _leading_zero(month) and len(other) == 2 and second == (first + 1) % 100:
+            return after, f"{digits(month)} {_read_int_string(other)}"
+        return None
 
     def _code(self, run: _Run, i: int) -> tuple[int, str] | None:
         """Digit groups that count nothing: ISBNs and other hyphenated codes, ISO dates,
@@ -1007,6 +1128,8 @@ class GermanNormalizer:
         toks = run.toks
         classes = self._classes(toks[ctx].text)
         if "rankverb" in classes:
+            if "ageverb" in classes and self._noun_after(toks, i + 1) is None:
+                return None  # "Charlotte wird 9." is an age; "wird 2. Vorsitzender" a place
             subject = self._prev(toks, ctx)  # "Er wurde 1."
         else:
             pronoun = self._pronoun_gender(classes)
@@ -1016,8 +1139,12 @@ class GermanNormalizer:
             if v < 0:
                 return None
             joined = toks[v].text in (",", "und", "oder") and run.rank_at >= v - 3
-            if not joined and "rankverb" not in self._classes(toks[v].text):
-                return None
+            if not joined:
+                verb = self._classes(toks[v].text)
+                if "rankverb" not in verb or (
+                    "ageverb" in verb and self._noun_after(toks, i + 1) is None
+                ):
+                    return None  # "Morgen wird sie 2." is an age
             return pronoun  # "wurde sie 2.", "und sie 2."
         if subject < 0 or toks[subject].kind != WORD:
             return "m"
@@ -1055,11 +1182,17 @@ class GermanNormalizer:
             return m + 1, number
         return None
 
-    def _quantity(self, run: _Run, i: int, value: int, frac: str | None) -> tuple[int, str]:
-        """A count or measure: number, then optional scale word, unit or currency."""
+    def _quantity(
+        self, run: _Run, i: int, value: int, frac: str | None, last: int | None = None
+    ) -> tuple[int, str]:
+        """A count or measure: number, then optional scale word, unit or currency.
+
+        ``last`` is the number's last token when it spans several ("40 000").
+        """
         toks = run.toks
         t = self.tables
-        end = i + 1
+        last = i if last is None else last
+        end = last + 1
         scale = self._unit_at(toks, end, t.scales)
         if scale is not None:
             end = scale[0]
@@ -1095,8 +1228,8 @@ class GermanNormalizer:
             scale is not None and noun_unit is None and scale[2].endswith(".") and end >= len(toks)
         ):
             words += "."
-        if end == i + 1:
-            fused = self._fuse(toks, i, words, value, frac)
+        if end == last + 1:
+            fused = self._fuse(toks, last, words, value, frac)
             if fused is not None:
                 return fused
         return end, words
@@ -1297,7 +1430,7 @@ class GermanNormalizer:
             if found is not None:
                 return found
             if text[0] in "IVXL":
-                found = self._regnal(run, i)
+                found = self._regnal(run, i, i + 2)
                 if found is not None:
                     return found
             month = self._month_at(toks, i)
@@ -1330,6 +1463,11 @@ class GermanNormalizer:
                 p -= 1
             if p >= 0 and toks[p].text in _ROMAN_CARDINAL_BEFORE:
                 return i + 1, cardinal(_roman_value(text))
+            if p == i - 2 and self._ruler_name(toks, p):
+                # "Papst Leo XIV hat", "Ludwig II baute": regnal without its period
+                found = self._regnal(run, i, i + 1)
+                if found is not None:
+                    return found
             if (
                 p == i - 2
                 and len(text) >= 2
@@ -1399,7 +1537,10 @@ class GermanNormalizer:
             spoken = _capitalize(entry.spoken) if spoken_case else entry.spoken
             if key in ("Art.", "Abs.", "Nr.") or key.startswith("Art"):
                 run.law_at = end
-            if self._period_ends_sentence(toks, end):
+            nxt = self._next(toks, end - 1)
+            if entry.when == "day" and nxt < n and self._is_daypart(toks[nxt]):
+                pass  # "Fr. Morgen": the weekday goes on into its part of the day
+            elif self._period_ends_sentence(toks, end):
                 spoken += "."
             return end, spoken
         return None
@@ -1424,6 +1565,10 @@ class GermanNormalizer:
                 self._number_follows(toks, j) or self._ends_weekday_range(toks, i, key)
             ):
                 return entry
+            if entry.when == "day" and (
+                self._is_daypart(following) or self._after_day_word(toks, i)
+            ):
+                return entry
             if (
                 entry.when == "name"
                 and following.kind == WORD
@@ -1432,6 +1577,16 @@ class GermanNormalizer:
             ):
                 return entry
         return None
+
+    def _is_daypart(self, tok: Token) -> bool:
+        """A part of the day after a weekday: "Abend" in "Fr. Abend"."""
+        return tok.kind == WORD and "daypart" in self._classes(tok.text)
+
+    def _after_day_word(self, toks: list[Token], i: int) -> bool:
+        """Whether a word that takes a weekday, never "Frau", stands right before ``i``
+        ("am Fr.", "bis Fr.", "jeden Fr.")."""
+        p = self._prev(toks, i)
+        return p >= 0 and toks[p].kind == WORD and "dayctx" in self._classes(toks[p].text)
 
     def _ends_weekday_range(self, toks: list[Token], i: int, key: str) -> bool:
         """ "Fr." in "Mo.–Fr.": a weekday abbreviation right after a dash and a weekday."""
@@ -1465,9 +1620,11 @@ class GermanNormalizer:
             return k < len(toks) and toks[k].kind == NUM
         return False
 
-    def _regnal(self, run: _Run, i: int) -> tuple[int, str] | None:
-        """ "Karl V." → "Karl der Fünfte", with the case the name stands in."""
+    def _regnal(self, run: _Run, i: int, after: int) -> tuple[int, str] | None:
+        """ "Karl V." → "Karl der Fünfte", with the case the name stands in; ``after`` is
+        the index after the numeral and its period, if it has one."""
         toks = run.toks
+        period = after == i + 2
         text = toks[i].text
         if not _ROMAN.fullmatch(text) or text in ("L", "XL"):
             return None  # sizes ("Größe XL."), never a ruler's number
@@ -1484,11 +1641,11 @@ class GermanNormalizer:
             return None
         if name in _ROMAN_CARDINAL_BEFORE or "countctx" in self._classes(name):
             spoken = cardinal(_roman_value(text))  # "Lesen Sie Teil II." → "Teil zwei."
-            if self._period_ends_sentence(toks, i + 2):
+            if period and self._period_ends_sentence(toks, after):
                 spoken += "."
-            return i + 2, spoken
+            return after, spoken
         case: Case
-        if self._genitive_name(toks, p, i + 2):
+        if self._genitive_name(toks, p, after):
             case = "gen"  # "die Herrschaft Ludwigs XIV." → "Ludwigs des Vierzehnten"
             name = name[:-1]
         else:
@@ -1508,21 +1665,38 @@ class GermanNormalizer:
         value = _roman_value(text)
         ending = ordinal_ending("def", case, gender)
         spoken = f"{definite_article(case, gender)} {_capitalize(ordinal_stem(value))}{ending}"
-        if self._period_ends_sentence(toks, i + 2):
+        if period and self._period_ends_sentence(toks, after):
             spoken += "."
-        return i + 2, spoken
+        return after, spoken
 
-    def _female_title(self, toks: list[Token], p: int) -> bool:
-        """Whether a woman's title stands before the name at ``p`` ("Königin Elizabeth")."""
+    def _title_before(self, toks: list[Token], p: int) -> str | None:
+        """The ruler's or cleric's title before the name at ``p`` ("Königin Elizabeth",
+        "Papst Johannes Paul"), or ``None``."""
         q = p
         for _ in range(3):
             q = self._prev(toks, q)
             if q < 0 or toks[q].kind != WORD:
-                return False
+                return None
             word = toks[q].text
             if "title" in self._classes(word):
-                return word.endswith("in")
-        return False
+                return word
+        return None
+
+    def _female_title(self, toks: list[Token], p: int) -> bool:
+        """Whether a woman's title stands before the name at ``p`` ("Königin Elizabeth")."""
+        title = self._title_before(toks, p)
+        return title is not None and title.endswith("in")
+
+    def _ruler_name(self, toks: list[Token], p: int) -> bool:
+        """Whether the word at ``p`` names a ruler, so that a Roman numeral after it is
+        regnal even without its period: a title stands before it ("König Charles III"),
+        or it is a ruler's first name ("Ludwig II", "Ludwigs II"), unlike "Rocky IV"."""
+        name = toks[p].text
+        t = self.tables
+        for form in (name, name[:-1] if name.endswith("s") else ""):
+            if form in t.ruler_names or form in t.female_names:
+                return True
+        return self._title_before(toks, p) is not None
 
     def _genitive_name(self, toks: list[Token], p: int, after: int) -> bool:
         """Whether the name at ``p`` before a regnal number is a genitive: it ends in "s"

@@ -25,7 +25,8 @@ _GENDERS = ("m", "f", "n")
 
 @dataclass(frozen=True, slots=True)
 class Abbreviation:
-    """An abbreviation and when it applies (``any``, ``num`` before a number, ``name``)."""
+    """An abbreviation and when it applies (``any``, ``num`` before a number, ``day``
+    before a part of the day or after a word that takes a weekday, ``name``)."""
 
     spoken: str
     when: str = "any"
@@ -72,6 +73,9 @@ class Tables:
     noun_suffixes: dict[str, Gender] = field(default_factory=dict)
     function_words: dict[str, frozenset[str]] = field(default_factory=dict)
     female_names: set[str] = field(default_factory=set)
+    ruler_names: set[str] = field(default_factory=set)
+    """Male rulers' and popes' names: a Roman numeral after one is regnal even without
+    its period ("Ludwig II baute"); so it is after a name in ``female_names``."""
     symbols: dict[str, str] = field(default_factory=dict)
     max_unit_tokens: int = 1
     """Longest unit in tokens ("km/h" is three), bounding the look-ahead."""
@@ -127,9 +131,9 @@ def load_dir(tables: Tables, folder: Path) -> None:
         readings: dict[str, list[Abbreviation]] = {}
         for written, spoken, when in _rows(path, 3):
             when = when or "any"
-            if when not in ("any", "num", "name", "suffix"):
+            if when not in ("any", "num", "day", "name", "suffix"):
                 raise UsageError(
-                    f"abbreviations.tsv {written}: 'when' must be any, num, name or suffix.",
+                    f"abbreviations.tsv {written}: 'when' must be any, num, day, name or suffix.",
                     reason="table_malformed",
                 )
             readings.setdefault(written.replace(" ", ""), []).append(Abbreviation(spoken, when))
@@ -186,6 +190,10 @@ def load_dir(tables: Tables, folder: Path) -> None:
     if path.exists():
         for (name,) in _rows(path, 1):
             tables.female_names.add(name)
+    path = folder / "ruler_names.tsv"
+    if path.exists():
+        for (name,) in _rows(path, 1):
+            tables.ruler_names.add(name)
     path = folder / "symbols.tsv"
     if path.exists():
         for written, spoken, *_ in _rows(path, 2):
