@@ -23,6 +23,7 @@ from typing import Any
 from huey import RedisHuey, SqliteHuey  # type: ignore[import-untyped]  # no type info
 from huey.api import Huey  # type: ignore[import-untyped]
 
+from vorlesen.closing import Closing
 from vorlesen.config import Settings
 from vorlesen.errors import VorlesenError
 from vorlesen.jobs.render import lexicon_from_records, render_revision
@@ -43,6 +44,57 @@ def split_list(value: str) -> list[str]:
 
 class _LostClaim(Exception):
     """The render was taken over or superseded; stop without recording anything."""
+
+
+class LeaseKeeper(Closing):
+    """Renews a render's lease from a thread of its own every quarter lease, so a live
+    worker keeps it through long steps that report no progress (mastering hours of audio,
+    fetching a slow page); a worker that dies stops renewing, and its lease runs out.
+
+    The render reports progress through :meth:`progress` (its heartbeat); that raises
+    :class:`_LostClaim` once a renewal found the claim taken over or superseded. A render
+    that reports no progress for ``stall_s`` is left to lose its lease: it looks hung.
+    """
+
+    def __init__(self, store: Store, claim: Claim, lease_s: float, stall_s: float = 600.0):
+        self._store = store
+        self._claim = claim
+        self._lease_s = lease_s
+        self._stall_s = max(stall_s, 4 * lease_s)
+        self._last_progress = time.monotonic()
+        self._lost = threading.Event()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="vorlesen-lease", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._done.wait(self._lease_s / 4):
+            if time.monotonic() - self._last_progress > self._stall_s:
+                log.warning(
+                    "render of %s revision %d made no progress for %.0f s; letting its lease go",
+                    self._claim.source_id,
+                    self._claim.revision,
+                    self._stall_s,
+                )
+                return
+            try:
+                renewed = self._store.renew_lease(self._claim, self._lease_s)
+            except Exception:  # the database may be briefly away: try at the next tick
+                log.exception("renewing the lease of %s failed", self._claim.source_id)
+                continue
+            if not renewed:
+                self._lost.set()
+                return
+
+    def progress(self) -> None:
+        """The render moved on; raises :class:`_LostClaim` when the claim is gone."""
+        self._last_progress = time.monotonic()
+        if self._lost.is_set():
+            raise _LostClaim
+
+    def close(self) -> None:
+        self._done.set()
+        self._thread.join()
 
 
 class JobQueue:
@@ -111,15 +163,11 @@ class JobQueue:
         claim = self.store.claim_render(source_id, revision, self.worker_id, lease)
         if claim is None:
             return "skipped"
-        last_renew = [time.monotonic()]
+        with LeaseKeeper(self.store, claim, lease) as keeper:
+            return self._render_claimed(claim, keeper)
 
-        def heartbeat() -> None:
-            if time.monotonic() - last_renew[0] < lease / 4:
-                return
-            if not self.store.renew_lease(claim, lease):
-                raise _LostClaim
-            last_renew[0] = time.monotonic()
-
+    def _render_claimed(self, claim: Claim, keeper: LeaseKeeper) -> str:
+        source_id, revision = claim.source_id, claim.revision
         started = time.monotonic()
         try:
             entries = lexicon_from_records(self.store.lexicon_entries())
@@ -130,7 +178,7 @@ class JobQueue:
                 blobs=self.blobs,
                 settings=self.settings,
                 lexicon_entries=entries,
-                heartbeat=heartbeat,
+                heartbeat=keeper.progress,
                 workers=self.synth_workers,
             )
         except _LostClaim:
