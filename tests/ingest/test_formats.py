@@ -36,6 +36,25 @@ def test_plain_text_title_dateline_paragraphs() -> None:
     assert doc.title == "Brücke wird saniert"
 
 
+def test_plain_text_written_one_line_per_block() -> None:
+    """An export or a copied page: no blank lines, no wrap width. Each line is a block; a
+    line without a full stop does not run into the next; kicker and headline on top."""
+    text = (
+        "Einzelhandel\n"
+        "Tarifeinigung im Einzelhandel: 5,3 Prozent mehr Lohn\n"
+        "08.07.2025, 14:10 Uhr\n"
+        "Nach monatelangen Verhandlungen haben sich Arbeitgeber und Gewerkschaft im "
+        "Einzelhandel auf einen neuen Tarifvertrag geeinigt.\n"
+        "Zum 1. September steigen die Entgelte zunächst um 3,0 Prozent\n"
+        "Die Gewerkschaft sprach von einem „tragfähigen Kompromiss“.\n"
+    )
+    doc = from_text(text)
+    kinds = [b.kind for b in doc.blocks]
+    assert kinds == ["kicker", "title", "dateline", "paragraph", "paragraph", "paragraph"]
+    assert doc.title == "Tarifeinigung im Einzelhandel: 5,3 Prozent mehr Lohn"
+    assert doc.blocks[4].text == "Zum 1. September steigen die Entgelte zunächst um 3,0 Prozent"
+
+
 def test_plain_text_without_title_line() -> None:
     doc = from_text(BODY)
     assert [b.kind for b in doc.blocks] == ["paragraph"]
