@@ -398,3 +398,21 @@ def test_say_text_only_does_not_warn_about_a_fallback_voice(tmp_path: Path) -> N
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == "spoken:   Hallo"
     assert result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["read", "--bogus"], ["--bogus", "vorlesen read --help"]),
+        (["read"], ["source", "vorlesen read --help"]),
+        (["serve", "--port", "abc"], ["--port", "integer", "vorlesen serve --help"]),
+        (["token", "revoke", "abc"], ["token_id", "vorlesen token revoke --help"]),
+        (["nosuchcmd"], ["nosuchcmd", "vorlesen --help"]),
+    ],
+)
+def test_a_wrong_command_line_is_one_line_too(
+    tmp_path: Path, args: list[str], words: list[str]
+) -> None:
+    line = one_line_error(run(*args, cwd=tmp_path), 2, "usage")
+    for word in words:
+        assert word in line, line

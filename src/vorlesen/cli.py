@@ -60,7 +60,7 @@ def _user_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         _say_error("interrupted; no output was written.")
         raise typer.Exit(130) from None
-    except (typer.Exit, typer.Abort):
+    except (typer.Exit, typer.Abort, typer.TyperException):
         raise
     except BrokenPipeError as exc:
         if not _stdout_closed():
@@ -515,13 +515,31 @@ def _register_extensions() -> None:
 _register_extensions()
 
 
+def _usage_message(exc: Exception) -> str:
+    """One line for a command-line error, naming where help is."""
+    format_message = getattr(exc, "format_message", None)
+    message = format_message() if callable(format_message) else str(exc)
+    ctx = getattr(exc, "ctx", None)
+    command = getattr(ctx, "command_path", None)
+    return f"{message} (see '{command} --help')" if command else str(message)
+
+
 def main() -> None:
-    """Entry point of the ``vorlesen`` script; maps errors from every command group."""
+    """Entry point of the ``vorlesen`` script; maps errors from every command group.
+
+    A wrong command line (unknown option, bad value) is one line naming the fix too, like
+    every other error, instead of the command-line library's boxed message."""
     try:
         with _user_errors():
-            app()
+            code = app(standalone_mode=False)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(130)
+    except typer.TyperException as exc:  # the command line itself: unknown option, bad value
+        _say_error(f"{_usage_message(exc)} [usage]")
+        sys.exit(getattr(exc, "exit_code", 2))
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":
