@@ -11,7 +11,8 @@ import pytest
 from vorlesen.jobs.queue import LeaseKeeper, _LostClaim
 from vorlesen.store.db import Claim, Store
 
-LEASE = 0.4
+LEASE = 1.0
+"""Renewed every quarter lease: a stall of 0.75 s would be needed to lose it."""
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def test_a_live_render_keeps_its_lease_without_reporting_progress(store: Store) 
     claim = _claim(store, "w1")
     assert claim is not None
     with LeaseKeeper(store, claim, LEASE) as keeper:
-        time.sleep(4 * LEASE)  # a long step (mastering hours of audio) with no heartbeat
+        time.sleep(3 * LEASE)  # a long step (mastering hours of audio) with no heartbeat
         assert _claim(store, "w2") is None  # not taken over: the lease was renewed
         keeper.progress()  # still ours
     time.sleep(LEASE + 0.1)
