@@ -103,10 +103,11 @@ class RedisRateLimiter:
         self._script = client.register_script(_SLIDING_WINDOW)
         self._fallback = MemoryRateLimiter(per_minute, window_s)
         self._redis_down_until = 0.0
+        import redis  # imported when a Redis client exists; resolved once, not per hit
+
+        self._redis_error = redis.RedisError
 
     def hit(self, key: str) -> None:
-        import redis
-
         if self.per_minute <= 0:
             return
         if time.monotonic() < self._redis_down_until:
@@ -119,7 +120,7 @@ class RedisRateLimiter:
                     args=[self.per_minute, self.window_ms, uuid.uuid4().hex],
                 )
             )
-        except redis.RedisError as exc:
+        except self._redis_error as exc:
             log.warning(
                 "rate limit: Redis unavailable (%s); limiting in this process for %.0f s",
                 exc,

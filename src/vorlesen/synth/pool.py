@@ -257,15 +257,7 @@ class WarmPool(Closing):
             self._workers = [w for w in self._workers if w not in stale]
             missing = self._wanted - len(self._workers)
         _stop_all(stale, abort=True)
-        ctx = _context()
-        worker_spec = dataclasses.replace(spec, threads=1)
-        started: list[_Worker] = []
-        try:
-            for _ in range(missing):
-                started.append(_Worker(ctx, worker_spec))
-        except BaseException:
-            _stop_all(started, abort=True)
-            raise
+        started = _start_workers(spec, missing)
         with self._lock:
             if self._closed or spec != self.spec:  # closed or retargeted meanwhile
                 stale = started
@@ -372,6 +364,21 @@ def _stop_all(workers: list[_Worker], *, abort: bool) -> None:
         worker.stop(abort=abort)
 
 
+def _start_workers(spec: EngineSpec, count: int) -> list[_Worker]:
+    """``count`` worker processes for ``spec``, one single-threaded engine each; if one
+    fails to start, the ones already started are stopped."""
+    ctx = _context()
+    worker_spec = dataclasses.replace(spec, threads=1)
+    started: list[_Worker] = []
+    try:
+        for _ in range(count):
+            started.append(_Worker(ctx, worker_spec))
+    except BaseException:
+        _stop_all(started, abort=True)
+        raise
+    return started
+
+
 def _in_process(
     items: Sequence[SynthItem],
     keys: list[str | None],
@@ -414,13 +421,10 @@ def _pooled(
     way and cannot deadlock); work runs at most ``workers * _AHEAD_PER_WORKER`` positions
     ahead of the next segment to yield.
     """
-    ctx = _context()
-    worker_spec = dataclasses.replace(spec, threads=1)
     pool: list[_Worker] = warm.take(spec, workers) if warm is not None else []
     finished = False
     try:
-        while len(pool) < workers:
-            pool.append(_Worker(ctx, worker_spec))
+        pool += _start_workers(spec, workers - len(pool))
         stats.workers = workers
         yield from _drain(pool, items, keys, hits, workers * _AHEAD_PER_WORKER, cache, stats)
         finished = True
