@@ -18,6 +18,8 @@ def _words(text: str) -> frozenset[str]:
 BOILERPLATE_TOKENS: frozenset[str] = _words(
     """
     nav navi navbar navigation menu mainmenu submenu breadcrumb breadcrumbs skip skiplink
+    infobox factbox
+    tweet twitter instagram tiktok mastodon bluesky threads embed embedded socialembed oembed
     cookie cookies consent cmp gdpr privacy banner
     ad ads adslot adunit adcontainer advert adverts advertisement advertising anzeige anzeigen
     werbung sponsored sponsor promo promotion commercial outbrain taboola
@@ -39,6 +41,11 @@ BOILERPLATE_TOKENS: frozenset[str] = _words(
     """
 )
 """Class/id tokens (split on ``-``, ``_``, spaces and camelCase) that mark boilerplate."""
+
+NAVIGATION_TOKENS: frozenset[str] = _words(
+    "nav navi navbar navigation menu mainmenu submenu skip skiplink"
+)
+"""The tokens of navigation; on a paragraph or heading they name an anchor, not a menu."""
 
 BOILERPLATE_PAIRS: frozenset[tuple[str, str]] = frozenset(
     {
@@ -83,7 +90,7 @@ KICKER_TOKENS: frozenset[str] = _words(
 """Class tokens of the short line above a headline ("Generalsanierung")."""
 
 TEASER_TOKENS: frozenset[str] = _words(
-    "teaser lead lede intro summary standfirst abstract excerpt vorspann subline deck dek "
+    "teaser lead lede intro introduction summary standfirst abstract excerpt vorspann subline deck dek "
     "einleitung anreisser description"
 )
 """Class tokens of the lead paragraph under the headline."""
@@ -134,7 +141,8 @@ BOILERPLATE_PHRASES: tuple[re.Pattern[str], ...] = tuple(
         r"mit\s+\w*\+?\s*weiterlesen|plus-?artikel|\bz\+|diesen\s+artikel\s+freischalten",
         r"\d+\s*(€|euro)\s*(im|/|pro)\s*monat|monat\s+für\s+\d",
         # comments
-        r"^(\d+\s+)?kommentare?\b|kommentare?\s*\(\d+\)|jetzt\s+kommentieren|"
+        # "Kommentar" alone is an opinion piece's kicker; plural or counted, a comment box
+        r"^(\d+\s+)?kommentare\b|^\d+\s+kommentar\b|kommentare?\s*\(\d+\)|jetzt\s+kommentieren|"
         r"diskutieren\s+sie\s+mit|zu\s+den\s+kommentaren",
         # tags, author boxes, footers
         r"^(schlagworte|schlagwörter|stichworte|themen|tags|mehr\s+zu)\s*:",
@@ -142,6 +150,28 @@ BOILERPLATE_PHRASES: tuple[re.Pattern[str], ...] = tuple(
         r"^[A-ZÄÖÜ][\w-]+\s+[A-ZÄÖÜ][\w-]+\s+(ist|arbeitet|schreibt)\b.{0,80}"
         r"(redakteur|reporter|korrespondent|autor|volontär)",
         r"^(impressum|kontakt|datenschutz|agb|barrierefreiheit)\b",
+        # credits and captions: "© AFP / JEFF PACHOUD" at the end of a caption
+        r"©[^.!?©]{0,60}$",
+        # embedded social posts that lost their container
+        r"pic\.twitter\.com/|https?://t\.co/|\(@\w{1,30}\)\s+\w+\s+\d{1,2},\s+\d{4}",
+        # editorial inserts in brackets: "[Alle Updates finden Sie in unserem Newsblog.]"
+        r"^\[[^\]]{10,}\]$",
+        # notification, download and arrow links
+        r"^benachrichtigung(en)?\s+(über|bei|zu)\b",
+        r"➡|⇒|>>>|\bzum\s+download\b",
+        # network and programme notes under the article
+        r"\bist\s+(ein\s+)?teil\s+(des|der)\s+.{0,60}(netzwerk|netzwerks|gruppe|verbund)",
+        r"^über\s+dieses\s+thema\s+berichtete|^dieses\s+thema\s+im\s+programm",
+        # comment sections and their legal text
+        r"zum\s+seitenanfang|kommentare\s+der\s+(user|leser|nutzer)|"
+        r"behält\s+sich\s+(das\s+recht\s+)?vor|netiquette|community-?richtlinien",
+        # video player and app UI text
+        r"zwischenablage|nutzungsbedingungen|video\s+verfügbar\s+bis",
+        # magazine promos: "Dieser Beitrag stammt aus Ausgabe 7/2019 …"
+        r"^(dieser|der)\s+(beitrag|artikel|text)\s+(stammt|erschien)\s+(aus|in)\s+"
+        r"(der\s+)?(ausgabe|heft)|\bim\s+handel\s+(sowie|und|oder)\b|^highlights\s+aus\b",
+        # reading-time labels
+        r"^\d+\s*(min\.?|minuten)\s*(lesezeit|lesedauer)$|^(lesezeit|lesedauer)\s*:?\s*\d+",
     )
 )
 """A block matching any of these is never read (short blocks only, see ``is_boilerplate``)."""
@@ -180,10 +210,46 @@ AGENCY_DATELINE = re.compile(
 """A stand-alone place-and-agency line ("Berlin (dpa) –"). At a paragraph's start it stays."""
 
 
+CREDIT = re.compile(r"^(von:?\s+[\w/., ]{2,30}|\(\s*[\w/., &]{1,30}\s*\))$", re.I)
+"""A stand-alone credit line: "(dpa/gem)", "(SID)", "(FR mit dpa)", "Von: det/dpa"."""
+
+TRAILING_CREDIT = re.compile(
+    r"\s*\(\s*(?:[A-Za-zÄÖÜäöü]{1,6}\s*(?:/|,|&|\bmit\b|\bund\b)\s*)*"
+    r"(?:dpa|afp|ap|apa|sda|kna|epd|sid|reuters|rtr|dts|ddp|kap|idea|ots|[a-zäöü]{2,5})"
+    r"\s*\)\s*$",
+    re.I,
+)
+"""Agency or author initials closing the last paragraph: "… leitete. (KNA)", "(bsc)"."""
+
+READING_TIME = re.compile(
+    r"\s*[•|·–-]?\s*(\d+\s*(min\.?|minuten)\s*(lesezeit|lesedauer)|"
+    r"(lesezeit|lesedauer)\s*:?\s*\d+\s*(min\.?|minuten))",
+    re.I,
+)
+"""A reading-time label inside a dateline ("06.11.2023, 15:20 Uhr • 2 Min. Lesezeit")."""
+
+
+LEGAL_PHRASES: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(p, re.I)
+    for p in (
+        r"kommentare\s+der\s+(user|leser|nutzer)\w*\s+geben\s+nicht",
+        r"behält\s+sich\s+(das\s+recht\s+)?vor,?\s+.{0,80}kommentare",
+        r"\bnutzungsbedingungen\b.{0,80}\b(kommentar|beitr)",
+    )
+)
+"""Comment-section legal text: never read, however long the paragraph."""
+
+LEGAL_MAX_CHARS = 1500
+
+
 def is_boilerplate_text(text: str) -> bool:
     """True if a short block reads like a widget, caption, ad, box title or footer line."""
     text = " ".join(text.split())
-    if not text or len(text) > BOILERPLATE_MAX_CHARS:
+    if not text:
+        return False
+    if len(text) <= LEGAL_MAX_CHARS and any(p.search(text) for p in LEGAL_PHRASES):
+        return True
+    if len(text) > BOILERPLATE_MAX_CHARS:
         return False
     return any(p.search(text) for p in BOILERPLATE_PHRASES)
 

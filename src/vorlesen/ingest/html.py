@@ -48,9 +48,13 @@ from vorlesen.ingest.boilerplate import (
     BOILERPLATE_ROLES,
     BOILERPLATE_TOKENS,
     BOX_TITLE,
+    CREDIT,
     DATELINE_TOKENS,
     KICKER_TOKENS,
+    NAVIGATION_TOKENS,
+    READING_TIME,
     TEASER_TOKENS,
+    TRAILING_CREDIT,
     is_boilerplate_text,
     looks_like_dateline,
 )
@@ -79,6 +83,20 @@ _DROP_TAGS = _words(
 """Tags whose content is never part of what a listener hears."""
 
 _KEEP_AMP = frozenset({"amp-fit-text", "amp-accordion"})
+
+_STRUCTURAL_DROP_TAGS = _words("nav aside footer form")
+"""Dropped tags that some sites (mis)use as the article's own container: kept when they
+hold most of the page's text, like a wrapper with an unlucky class token."""
+
+_INLINE_TAGS = _words(
+    "a span strong b em i u abbr mark small sub sup time cite q dfn var kbd code bdi bdo"
+)
+"""Inline elements: inside running text their class tokens ("tag", "superTag") say how
+they look, not that they are boilerplate."""
+
+_TEXT_TAGS = _words("p h1 h2 h3 h4 h5 h6 li blockquote")
+"""Elements that hold text themselves: an anchor id such as "nav_schredder" on a
+subheading makes it a jump target, not navigation."""
 
 _BLOCK_TAGS = _words(
     "address article aside blockquote dd details div dl dt fieldset figcaption figure footer "
@@ -110,6 +128,13 @@ _ARTICLE_TYPES = frozenset(
 
 TRAFILATURA_MIN_CHARS = 200
 """Below this, trafilatura's output is too thin to vote against a block."""
+
+SPEAKABLE_BODY_MIN_CHARS = 100
+"""Speakable selectors that match less text than this (a headline, a teaser) do not
+declare the body; the body is then found as on any page."""
+
+TEASER_AS_BODY_CHARS = 120
+"""A page whose only prose is a teaser this long is read (as its body), not refused."""
 
 BODY_MIN_CHARS = 25
 """A leaf shorter than this is not counted when locating the body container."""
@@ -156,6 +181,8 @@ class _Candidate:
     """Embedded SSML over ``text``."""
     warnings: tuple[str, ...] = ()
     """What reading the embedded SSML had to say."""
+    source: HtmlElement | None = None
+    """The element whose text this block is (a container for text between its blocks)."""
 
 
 def from_html(html: str, url: str | None = None) -> Document:
@@ -176,7 +203,12 @@ def from_html(html: str, url: str | None = None) -> Document:
     traf = _trafilatura_text(html, url)
     body, body_warnings = _body_blocks(root, header, speakable, traf)
     if not body and len(traf) >= TRAFILATURA_MIN_CHARS:
-        body = _trafilatura_blocks(traf, header)
+        body = _trafilatura_blocks(traf, header, _norm(_text(root)))
+    if not body and header.teaser and len(header.teaser) >= TEASER_AS_BODY_CHARS:
+        # A one-paragraph agency item or a video page: its only text sits where a teaser
+        # would. Read it as the body rather than refuse the page.
+        body = [("paragraph", header.teaser, ())]
+        header.teaser = header.teaser_el = None
     if not body:
         raise ExtractionError(
             "No article text was found on this page (it may be an index page, a login or "
@@ -542,19 +574,37 @@ def _remove_boilerplate(root: HtmlElement, protected: set[HtmlElement], header: 
         if el in protected or el.tag in ("html", "body"):
             continue
         tag = el.tag.lower()
+        if tag in _INLINE_TAGS and _in_running_text(el):
+            continue  # a link or a styled word inside a sentence is part of the sentence
         drop = tag in _DROP_TAGS or (tag.startswith("amp-") and tag not in _KEEP_AMP)
+        structural = drop and tag in _STRUCTURAL_DROP_TAGS
         if not drop and tag == "header":
-            drop = True  # headers without the headline: site headers, teaser card headers
+            drop = structural = True  # site headers, teaser card headers
         if not drop and (el.get("role") or "").lower() in BOILERPLATE_ROLES:
             drop = True
-        if not drop and _has_boilerplate_tokens(_tokens(el)):
-            # A wrapper with an unlucky token ("article--plus", "with-audio") holding most
-            # of the page is the article, not a widget.
-            drop = not (total and len(_text(el)) > 0.5 * total and tag not in _DROP_TAGS)
+        tokens = _tokens(el)
+        if tag in _TEXT_TAGS:
+            tokens = [t for t in tokens if t not in NAVIGATION_TOKENS]  # "nav_schredder" ids
+        if not drop and _has_boilerplate_tokens(tokens):
+            drop = structural = True
+        if structural and total and len(_text(el)) > 0.5 * total:
+            # A wrapper with an unlucky token ("article--plus", "with-audio") or an <aside>
+            # holding most of the page is the article, not a widget.
+            drop = False
         if not drop:
             drop = _is_titled_box(el)
         if drop and el not in header.consumed:
             el.drop_tree()
+
+
+def _in_running_text(el: HtmlElement) -> bool:
+    """True when ``el`` sits inside a sentence: its parent has text of its own around it."""
+    parent = el.getparent()
+    if parent is None:
+        return False
+    if (parent.text or "").strip() or (el.tail or "").strip():
+        return True
+    return any((c.tail or "").strip() for c in parent if c is not el)
 
 
 def _is_titled_box(el: HtmlElement) -> bool:
@@ -577,8 +627,55 @@ def _similarity(a: str, b: str) -> float:
     return len(wa & wb) / len(wa | wb)
 
 
+_SEPARATORS = frozenset({">", "›", "»", "/", "|", "•", "·", "→"})
+_HIDDEN_TOKENS = frozenset({"sronly", "visually", "screen", "offscreen", "invisible"})
+
+
+def _is_page_chrome(heading: HtmlElement) -> bool:
+    """True for a heading that is not the visible headline: one in a breadcrumb trail
+    ("RTL > news > …"), the navigation or a screen-reader-only SEO copy."""
+    tokens = set(_tokens(heading))
+    if tokens & _HIDDEN_TOKENS or {"sr", "only"} <= tokens:
+        return True
+    for el in [heading, *_ancestors(heading)][:6]:
+        tokens = set(_tokens(el))
+        if tokens & {"breadcrumb", "breadcrumbs", "crumbs", "crumb"} or el.tag == "nav":
+            return True
+        if (el.get("role") or "").lower() == "navigation":
+            return True
+    parent = heading.getparent()
+    if parent is not None:
+        siblings = [_text(c) for c in parent if c is not heading and isinstance(c.tag, str)]
+        if any(s in _SEPARATORS for s in siblings):
+            return True
+    return False
+
+
+def _is_headline_h2(h: HtmlElement) -> bool:
+    """An <h2> (or its spans) classed as the headline, inside an article, not in a box."""
+    tokens = set(_tokens(h)).union(*(_tokens(c) for c in h if isinstance(c.tag, str)))
+    if not _text(h) or not tokens & {"headline", "title"}:
+        return False
+    if tokens & {"section", "teaser", "more", "related"}:
+        return False
+    for a in _ancestors(h):  # inside an article, and in no box within it
+        if a.tag in ("article", "main"):
+            return True
+        if _has_boilerplate_tokens(_tokens(a)):
+            return False
+    return False
+
+
 def _pick_title(root: HtmlElement, meta: _Meta) -> HtmlElement | None:
-    h1s = [h for h in root.iter("h1") if _text(h)]
+    all_h1s = [h for h in root.iter("h1") if _text(h)]
+    h1s = [h for h in all_h1s if not _is_page_chrome(h)]
+    if not h1s:
+        # Some sites put a breadcrumb or the site name in <h1> and write the headline as a
+        # "headline"/"title" <h2> inside the article.
+        h1s = [h for h in root.iter("h2") if _is_headline_h2(h)][:1]
+    if not h1s and meta.headline:
+        # The last crumb of a trail may be the headline itself: then it is the title.
+        h1s = [h for h in all_h1s if _similarity(_text(h), meta.headline) >= 0.8]
     if meta.headline and h1s:
         scored = max(h1s, key=lambda h: _similarity(_text(h), meta.headline or ""))
         if _similarity(_text(scored), meta.headline) >= 0.4:
@@ -617,6 +714,10 @@ def _inline_text_skipping(el: HtmlElement, skip: HtmlElement) -> str:
 
 def _short_plain(el: HtmlElement, max_chars: int = 80) -> str | None:
     text = _text(el)
+    children = [c for c in el if isinstance(c.tag, str) and c.tag != "br"]
+    if len(children) >= 2 and not (el.text or "").strip() and all(_text(c) for c in children):
+        # "<div><strong>KOMMENTAR</strong><span>Wahl in Petersberg</span></div>": two lines
+        text = ". ".join(_text(c).rstrip(".:") for c in children)
     if not text or len(text) > max_chars or el.findall(".//a"):
         return None
     if is_boilerplate_text(text) or _has_boilerplate_tokens(_tokens(el)):
@@ -675,6 +776,66 @@ def _is_bold_paragraph(el: HtmlElement) -> bool:
     return not (children[0].tail or "").strip() and len(_text(el)) >= 60
 
 
+_DATELINE_FILLER = re.compile(
+    r"\b(stand|aktualisiert|veröffentlicht|erstellt|zuletzt|geändert|am|um|uhr|vom|von|"
+    r"\d+\s*(min\.?|minuten)\s*(lesezeit|lesedauer))\b|[^\w\s]",
+    re.I,
+)
+"""Words that belong to a dateline around its date ("Stand: … Uhr", "Aktualisiert am")."""
+
+
+def _is_subtitle(el: HtmlElement, title_el: HtmlElement) -> bool:
+    """A sentence in an <h2>/<h3> right under the headline: the teaser, not a section."""
+    if el.tag not in ("h2", "h3") or el.getprevious() is not title_el:
+        return False
+    text = _text(el)
+    return len(text) >= 60 and bool(_SENTENCE_END.search(text) or ". " in text)
+
+
+_CAPTION_TOKENS = frozenset(
+    [
+        "caption",
+        "captions",
+        "figcaption",
+        "credit",
+        "credits",
+        "copyright",
+        "bildnachweis",
+        "image",
+        "img",
+        "photo",
+        "foto",
+        "picture",
+        "bild",
+    ]
+)
+
+
+def _text_without_captions(el: HtmlElement) -> str:
+    """The text of ``el`` without the image captions and credits nested in it."""
+    parts: list[str] = []
+
+    def rec(node: HtmlElement) -> None:
+        if node is not el and (
+            node.tag in ("figure", "figcaption", "picture", "img")
+            or set(_tokens(node)) & _CAPTION_TOKENS
+        ):
+            return
+        parts.append(node.text or "")
+        for child in node:
+            if isinstance(child.tag, str):
+                rec(child)
+            parts.append(child.tail or "")
+
+    rec(el)
+    return " ".join("".join(parts).split()) or _text(el)
+
+
+def _clean_dateline(text: str) -> str:
+    """A dateline without its reading-time label and dangling separators."""
+    return READING_TIME.sub("", text).strip(" •|·–-,")
+
+
 def _dateline_of_time(el: HtmlElement) -> str | None:
     text = _text(el)
     if not text:
@@ -682,7 +843,14 @@ def _dateline_of_time(el: HtmlElement) -> str | None:
     parent = el.getparent()
     if parent is not None:
         ptext = _text(parent)
-        if len(ptext) <= 90 and looks_like_dateline(ptext) and not parent.findall(".//a"):
+        rest = ptext.replace(text, " ", 1)
+        wordy = len(_DATELINE_FILLER.sub(" ", rest).split()) > 3  # a kicker or headline
+        if (
+            len(ptext) <= 90
+            and not wordy
+            and looks_like_dateline(ptext)
+            and not parent.findall(".//a")
+        ):
             return ptext
         if len(ptext) > 90 and parent.tag == "p":
             return None  # a date inside running text is not a dateline
@@ -718,7 +886,7 @@ def _find_header(root: HtmlElement, meta: _Meta) -> _Header:
             if elements.index(el) < start:
                 text = _dateline_of_time(el)
                 if text:
-                    header.dateline, header.published = text, el.get("datetime")
+                    header.dateline, header.published = _clean_dateline(text), el.get("datetime")
                     header.consumed.add(el)
                     taken.add(el)
                     break
@@ -740,7 +908,7 @@ def _find_header(root: HtmlElement, meta: _Meta) -> _Header:
             ):
                 dateline = text
             if dateline and len(el.findall(".//a")) == 0:
-                header.dateline = dateline
+                header.dateline = _clean_dateline(dateline) or dateline
                 header.published = el.get("datetime") or next(
                     (t.get("datetime") for t in el.iter("time") if t.get("datetime")), None
                 )
@@ -748,12 +916,15 @@ def _find_header(root: HtmlElement, meta: _Meta) -> _Header:
                 taken.add(el)
                 continue
         long_para = el.tag == "p" or (not _has_block_child(el) and el.tag in ("div", "section"))
-        if header.teaser is None and not boiler and len(text) >= 40:
+        # A class that says "teaser" outweighs utility classes such as "caption-s5".
+        named = bool(tokens & TEASER_TOKENS) and not is_boilerplate_text(text)
+        if header.teaser is None and (named or not boiler) and len(text) >= 40:
             density = _link_chars(el) / max(len(text), 1)
-            is_teaser = bool(tokens & TEASER_TOKENS) or el.get("itemprop") == "description"
+            is_teaser = named or el.get("itemprop") == "description"
             if not is_teaser and not seen_paragraph:
-                is_teaser = _is_bold_paragraph(el)
+                is_teaser = _is_bold_paragraph(el) or _is_subtitle(el, title_el)
             if is_teaser and density < 0.3:
+                text = _text_without_captions(el)
                 header.teaser = text
                 header.teaser_el = el
                 header.consumed.add(el)
@@ -815,26 +986,32 @@ def _common_ancestor(elements: list[HtmlElement]) -> HtmlElement | None:
 
 def _body_roots(
     root: HtmlElement, header: _Header, speakable: list[HtmlElement]
-) -> list[HtmlElement]:
+) -> tuple[list[HtmlElement], bool]:
+    """The containers of the article body, and whether the page declared them speakable."""
     attached = [
-        el for el in speakable if el not in header.consumed and root in _ancestors(el) and _text(el)
+        el
+        for el in speakable
+        if el not in header.consumed
+        and el.tag not in _HEADINGS
+        and root in _ancestors(el)
+        and _text(el)
     ]
-    if attached:
+    if sum(len(_text(el)) for el in attached) >= SPEAKABLE_BODY_MIN_CHARS:
         if len(attached) == 1:
-            return attached
+            return attached, True
         common = _common_ancestor(attached)
         if common is not None:
-            return [common]
+            return [common], True
     for el in root.xpath("//*[@itemprop='articleBody']"):
         if isinstance(el, HtmlElement) and len(_text(el)) >= 100:
-            return [el]
+            return [el], False
     scores = _paragraph_score(root)
     if not scores:
-        return []
+        return [], False
     best = max(scores, key=lambda e: scores[e])
     parent = best.getparent()
     if parent is None:
-        return [best]
+        return [best], False
     best_tokens = set(_tokens(best))
     roots: list[HtmlElement] = []
     for sib in parent:
@@ -847,7 +1024,7 @@ def _body_roots(
         same_class = bool(best_tokens) and set(_tokens(sib)) == best_tokens
         if own >= max(0.2 * scores[best], 100) or (same_class and own > 0):
             roots.append(sib)
-    return roots
+    return roots, False
 
 
 def _sibling_text_score(el: HtmlElement) -> float:
@@ -995,10 +1172,20 @@ def _walk_blocks(
     def is_speakable(el: HtmlElement) -> bool:
         return el in speakable or any(a in speakable for a in _ancestors(el))
 
+    def add(el: HtmlElement, cands: list[_Candidate]) -> None:
+        # Blocks inside a link are a teaser card ("<a><div>Rubrik</div><div>Titel</div></a>"):
+        # all their text is link text, however the walk split it.
+        linked = el.tag == "a" or any(a.tag == "a" for a in _ancestors(el))
+        for cand in cands:
+            cand.source = el
+            if linked:
+                cand.link_chars = len(cand.text)
+        out.extend(cands)
+
     def emit(el: HtmlElement, kind: BlockKind) -> None:
         run = _Run()
         run.inline(el, skip)
-        out.extend(run.flush(kind, is_speakable(el)))
+        add(el, run.flush(kind, is_speakable(el)))
 
     def walk(el: HtmlElement) -> None:
         if el in skip or not isinstance(el.tag, str):
@@ -1012,7 +1199,7 @@ def _walk_blocks(
         if tag == "blockquote":
             run = _Run()
             run.inline(el, skip)
-            out.extend(run.flush("quote", is_speakable(el), split=False))
+            add(el, run.flush("quote", is_speakable(el), split=False))
             return
         if not _has_block_child(el):
             emit(el, "paragraph")
@@ -1024,12 +1211,12 @@ def _walk_blocks(
                 run.text(child.tail)
                 continue
             if child in skip or child.tag in _BLOCK_TAGS or _has_block_child(child):
-                out.extend(run.flush("paragraph", is_speakable(el)))
+                add(el, run.flush("paragraph", is_speakable(el)))
                 walk(child)
             else:
                 run.inline(child, skip)
             run.text(child.tail)
-        out.extend(run.flush("paragraph", is_speakable(el)))
+        add(el, run.flush("paragraph", is_speakable(el)))
 
     for root in roots:
         walk(root)
@@ -1074,28 +1261,99 @@ def _keep(cand: _Candidate, traf_norm: str) -> bool:
 def _body_blocks(
     root: HtmlElement, header: _Header, speakable: list[HtmlElement], traf: str
 ) -> tuple[list[MarkedPart], list[str]]:
-    roots = _body_roots(root, header, speakable)
-    cands = _walk_blocks(roots, header.consumed, set(speakable))
+    """The body: the blocks of our container, united with what trafilatura also found.
+
+    A page often splits its article over several containers (a lead box, text modules
+    between ads, a second column); the container with the most prose is only one of them.
+    So the whole page is walked, and a block outside our container is kept when
+    trafilatura found it too and it passes the same vote: never less than trafilatura.
+    Text a publisher declared speakable is read alone, as declared.
+    """
+    roots, declared = _body_roots(root, header, speakable)
     traf_norm = _norm(traf)
+    unite = not declared and len(traf_norm) >= TRAFILATURA_MIN_CHARS
+    page = root.find("body")
+    if unite and page is not None:
+        members = {el for r in roots for el in r.iter()}
+        cands = _walk_blocks([page], header.consumed, set(speakable))
+        order = {el: i for i, el in enumerate(root.iter())}
+        title_at = order.get(header.title_el, -1) if header.title_el is not None else -1
+    else:
+        members = set()
+        cands = _walk_blocks(roots, header.consumed, set(speakable))
+        order, title_at = {}, -1
     seen = {_norm(t) for t in (header.kicker, header.title, header.dateline, header.teaser) if t}
     kept: list[_Candidate] = []
     for cand in cands:
         key = _norm(cand.text)
-        if not key or key in seen or not _keep(cand, traf_norm):
+        if not key or key in seen:
+            continue
+        if unite and cand.source not in members:
+            above_title = cand.source is not None and order.get(cand.source, 0) < title_at
+            if key[:60] not in traf_norm or above_title:
+                continue
+        if not _keep(cand, traf_norm):
             continue
         seen.add(key)
         kept.append(cand)
-    # A heading not followed by text is a box title ("Mehr zum Thema", "Meistgelesen").
-    kept = [
-        cand
-        for i, cand in enumerate(kept)
-        if cand.kind != "heading"
-        or (i + 1 < len(kept) and kept[i + 1].kind in ("paragraph", "quote"))
-    ]
+    kept = _tidy_body(kept)
     if not any(cand.kind in ("paragraph", "quote") for cand in kept):
         return [], []
     out: list[MarkedPart] = [(cand.kind, cand.text, cand.marks) for cand in kept]
     return out, [w for cand in kept for w in cand.warnings]
+
+
+_LINK_ARROW = re.compile(r"\s*\([^()]{0,80}(>>>|»|→|➡\ufe0f?)\s*\)")
+"""A parenthesized link with an arrow: "(Das passiert noch beim SK Rapid >>>)"."""
+
+
+def _is_box_title(cand: _Candidate) -> bool:
+    """A heading (not a full sentence) or a lead-in ending with a colon."""
+    text = cand.text
+    return (cand.kind == "heading" and not text.endswith(".")) or text.endswith(":")
+
+
+def _is_tail_junk(cand: _Candidate) -> bool:
+    """A block that may close a page but never an article: a lead-in to a removed link
+    ("… zum Nachlesen:"), a bare name or label ("Stefan Wasmer", "Thema:"), a credit."""
+    text = cand.text
+    if text.endswith(":") or CREDIT.match(text):
+        return True
+    return cand.kind != "quote" and len(text) < 40 and not _SENTENCE_END.search(text)
+
+
+def _tidy_body(kept: list[_Candidate]) -> list[_Candidate]:
+    """Remove what only shows as junk once the body is known: credits, a tail of labels,
+    lead-ins and box titles, headings with no text after them, arrow links."""
+    kept = [c for c in kept if not CREDIT.match(c.text)]
+    while True:
+        # A heading not followed by text is a box title ("Mehr zum Thema", "Meistgelesen");
+        # a lead-in ending with a colon before a heading or the end introduced a removed box.
+        n = len(kept)
+        kept = [
+            cand
+            for i, cand in enumerate(kept)
+            if not (
+                (
+                    (cand.kind == "heading" and not cand.text.endswith("."))
+                    or cand.text.endswith(":")
+                )
+                and (i + 1 == n or kept[i + 1].kind == "heading")
+            )
+        ]
+        while kept and _is_tail_junk(kept[-1]):
+            kept.pop()
+        if len(kept) == n:
+            break
+    for cand in kept:
+        if not cand.marks:
+            cand.text = _LINK_ARROW.sub("", cand.text)
+    if kept and not kept[-1].marks:
+        last = kept[-1]
+        stripped = TRAILING_CREDIT.sub("", last.text)
+        if len(stripped) >= 20:
+            last.text = stripped
+    return kept
 
 
 def _trafilatura_text(html: str, url: str | None) -> str:
@@ -1109,14 +1367,19 @@ def _trafilatura_text(html: str, url: str | None) -> str:
             include_images=False,
             output_format="txt",
             deduplicate=False,
+            favor_precision=True,
         )
     except Exception:
         return ""
     return text or ""
 
 
-def _trafilatura_blocks(traf: str, header: _Header) -> list[MarkedPart]:
-    """Fallback body when our structure recovery found nothing readable."""
+def _trafilatura_blocks(traf: str, header: _Header, cleaned: str) -> list[MarkedPart]:
+    """Fallback body when our structure recovery found nothing readable.
+
+    Only lines still on the page after boilerplate removal (``cleaned``, normalized) are
+    taken: trafilatura also returns consent dialogs and login forms on some pages.
+    """
     seen = {_norm(t) for t in (header.kicker, header.title, header.dateline, header.teaser) if t}
     out: list[MarkedPart] = []
     for line in traf.splitlines():
@@ -1125,6 +1388,8 @@ def _trafilatura_blocks(traf: str, header: _Header) -> list[MarkedPart]:
             continue
         if len(text) < 30 or not _SENTENCE_END.search(text):
             continue  # without link information, only prose-like lines are trusted
+        if _norm(text)[:60] not in cleaned:
+            continue
         seen.add(_norm(text))
         out.append(("paragraph", text, ()))
     return out
