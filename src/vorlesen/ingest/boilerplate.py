@@ -18,7 +18,8 @@ def _words(text: str) -> frozenset[str]:
 BOILERPLATE_TOKENS: frozenset[str] = _words(
     """
     nav navi navbar navigation menu mainmenu submenu breadcrumb breadcrumbs skip skiplink
-    infobox factbox
+    infobox factbox poll umfrage voting
+    teasergroup teaserlist teaserliste teaserbox teasergrid teaserblock teaserleiste teasers
     tweet twitter instagram tiktok mastodon bluesky threads embed embedded socialembed oembed
     cookie cookies consent cmp gdpr privacy banner
     ad ads adslot adunit adcontainer advert adverts advertisement advertising anzeige anzeigen
@@ -65,6 +66,7 @@ BOILERPLATE_PAIRS: frozenset[tuple[str, str]] = frozenset(
         ("most", "read"),
         ("meist", "gelesen"),
         ("site", "header"),
+        ("media", "info"),
         ("page", "header"),
         ("site", "footer"),
         ("page", "footer"),
@@ -90,8 +92,8 @@ KICKER_TOKENS: frozenset[str] = _words(
 """Class tokens of the short line above a headline ("Generalsanierung")."""
 
 TEASER_TOKENS: frozenset[str] = _words(
-    "teaser lead lede intro introduction summary standfirst abstract excerpt vorspann subline deck dek "
-    "einleitung anreisser description"
+    "teaser lead lede intro introduction summary standfirst abstract excerpt vorspann subline "
+    "deck dek einleitung anreisser description"
 )
 """Class tokens of the lead paragraph under the headline."""
 
@@ -170,6 +172,16 @@ BOILERPLATE_PHRASES: tuple[re.Pattern[str], ...] = tuple(
         # magazine promos: "Dieser Beitrag stammt aus Ausgabe 7/2019 …"
         r"^(dieser|der)\s+(beitrag|artikel|text)\s+(stammt|erschien)\s+(aus|in)\s+"
         r"(der\s+)?(ausgabe|heft)|\bim\s+handel\s+(sowie|und|oder)\b|^highlights\s+aus\b",
+        # appeals: donations, subscriptions, ratings, error reports, community prompts
+        r"journalismus\s+braucht\s+(deine|ihre|eure)\s+unterstützung|"
+        r"unterstützen\s+sie\s+(uns|unsere\s+(arbeit|aktion)|unabhängigen)|^sind\s+sie\s+dabei\?$|"
+        r"wie\s+hat\s+(ihnen|dir)\s+(dieser|der|dieses)\s+\w+\s+gefallen|"
+        r"^fehler\s+gefunden\?|\bteile\s+(deine|ihre)\s+\w+\s+mit\s+der\s+community|"
+        r"\babonnieren\s+für\b|jetzt\s+(spenden|unterstützen)\b",
+        r"newsletter.{0,200}(postfach|anmeldung|anmelden|inbox)",
+        # consent placeholders of embeds, partner notes, citation lines, live-blog pointers
+        r"\bist\s+eine\s+partnermarke\b|\(abgerufen\s+am\b|^zitiervorschlag\b",
+        r"finden\s+sie\s+(jederzeit\s+)?(in|auf)\s+unserem\s+(live-?blog|news-?blog|live-?ticker)",
         # reading-time labels
         r"^\d+\s*(min\.?|minuten)\s*(lesezeit|lesedauer)$|^(lesezeit|lesedauer)\s*:?\s*\d+",
     )
@@ -235,6 +247,8 @@ LEGAL_PHRASES: tuple[re.Pattern[str], ...] = tuple(
         r"kommentare\s+der\s+(user|leser|nutzer)\w*\s+geben\s+nicht",
         r"behält\s+sich\s+(das\s+recht\s+)?vor,?\s+.{0,80}kommentare",
         r"\bnutzungsbedingungen\b.{0,80}\b(kommentar|beitr)",
+        # the consent placeholder of an embed
+        r"einverstanden,?\s+dass\s+mir\s+(der\s+)?externe|externe[rn]?\s+inhalt\w*\s+angezeigt",
     )
 )
 """Comment-section legal text: never read, however long the paragraph."""

@@ -1307,6 +1307,14 @@ _LINK_ARROW = re.compile(r"\s*\([^()]{0,80}(>>>|»|→|➡\ufe0f?)\s*\)")
 """A parenthesized link with an arrow: "(Das passiert noch beim SK Rapid >>>)"."""
 
 
+_NEW_WINDOW = re.compile(
+    r"\s*\((öffnet|opens)\s+(sich\s+)?(in|im)\s+(einem\s+|a\s+)?(neuen|new)\s+"
+    r"(fenster|tab|window)\)",
+    re.I,
+)
+"""A screen-reader label left in a link: "(öffnet im neuen Fenster)"."""
+
+
 def _is_box_title(cand: _Candidate) -> bool:
     """A heading (not a full sentence) or a lead-in ending with a colon."""
     text = cand.text
@@ -1347,7 +1355,7 @@ def _tidy_body(kept: list[_Candidate]) -> list[_Candidate]:
             break
     for cand in kept:
         if not cand.marks:
-            cand.text = _LINK_ARROW.sub("", cand.text)
+            cand.text = _NEW_WINDOW.sub("", _LINK_ARROW.sub("", cand.text))
     if kept and not kept[-1].marks:
         last = kept[-1]
         stripped = TRAILING_CREDIT.sub("", last.text)
