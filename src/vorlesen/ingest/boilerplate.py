@@ -35,7 +35,7 @@ BOILERPLATE_TOKENS: frozenset[str] = _words(
     audio player podcast vorlesen tts listen
     paywall plus premium login register registrierung
     tags tag keywords schlagworte stichworte
-    sidebar rail widget toolbar popup modal overlay dialog lightbox
+    sidebar rail widget toolbar popup modal overlay dialog lightbox tooltip tooltipp
     gallery slider carousel slideshow video videos
     image img photo foto fotos picture bild bilder
     print druck hidden visually sronly
@@ -132,7 +132,8 @@ BOILERPLATE_PHRASES: tuple[re.Pattern[str], ...] = tuple(
         r"\bcookies?\b.*\b(akzeptieren|zustimmen|einverstanden|verwenden|einstellungen)\b",
         r"datenschutz(erklärung|einstellungen|hinweis)|einwilligung\s+(widerrufen|erteilen)",
         # share rows
-        r"^(artikel\s+)?(teilen|share|verschicken|drucken)\b",
+        r"^(artikel\s+)?(teilen|share|verschicken|drucken)\b|"
+        r"^(artikel|beitrag)\s+(merken|speichern|vorlesen|kommentieren)\b",
         r"facebook.{0,20}(twitter|\bx\b|whatsapp|e-?mail)",
         r"whatsapp.{0,20}(e-?mail|telegram)",
         # newsletters, subscriptions, paywalls
@@ -160,7 +161,7 @@ BOILERPLATE_PHRASES: tuple[re.Pattern[str], ...] = tuple(
         r"^\[[^\]]{10,}\]$",
         # notification, download and arrow links
         r"^benachrichtigung(en)?\s+(über|bei|zu)\b",
-        r"➡|⇒|>>>|\bzum\s+download\b",
+        r"➡|⇒|>>>|\s>>\s*$|\bzum\s+download\b",
         # network and programme notes under the article
         r"\bist\s+(ein\s+)?teil\s+(des|der)\s+.{0,60}(netzwerk|netzwerks|gruppe|verbund)",
         r"^über\s+dieses\s+thema\s+berichtete|^dieses\s+thema\s+im\s+programm",

@@ -342,8 +342,14 @@ _NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff
 never readable text, and left in they make moving a comment's tail raise ValueError."""
 
 
+_INVISIBLE_CHARS = re.compile(r"\u00ad|\u200b|&shy;|&#173;|&#x0*ad;|&#8203;|&#x200b;", re.I)
+"""Soft hyphens and zero-width spaces: hyphenation hints a listener must never hear as
+word breaks ("Paläs­ti­nenser")."""
+
+
 def _parse(html: str) -> HtmlElement:
     html = _NOT_XML_TEXT.sub("", _XML_DECL.sub("", html, count=1))
+    html = _INVISIBLE_CHARS.sub("", html)
     try:
         root = lxml.html.document_fromstring(html)
     except (lxml.etree.ParserError, ValueError) as exc:
@@ -631,6 +637,11 @@ _SEPARATORS = frozenset({">", "›", "»", "/", "|", "•", "·", "→"})
 _HIDDEN_TOKENS = frozenset({"sronly", "visually", "screen", "offscreen", "invisible"})
 
 
+def _is_card_heading(heading: HtmlElement) -> bool:
+    """A heading of a teaser card: classed "teaser" or inside a link."""
+    return "teaser" in _tokens(heading) or any(a.tag == "a" for a in _ancestors(heading))
+
+
 def _is_page_chrome(heading: HtmlElement) -> bool:
     """True for a heading that is not the visible headline: one in a breadcrumb trail
     ("RTL > news > …"), the navigation or a screen-reader-only SEO copy."""
@@ -667,15 +678,33 @@ def _is_headline_h2(h: HtmlElement) -> bool:
 
 
 def _pick_title(root: HtmlElement, meta: _Meta) -> HtmlElement | None:
+    """The visible headline: an <h1> that is not page chrome, else the article's headline
+    <h2>, else an element classed "headline", else a breadcrumb's last crumb."""
     all_h1s = [h for h in root.iter("h1") if _text(h)]
-    h1s = [h for h in all_h1s if not _is_page_chrome(h)]
+    h1s = [h for h in all_h1s if not _is_page_chrome(h) and not _is_card_heading(h)]
+    headline = meta.headline or ""
+    crumb_is_headline = any(_similarity(_text(h), headline) >= 0.8 for h in all_h1s)
+    if crumb_is_headline and not any(_similarity(_text(h), headline) >= 0.4 for h in h1s):
+        h1s = []  # the headline is a crumb; the other <h1>s are teaser cards
     if not h1s:
         # Some sites put a breadcrumb or the site name in <h1> and write the headline as a
-        # "headline"/"title" <h2> inside the article.
+        # "headline"/"title" <h2> inside the article, or as the <h2> saying what the page's
+        # metadata (or the crumb) says.
         h1s = [h for h in root.iter("h2") if _is_headline_h2(h)][:1]
-    if not h1s and meta.headline:
-        # The last crumb of a trail may be the headline itself: then it is the title.
-        h1s = [h for h in all_h1s if _similarity(_text(h), meta.headline) >= 0.8]
+    if not h1s:
+        names = [t for t in (meta.headline, *(_text(h) for h in all_h1s)) if t]
+
+        def likeness(h: HtmlElement) -> float:
+            if _is_card_heading(h) or any(a.tag == "li" for a in _ancestors(h)):
+                return 0.0
+            best = max((_similarity(_text(h), name) for name in names), default=0.0)
+            in_article = any(a.tag in ("article", "main") for a in _ancestors(h))
+            return best if best >= 0.8 or (in_article and best >= 0.4) else 0.0
+
+        scored_h2 = [(likeness(h), i, h) for i, h in enumerate(root.iter("h2"))]
+        scored_h2 = [t for t in scored_h2 if t[0] > 0]
+        if scored_h2:
+            h1s = [max(scored_h2, key=lambda t: (t[0], -t[1]))[2]]
     if meta.headline and h1s:
         scored = max(h1s, key=lambda h: _similarity(_text(h), meta.headline or ""))
         if _similarity(_text(scored), meta.headline) >= 0.4:
@@ -691,7 +720,11 @@ def _pick_title(root: HtmlElement, meta: _Meta) -> HtmlElement | None:
     for el in root.iter("h2", "div", "span", "p"):
         if "headline" in _tokens(el) and 3 <= len(_text(el)) <= 250:
             return el
-    return None
+    if meta.headline:  # the last crumb of a trail may be the headline itself
+        for h in all_h1s:
+            if _similarity(_text(h), meta.headline) >= 0.8:
+                return h
+    return all_h1s[0] if all_h1s else None
 
 
 def _inline_text_skipping(el: HtmlElement, skip: HtmlElement) -> str:
@@ -714,8 +747,18 @@ def _inline_text_skipping(el: HtmlElement, skip: HtmlElement) -> str:
 
 def _short_plain(el: HtmlElement, max_chars: int = 80) -> str | None:
     text = _text(el)
-    children = [c for c in el if isinstance(c.tag, str) and c.tag != "br"]
-    if len(children) >= 2 and not (el.text or "").strip() and all(_text(c) for c in children):
+    children = [
+        c
+        for c in el
+        if isinstance(c.tag, str)
+        and c.tag not in _DROP_TAGS
+        and _text(c)
+        and not _has_boilerplate_tokens(_tokens(c))
+        and not is_boilerplate_text(_text(c))
+    ]
+    if len(children) == 1 and not (el.text or "").strip():
+        text = _text(children[0])
+    elif len(children) >= 2 and not (el.text or "").strip():
         # "<div><strong>KOMMENTAR</strong><span>Wahl in Petersberg</span></div>": two lines
         text = ". ".join(_text(c).rstrip(".:") for c in children)
     if not text or len(text) > max_chars or el.findall(".//a"):
@@ -726,6 +769,16 @@ def _short_plain(el: HtmlElement, max_chars: int = 80) -> str | None:
 
 
 def _find_kicker(title_el: HtmlElement, meta: _Meta, header: _Header) -> None:
+    # A headline written as two lines, <h1><span>Kicker</span><span>Headline</span></h1>:
+    # the first, shorter line is the kicker, whatever the classes call it.
+    lines = [c for c in title_el if isinstance(c.tag, str) and _text(c)]
+    loose = (title_el.text or "").strip() or any((c.tail or "").strip() for c in title_el)
+    if len(lines) == 2 and not loose and all(c.tag in ("span", "div", "strong") for c in lines):
+        first, second = (_text(c) for c in lines)
+        if len(first) < len(second) and len(first.split()) <= 8:
+            header.kicker = first.rstrip(":–—- ").strip()
+            header.title = second
+            return
     # Inside the headline: <h1><span class="kicker">…</span><span>…</span></h1>
     for child in title_el.iter():
         if child is title_el:
@@ -1032,7 +1085,18 @@ def _sibling_text_score(el: HtmlElement) -> float:
     return float(len(text) - _link_chars(el)) if text else 0.0
 
 
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
+_BR = "\u2028"
+"""What a ``<br>`` leaves in a run's raw text (a LINE SEPARATOR: whitespace to every
+later step, but told apart from the page source's own line breaks)."""
+_PARAGRAPH_BREAK = re.compile(r"[\n\u2028][ \t\r\f\v\n\u2028]*[\n\u2028]|\u2028")
+
+
+def _is_line_heading(line: str) -> bool:
+    """A line that ends at a single ``<br>`` and reads as a subheading: short, with words,
+    no closing punctuation ("Claudia muss jetzt liefern<br>Der Text geht weiter …")."""
+    return 8 <= len(line) <= 100 and len(line.split()) >= 2 and not _SENTENCE_END.search(line)
+
+
 _WORD = re.compile(r"\S+")
 
 
@@ -1066,7 +1130,7 @@ class _Run:
         if el in skip:
             return
         if el.tag == "br":
-            self._append("\n")
+            self._append(_BR)
             return
         link = in_link or el.tag == "a"
         if is_fragment_element(el.tag, el.get("alias")):
@@ -1100,6 +1164,9 @@ class _Run:
         pos = 0
         if split:
             for sep in _PARAGRAPH_BREAK.finditer(raw):
+                line = raw[max(raw.rfind(_BR, pos, sep.start()), pos) : sep.start()].strip()
+                if sep.group().strip(" \t") == _BR and not _is_line_heading(line):
+                    continue
                 bounds.append((pos, sep.start()))
                 pos = sep.end()
         bounds.append((pos, len(raw)))
@@ -1283,11 +1350,14 @@ def _body_blocks(
         cands = _walk_blocks(roots, header.consumed, set(speakable))
         order, title_at = {}, -1
     seen = {_norm(t) for t in (header.kicker, header.title, header.dateline, header.teaser) if t}
+    heads = _norm(f"{header.kicker or ''} {header.title or ''}")
     kept: list[_Candidate] = []
     for cand in cands:
         key = _norm(cand.text)
         if not key or key in seen:
             continue
+        if cand.kind == "heading" and len(key) >= 4 and key in heads:
+            continue  # the kicker or headline repeated above the body
         if unite and cand.source not in members:
             above_title = cand.source is not None and order.get(cand.source, 0) < title_at
             if key[:60] not in traf_norm or above_title:
@@ -1315,6 +1385,20 @@ _NEW_WINDOW = re.compile(
 """A screen-reader label left in a link: "(öffnet im neuen Fenster)"."""
 
 
+_END_MARK = re.compile(r"\s*(\+\+\+|\*\*\*|###|■|□|◼)\s*$")
+"""An end-of-article mark: "… bleibt spannend. (Christian P. Stadtfeld) +++"."""
+
+_TRAILING_AUTHOR = re.compile(
+    r"(?<=[.!?\"“”»])\s*\((?:[A-ZÄÖÜ][\w.-]*\s+){1,3}[A-ZÄÖÜ][\w-]+\)\s*$"
+)
+"""The author's name in parentheses after the last sentence: "(Christian P. Stadtfeld)"."""
+
+
+def _is_label(text: str) -> bool:
+    """A one- or two-word label without punctuation ("News", "Mehr Sport")."""
+    return len(text) <= 25 and len(text.split()) <= 2 and not _SENTENCE_END.search(text)
+
+
 def _is_box_title(cand: _Candidate) -> bool:
     """A heading (not a full sentence) or a lead-in ending with a colon."""
     text = cand.text
@@ -1334,6 +1418,8 @@ def _tidy_body(kept: list[_Candidate]) -> list[_Candidate]:
     """Remove what only shows as junk once the body is known: credits, a tail of labels,
     lead-ins and box titles, headings with no text after them, arrow links."""
     kept = [c for c in kept if not CREDIT.match(c.text)]
+    while kept and kept[0].kind == "paragraph" and _is_label(kept[0].text):
+        kept.pop(0)  # a section label above the body ("News", "Politik")
     while True:
         # A heading not followed by text is a box title ("Mehr zum Thema", "Meistgelesen");
         # a lead-in ending with a colon before a heading or the end introduced a removed box.
@@ -1358,7 +1444,8 @@ def _tidy_body(kept: list[_Candidate]) -> list[_Candidate]:
             cand.text = _NEW_WINDOW.sub("", _LINK_ARROW.sub("", cand.text))
     if kept and not kept[-1].marks:
         last = kept[-1]
-        stripped = TRAILING_CREDIT.sub("", last.text)
+        stripped = TRAILING_CREDIT.sub("", _END_MARK.sub("", last.text))
+        stripped = _TRAILING_AUTHOR.sub("", stripped)
         if len(stripped) >= 20:
             last.text = stripped
     return kept
