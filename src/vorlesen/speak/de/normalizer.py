@@ -81,7 +81,7 @@ _VULGAR = {
     "⅜": (3, 8), "⅝": (5, 8), "⅞": (7, 8),
 }  # fmt: skip
 _NOT_NOUN_CLASSES = frozenset(
-    ["yearctx", "countctx", "weekday", "title", "phonectx", "daypart", "dayctx"]
+    ["yearctx", "countctx", "weekday", "title", "phonectx", "daypart", "dayctx", "goalctx"]
 )
 """Classes a capitalized word may have and still be a noun ("Jahr", "Platz", "Papst")."""
 _CODE_GROUPS = 3
@@ -131,6 +131,11 @@ _ROMAN_CARDINAL_BEFORE = frozenset(
     ]
 )
 _DURATION_WORDS = frozenset(["Stunden", "Minuten"])
+_DURATION_SINGULAR = {"Stunden": "Stunde", "Minuten": "Minute"}
+_STAMP_SEPARATORS = frozenset(["-", "–", "|", ",", "/", "•", "·"])
+"""What may stand between a date and its time in a dateline ("06.11.2023 | 14:10")."""
+_RACE_ARTICLES = frozenset(["eine", "einer", "seine", "ihre", "seiner", "ihrer"])
+"""Words before "3:41" that make it a race time ("eine 3:41 laufen"), never a score."""
 _PER = frozenset(["pro", "je", "Pro", "Je"])
 _RACE_TIME = re.compile(r"([0-9]{1,2}):([0-5][0-9]),([0-9]{1,3})")
 """A race time in minutes, seconds and fractions: "1:43,21"."""
@@ -143,6 +148,13 @@ _MAX_RANK = 10
 """Largest "N." read as a finishing place after "wurde" ("Er wurde 3." → "Dritter"); a
 larger one is an age ("Sie wurde 80." → "achtzig"). After "wird"/"werden" (``ageverb``)
 any "N." without a noun after it is an age ("Charlotte wird 9." → "neun")."""
+_MAX_MARKED_RANK = 99
+"""Largest place read from "wurde 11.." (doubled period: ordinal plus sentence end)."""
+_MAX_MATCH_MINUTE = 130
+"""Largest "(N.)" read as a match minute ("zum 2:0 (52.)"), extra time and overtime
+included."""
+_MINUTE_REACH = 16
+"""Tokens before a "(N.)" in which a score or a goal word makes it a match minute."""
 _PRONOUN_GENDERS: dict[str, Gender] = {"pron_m": "m", "pron_f": "f", "pron_n": "n"}
 _BYLINE_MAX = 3
 """Longest lower-case author code in a dateline ("Chemnitz (mr) –"), dropped from speech."""
@@ -167,6 +179,8 @@ class _Run:
     phone_end: int = -10
     """Index after the last digit group read as part of a phone number."""
     rank_at: int = -10
+    minute_at: int = -10
+    """Index after the last match minute read ("(12., 78.)" goes on with it)."""
     """Index after the last finishing place read ("Er wurde 1."), for "und sie 2."."""
 
 
@@ -657,7 +671,44 @@ class GermanNormalizer:
             year_value += 2000 if year_value <= 50 else 1900
         ending = self._day_ending(run, i)
         run.ordinal_at, run.ordinal_ending = i + 1, ending
-        return i + 1, f"{ordinal(day, ending)} {self._month_name(month)} {year(year_value)}"
+        spoken = f"{ordinal(day, ending)} {self._month_name(month)} {year(year_value)}"
+        stamp = self._time_after_date(run.toks, i + 1)
+        if stamp is not None:
+            return stamp[0], f"{spoken}, {stamp[1]}"
+        return i + 1, spoken
+
+    def _time_after_date(self, toks: list[Token], k: int) -> tuple[int, str] | None:
+        """A clock time right after a date, as in a dateline or an "Aktualisiert" stamp:
+        "31.10.2023 14:08", "28.01.2020-15:49", "06.11.2023 | 14:10", "20. April 2020,
+        14:57" → (index after it, "vierzehn Uhr acht"). A date is never followed by a
+        score, so "14:08" there is a time even without "Uhr"."""
+        n = len(toks)
+        steps = 0
+        while k < n and steps < 4 and toks[k].kind != NUM:
+            tok = toks[k]
+            if tok.kind == SP:
+                if "\n" in tok.text:
+                    return None
+            elif tok.text not in _STAMP_SEPARATORS:
+                return None
+            k += 1
+            steps += 1
+        if k >= n or steps == 0:
+            return None
+        m = _CLOCK.fullmatch(toks[k].text)
+        if m is None or (k + 1 < n and toks[k + 1].kind in (NUM, WORD)):
+            return None
+        hour, minute = int(m[1]), int(m[2])
+        if hour > 24 or minute > 59:
+            return None
+        spoken = f"{cardinal_attributive(hour)} Uhr"
+        if minute:
+            spoken += f" {cardinal(minute)}"
+        end = k + 1
+        j = self._next(toks, k)
+        if j < n and toks[j].text == "Uhr":
+            end = j + 1
+        return end, spoken
 
     def _day_ending(self, run: _Run, i: int) -> str:
         """The ending of a numeric date's day at ``i``: the one of the ordinal it continues
@@ -680,10 +731,18 @@ class GermanNormalizer:
             # "29:55 Minuten" → "neunundzwanzig Minuten fünfundfünfzig"
             word = toks[j].text
             if word in _DURATION_WORDS:
-                return j + 1, f"{cardinal(hour)} {word} {cardinal(minute)}"
+                return j + 1, f"{self._duration_head(run, i, hour, word)} {cardinal(minute)}"
             duration = self._unit_at(toks, i + 1, self.tables.units)
             if duration is not None and duration[1].plural in _DURATION_WORDS:
-                return duration[0], f"{cardinal(hour)} {duration[1].plural} {cardinal(minute)}"
+                head = self._duration_head(run, i, hour, duration[1].plural)
+                return duration[0], f"{head} {cardinal(minute)}"
+        if not has_uhr and sep == ":" and minute < 60 and len(toks[i].text) == len(f"{hour}") + 3:
+            p = self._prev(toks, i)
+            glued = i + 1 < len(toks) and toks[i + 1].text in "-‑"
+            if p >= 0 and toks[p].text in _RACE_ARTICLES and not glued:
+                # "eine 3:41 laufen": a race time in minutes and seconds ("eine 2:1-
+                # Führung" is a score)
+                return i + 1, f"{self._duration_head(run, i, hour, 'Minuten')} {cardinal(minute)}"
         if hour > 24 or minute > 59:
             return None  # a score like "28:25" is read by the caller
         is_time = has_uhr
@@ -712,6 +771,14 @@ class GermanNormalizer:
         if has_uhr:
             end = j + 1
         return end, spoken
+
+    def _duration_head(self, run: _Run, i: int, value: int, plural: str) -> str:
+        """ "3 Minuten", but "einer Minute" in "unter 1:50 Minuten" (case from the words
+        before it)."""
+        if value != 1:
+            return f"{cardinal(value)} {plural}"
+        _, case, _ = self._context(run, i)
+        return f"{ein(case, 'f')} {_DURATION_SINGULAR[plural]}"
 
     def _hms(self, run: _Run, i: int, hours: int, minutes: int, seconds: int) -> tuple[int, str]:
         """ "2:16:34 Stunden" → "zwei Stunden sechzehn Minuten vierunddreißig Sekunden";
@@ -777,6 +844,10 @@ class GermanNormalizer:
             return code
         value = int(text)
         nxt = toks[i + 1] if i + 1 < n else None
+        if nxt is not None and nxt.text == " " and len(text) <= 2:
+            found = self._day_without_period(run, i, value)
+            if found is not None:
+                return found
         if nxt is not None and nxt.kind == WORD and nxt.text.startswith("er"):
             return self._decade(toks, i, value, text)
         if nxt is not None and nxt.text == ".":
@@ -829,6 +900,25 @@ class GermanNormalizer:
                 run.phone_end = i + 1  # an area code: the groups after it are digits too
                 return i + 1, digits(text)
         return self._quantity(run, i, value, None)
+
+    def _day_without_period(self, run: _Run, i: int, value: int) -> tuple[int, str] | None:
+        """A day written without its period before a month name, a common slip ("am 15
+        April", "18. bis 20 März"): still a date, read as an ordinal."""
+        toks = run.toks
+        month = self._month_at(toks, i + 2)
+        if month is None or month[0] != i + 3 or not 1 <= value <= _DAYS_IN_MONTH[month[1]]:
+            return None
+        ending = self._day_ending(run, i)
+        run.ordinal_at, run.ordinal_ending = i + 1, ending
+        spoken = f"{ordinal(value, ending)} {self._month_name(month[1])}"
+        end = i + 3
+        y = self._next(toks, end - 1)
+        n = len(toks)
+        if y < n and toks[y].kind == NUM and _INT.fullmatch(toks[y].text):
+            if len(toks[y].text) == 4 and not (y + 1 < n and toks[y + 1].kind == WORD):
+                spoken += " " + year(int(toks[y].text))
+                end = y + 1
+        return end, spoken
 
     def _spaced_thousands(self, run: _Run, i: int) -> tuple[int, int, str | None] | None:
         """A number whose thousands are set off by spaces ("40 000 €", "1 250 000",
@@ -1040,6 +1130,9 @@ class GermanNormalizer:
             ctx >= 0 and toks[ctx].text in _RANGE_JOINERS and run.ordinal_at >= ctx - 2
         )
         prev_tok = toks[ctx] if ctx >= 0 else None
+        minute = self._match_minute(run, i, value)
+        if minute is not None:
+            return minute
         rank: Gender | None = None
         if month is None and article == "none":
             rank = self._rank(run, i, value, ctx)
@@ -1058,6 +1151,8 @@ class GermanNormalizer:
             # a range or pair of ordinals: "1.–3. Klasse", "24./25. Dezember"
             k = self._next(toks, m)
             is_ordinal = k + 1 < n and toks[k].kind == NUM and toks[k + 1].text == "."
+            if not is_ordinal and k + 2 < n and toks[k].kind == NUM and toks[k + 1].text == " ":
+                is_ordinal = self._month_at(toks, k + 2) is not None  # "18. bis 20 März"
         elif nxt.text == "+" and m == i + 2 and m + 1 < n and toks[m + 1].kind == NUM:
             is_ordinal = True  # stoppage time: "90.+3"
         elif nxt.kind == WORD and nxt.text.islower():
@@ -1120,15 +1215,63 @@ class GermanNormalizer:
             spoken += "."
         return end, spoken
 
+    def _match_minute(self, run: _Run, i: int, value: int) -> tuple[int, str] | None:
+        """ "zum 2:0 (52.)" → "(zweiundfünfzigste Minute)": a minute marker in a match
+        report, an ordinal in brackets after a score or a goal word ("Tor", "traf"), or
+        one more in the same brackets ("(12., 78.)", "(52./Elfmeter)")."""
+        toks = run.toks
+        n = len(toks)
+        after = i + 2
+        if not 1 <= value <= _MAX_MATCH_MINUTE or after > n or toks[i + 1].text != ".":
+            return None
+        closer = toks[after].text if after < n else ""
+        if closer not in (")", "/", ","):
+            return None
+        p = self._prev(toks, i)
+        if p < 0:
+            return None
+        if toks[p].text == "," and run.minute_at >= p - 1:
+            pass  # "(12., 78.)"
+        elif toks[p].text != "(" or p != i - 1:
+            return None
+        elif not self._match_context(toks, p):
+            if closer == ")" and value <= _MAX_MARKED_RANK:
+                # "Bremen (9.) vor Mainz", "Geiger (12.)": a place in a table or a result
+                return after, _capitalize(ordinal(value, "er"))
+            return None
+        run.minute_at = after
+        return after, f"{ordinal(value, 'e')} Minute"
+
+    def _match_context(self, toks: list[Token], p: int) -> bool:
+        """Whether a score ("2:0") or a goal word stands shortly before ``p`` in its
+        sentence."""
+        k = p - 1
+        seen = 0
+        while k >= 0 and seen < _MINUTE_REACH:
+            tok = toks[k]
+            if tok.kind != SP:
+                seen += 1
+                if tok.text in _SENTENCE_END and toks[k - 1].kind != NUM:
+                    return False  # an ordinal's period ("(12., 78.)") ends no sentence
+                if tok.kind == NUM and _SCORE.fullmatch(tok.text):
+                    return True
+                if tok.kind == WORD and "goalctx" in self._classes(tok.text):
+                    return True
+            k -= 1
+        return False
+
     def _rank(self, run: _Run, i: int, value: int, ctx: int) -> Gender | None:
         """The gender of a finishing place "N." at ``i`` ("Er wurde 1.", "wurde sie 2.",
         "und sie 2." after another place), or ``None`` when it is not one."""
-        if value > _MAX_RANK or value < 1 or ctx < 0:
-            return None
         toks = run.toks
+        # "werde 11..": the ordinal's period and the sentence's, so the writer marked an
+        # ordinal; no age is written so, and a place may then be larger than _MAX_RANK
+        marked = i + 2 < len(toks) and toks[i + 1].text == "." and toks[i + 2].text == "."
+        if value > (_MAX_MARKED_RANK if marked else _MAX_RANK) or value < 1 or ctx < 0:
+            return None
         classes = self._classes(toks[ctx].text)
         if "rankverb" in classes:
-            if "ageverb" in classes and self._noun_after(toks, i + 1) is None:
+            if "ageverb" in classes and not marked and self._noun_after(toks, i + 1) is None:
                 return None  # "Charlotte wird 9." is an age; "wird 2. Vorsitzender" a place
             subject = self._prev(toks, ctx)  # "Er wurde 1."
         else:
@@ -1446,6 +1589,8 @@ class GermanNormalizer:
             and (
                 (i + 2 < n and toks[i + 1].text in _DASHES and self._is_weekday_at(toks, i + 2))
                 or (i >= 2 and toks[i - 1].text in _DASHES and self._is_weekday_at(toks, i - 2))
+                # a dateline "Mi, 18. Oktober 2023": the weekday before its date
+                or (i + 1 < n and toks[i + 1].text == "," and self._number_follows(toks, i + 1))
             )
         ):
             entry = self.tables.abbreviations.get(text + ".")
