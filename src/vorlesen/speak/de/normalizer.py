@@ -19,6 +19,7 @@ Case agreement follows the determiner or preposition before a number:
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,6 +101,11 @@ _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
 
 _DASHES = frozenset("-–—−‒")
 _CLOSERS = frozenset(".,;:!?)]}\"'»«“”")
+_GENDER_MARKS = frozenset("*:_/")
+"""Signs that join a noun and its feminine plural ending ("Lehrer*innen", "Lehrer:innen")."""
+_GENDER_ENDINGS = frozenset(["innen", "in", "Innen", "In"])
+_PLUS_RUN = 3
+"""Pluses in a row from which they are an end mark or separator ("+++"), not read."""
 _SIGNS = {"+": "plus", "-": "minus", "−": "minus", "–": "minus"}
 _SENTENCE_END = frozenset(".!?")
 _OPENERS = frozenset(",:;([{\"'„“‚‘»«–—-/")
@@ -238,6 +244,9 @@ class GermanNormalizer:
         self._multi_symbol_starts = frozenset(k[0] for k in self._multi_symbols)
         # acronyms written in lower case ("ifo"): looked up though not capitalized
         self._lower_acronyms = frozenset(k for k in t.acronyms if k.islower())
+        # names with digits ("1Password"): matched on adjacent tokens from their first
+        self._name_starts = frozenset(k[0] for k in t.names)
+        self._name_pieces = max((len(tokenize(k)) for k in t.names), default=0)
         # unit symbols written before their number ("km 12,5"), read as the unit's noun
         self._units_before = frozenset(
             k for k, classes in t.function_words.items() if "unitbefore" in classes
@@ -259,7 +268,11 @@ class GermanNormalizer:
             tok = toks[i]
             kind = tok.kind
             result: tuple[int, str] | None = None
-            if kind == NUM:
+            if tok.text[0] in self._name_starts:
+                result = self._name(toks, i)
+            if result is not None:
+                pass
+            elif kind == NUM:
                 result = self._number(run, i)
             elif kind == WORD:
                 word = tok.text
@@ -289,6 +302,9 @@ class GermanNormalizer:
                 replaced = True
                 if at_start and spoken:
                     spoken = _capitalize(spoken)
+            if spoken.startswith(",") and out and out[-1].spoken.isspace():
+                # a separator read as a pause sits on the word before it: "Politik, Inland"
+                out[-1] = SpokenToken(out[-1].start, out[-1].end, "")
             if (
                 spoken
                 and last
@@ -604,6 +620,20 @@ class GermanNormalizer:
 
     # ------------------------------------------------------------------ numbers
 
+    def _name(self, toks: list[Token], i: int) -> tuple[int, str] | None:
+        """A name from ``names.tsv`` starting at ``i`` ("1Password" → "One Password"),
+        ending at a word boundary."""
+        key = ""
+        found: tuple[int, str] | None = None
+        for k in range(i, min(len(toks), i + self._name_pieces)):
+            if toks[k].kind in (SP, URL):
+                break
+            key += toks[k].text
+            spoken = self.tables.names.get(key)
+            if spoken is not None and not (k + 1 < len(toks) and toks[k + 1].kind in (WORD, NUM)):
+                found = (k + 1, spoken)
+        return found
+
     def _number(self, run: _Run, i: int) -> tuple[int, str] | None:
         toks = run.toks
         text = toks[i].text
@@ -844,6 +874,12 @@ class GermanNormalizer:
             return code
         value = int(text)
         nxt = toks[i + 1] if i + 1 < n else None
+        if _in_name(toks, i):
+            # "F1", "C42", "Formel-1-Auto", "Sars-CoV-2": a number in a name or code is
+            # a plain cardinal: never "ein", an ordinal or a fused compound
+            if len(text) == 4 and 1100 <= value <= 2099 and toks[i - 1].kind != WORD:
+                return i + 1, year(value)  # "EM-2024-Quali"
+            return i + 1, _read_int_string(text)
         if nxt is not None and nxt.text == " " and len(text) <= 2:
             found = self._day_without_period(run, i, value)
             if found is not None:
@@ -914,10 +950,15 @@ class GermanNormalizer:
         end = i + 3
         y = self._next(toks, end - 1)
         n = len(toks)
-        if y < n and toks[y].kind == NUM and _INT.fullmatch(toks[y].text):
-            if len(toks[y].text) == 4 and not (y + 1 < n and toks[y + 1].kind == WORD):
-                spoken += " " + year(int(toks[y].text))
-                end = y + 1
+        if (
+            y < n
+            and toks[y].kind == NUM
+            and len(toks[y].text) == 4
+            and _INT.fullmatch(toks[y].text)
+            and not (y + 1 < n and toks[y + 1].kind == WORD)
+        ):
+            spoken += " " + year(int(toks[y].text))
+            end = y + 1
         return end, spoken
 
     def _spaced_thousands(self, run: _Run, i: int) -> tuple[int, int, str | None] | None:
@@ -1209,6 +1250,10 @@ class GermanNormalizer:
                 if len(ytext) == 4 and not (y + 1 < n and toks[y + 1].kind == WORD):
                     spoken += " " + year(int(ytext))
                     end = y + 1
+                    stamp = self._time_after_date(toks, end)
+                    if stamp is not None:  # "18. Oktober 2023 | 14:10"
+                        spoken += ", " + stamp[1]
+                        end = stamp[0]
             elif toks[end - 1].text == "." and self._period_ends_sentence(toks, end):
                 spoken += "."
         elif end >= n or (nxt is None):
@@ -1596,6 +1641,13 @@ class GermanNormalizer:
             entry = self.tables.abbreviations.get(text + ".")
             if entry is not None:
                 return i + 1, entry.spoken  # "Mo–Fr" → "Montag bis Freitag"
+        if has_period and len(text) == 1 and text.isupper():
+            found = self._dotted_initials(toks, i)
+            if found is not None:
+                return found
+        m_inner = _INNER_I.fullmatch(text)
+        if m_inner is not None:
+            return i + 1, f"{m_inner[1]}-{m_inner[2].lower()}"  # "LehrerInnen"
         if not text[0].isupper():
             if text in self.tables.acronyms or _inner_capitals(text):
                 return self._acronym(toks, i)  # "ifo", "mRNA", "iOS"
@@ -1633,9 +1685,41 @@ class GermanNormalizer:
                 found = self._prefixed_money(run, j, self.tables.currencies[text])
                 if found is not None:
                     return found
+        country = self.tables.nation_codes.get(text)
+        if (
+            country is not None
+            and i >= 1
+            and i + 1 < n
+            and toks[i - 1].text == "("
+            and toks[i + 1].text in (")", "/", ",", ";")
+        ):
+            return i + 1, country  # "Karl Geiger (GER)" → "(Deutschland)"
         if len(text) >= 2 and (not text[1:].islower() or text in self.tables.acronyms):
             return self._acronym(toks, i)
         return None
+
+    def _dotted_initials(self, toks: list[Token], i: int) -> tuple[int, str] | None:
+        """Capitals each with its period and nothing between ("F.A.S.", "U.S.") that no
+        table knows: spelled ("F A S"). Initials with spaces ("Christian P. Stadtfeld")
+        are read by the phonemizer as letters anyway."""
+        n = len(toks)
+        k = i
+        letters: list[str] = []
+        while (
+            k + 1 < n
+            and toks[k].kind == WORD
+            and len(toks[k].text) == 1
+            and toks[k].text.isupper()
+            and toks[k + 1].text == "."
+        ):
+            letters.append(toks[k].text)
+            k += 2
+        if len(letters) < 2 or "".join(f"{c}." for c in letters) in self.tables.abbreviations:
+            return None
+        spoken = " ".join(letters)
+        if self._period_ends_sentence(toks, k):
+            spoken += "."
+        return k, spoken
 
     def _abbreviation(self, run: _Run, i: int) -> tuple[int, str] | None:
         """Table abbreviations, with parts ("z. B.", "z.B.", "i. d. R.")."""
@@ -1869,7 +1953,7 @@ class GermanNormalizer:
             base = self.tables.acronyms[text[:-1]]
             spoken, spelled = base.spoken + "s", base.how == "spell"
         elif acr.is_acronym_shape(text):
-            spoken = acr.read_unknown(text)
+            spoken = acr.read_unknown(text, self._beside_capital_word(toks, i))
             spelled = spoken != text.capitalize()
         else:
             return None
@@ -1878,6 +1962,23 @@ class GermanNormalizer:
         if spelled and end + 1 < n and toks[end].text in "-‑" and toks[end + 1].kind == WORD:
             return end + 1, spoken + " "
         return end, spoken
+
+    def _beside_capital_word(self, toks: list[Token], i: int) -> bool:
+        """Whether an all-capitals word next to ``i`` (one space apart) is read as a word,
+        so a short name beside it is one too: "PHILIP FONG", "WANG ZHAO"."""
+        if not toks[i].text.isupper():
+            return False
+        for k in (i - 2, i + 2):
+            if 0 <= k < len(toks) and toks[(i + k) // 2].text == " ":
+                other = toks[k].text
+                if (
+                    toks[k].kind == WORD
+                    and other.isupper()
+                    and other not in self.tables.acronyms
+                    and acr.reads_as_word(other)
+                ):
+                    return True
+        return False
 
     # ------------------------------------------------------------------ symbols
 
@@ -1888,6 +1989,9 @@ class GermanNormalizer:
         t = self.tables
         before = toks[i - 1] if i > 0 else None
         after = toks[i + 1] if i + 1 < n else None
+        marks = self._marks(toks, i)
+        if marks is not None:
+            return marks
         if text[0] in self._multi_symbol_starts:
             found = self._multi_symbol(toks, i)
             if found is not None:
@@ -1960,6 +2064,71 @@ class GermanNormalizer:
             if text in ("&", "+", "=") and not (before is not None and before.kind == SP):
                 return i + 1, spoken
             return i + 1, spoken
+        return None
+
+    def _marks(self, toks: list[Token], i: int) -> tuple[int, str] | None:
+        """Signs that real pages print and a reader never says: the gender star, colon or
+        gap ("Lehrer*innen" → "Lehrer-innen", spoken with a glottal stop), a footnote
+        star ("Trump*"), a run of pluses as an end mark ("+++"), a slash between names
+        ("Erlich/Roger-Vasselin", "(USA/Ski alpin)": a pause), a "+" after a name
+        ("NASA+", "Disney+": "plus"), a dash glued to the first word ("-Aktualisiert"),
+        and pictographs (emoji, arrows) that no table reads."""
+        n = len(toks)
+        text = toks[i].text
+        before = toks[i - 1] if i > 0 else None
+        after = toks[i + 1] if i + 1 < n else None
+        word_before = before is not None and before.kind == WORD
+        word_after = after is not None and after.kind == WORD
+        if text in _GENDER_MARKS and word_before and word_after:
+            assert after is not None
+            if after.text in _GENDER_ENDINGS:
+                return i + 2, "-" + after.text
+        if text == "/" and word_before and i + 2 < n and toks[i + 1].text == "-":
+            ending = toks[i + 2].text
+            if ending in _GENDER_ENDINGS:
+                return i + 3, "-" + ending  # "Lehrer/-innen"
+        if text == "*" and not (word_before and word_after):
+            return i + 1, ""  # a footnote star
+        if text == "+":
+            k = i
+            while k < n and toks[k].text == "+":
+                k += 1
+            if k - i >= _PLUS_RUN and (k >= n or toks[k].kind == SP):
+                return k, ""  # "+++ Eilmeldung +++"
+            if word_before and (after is None or after.kind == SP or after.text in _CLOSERS):
+                return i + 1, " plus"  # "NASA+ startet", "Disney+"
+        if text == "/" and word_before and word_after:
+            assert before is not None and after is not None
+            if before.text[0].isupper() and after.text[0].isupper():
+                both_codes = before.text.isupper() and after.text.isupper()
+                return i + 1, " " if both_codes else ", "  # "CDU/CSU", "Israel/Frankreich"
+            return i + 1, " "  # "und/oder"
+        if (
+            text == "/"
+            and before is not None
+            and before.kind == SP
+            and after is not None
+            and after.kind == SP
+            and not (i >= 2 and toks[i - 2].kind == NUM)
+        ):
+            return i + 1, ","  # "Politik / Inland"
+        if (
+            text == "/"
+            and before is not None
+            and before.kind == NUM
+            and word_after
+            and after is not None
+            and after.text[0].isupper()
+        ):
+            return i + 1, " "  # "Bündnis 90/Die Grünen"
+        if text in _DASHES and i == 0 and word_after:
+            return i + 1, ""  # "-Aktualisiert am …"
+        if (
+            len(text) == 1
+            and text not in self.tables.symbols
+            and unicodedata.category(text) in ("So", "Mn", "Cf")
+        ):
+            return i + 1, ""  # "➡️", "©", "™", a variation selector
         return None
 
     def _byline_code(self, toks: list[Token], i: int) -> tuple[int, str] | None:
@@ -2063,6 +2232,23 @@ class GermanNormalizer:
             end = scale[0]
         noun = (end, currency, "")
         return end, self._amount(run, j, value, frac, scale, noun)
+
+
+_INNER_I = re.compile(r"([A-ZÄÖÜ][a-zäöüß]{2,})(Innen|In)")
+"""A noun with the capital-I gender form: "LehrerInnen" → "Lehrer-innen"."""
+
+
+def _in_name(toks: list[Token], i: int) -> bool:
+    """Whether the number at ``i`` is glued to the word before it ("F1", "A6", "C42") or
+    joined to it by a hyphen ("Formel-1", "CoV-2"), so it belongs to a name or code."""
+    if i >= 1 and toks[i - 1].kind == WORD:
+        return True
+    return (
+        i >= 2
+        and toks[i - 1].text in "-‑"
+        and toks[i - 2].kind == WORD
+        and (i + 1 >= len(toks) or toks[i + 1].text != ".")
+    )
 
 
 def _leading_zero(text: str) -> bool:
