@@ -9,8 +9,8 @@ says an unknown all-capitals word of four letters or more as a word when
 * or it is a common word: in the German frequency list of ``wordfreq`` (a maintained word
   list built from subtitles, news, Wikipedia and the web) with a vowel, and no run of four
   consonants ("THÜRINGEN", "JEFF", "NORTH"; not "DSGVO", which is frequent too);
-* or it is long (seven letters or more) with a vowel in every four letters: acronyms are
-  short, names in capitals are not ("SIMMELSDORF", "KUDRYAVTSEV");
+* or it is long (seven letters or more) with a vowel in every four sounds: acronyms are
+  short, names in capitals are not ("SIMMELSDORF", "KUDRYAVTSEV", "SCHWARZENBRUCK");
 * or it stands beside a capital word read as a word and could be one itself ("PHILIP
   FONG").
 
@@ -112,6 +112,8 @@ def _one_syllable_ok(letters: str) -> bool:
         return False
     last = max(k for k, c in enumerate(letters) if c in _VOWELS)
     coda = _sounds(letters[last + 1 :])
+    if coda.startswith("H"):
+        coda = coda[1:]  # "JOHN", "FEHL": an "h" after the vowel only lengthens it
     return not any(a not in _SONORANTS and b in _SONORANTS for a, b in pairwise(coda))
 
 
@@ -124,10 +126,17 @@ def reads_as_word(word: str, beside_word: bool = False) -> bool:
     if pronounceable(letters):
         return True
     vowels = sum(c in _VOWELS for c in letters)
-    if vowels == 0 or _longest_consonant_run(letters) > _MAX_CONSONANT_RUN:
+    if vowels == 0:
         return False
-    if len(letters) >= _LONG_WORD and vowels / len(letters) >= _LONG_VOWEL_SHARE:
-        return True
+    run = _longest_consonant_run(letters)
+    if (
+        len(letters) >= _LONG_WORD
+        and vowels / len(_sounds(letters)) >= _LONG_VOWEL_SHARE
+        and run <= _MAX_CONSONANT_RUN + 1
+    ):
+        return True  # a compound may join four consonants: "OBERSTDORF"
+    if run > _MAX_CONSONANT_RUN:
+        return False
     groups = sum(
         1
         for k, c in enumerate(letters)

@@ -105,6 +105,8 @@ _GENDER_MARKS = frozenset("*:_/")
 """Signs that join a noun and its feminine plural ending ("Lehrer*innen", "Lehrer:innen")."""
 _GENDER_ENDINGS = frozenset(["innen", "in", "Innen", "In"])
 _PLUS_RUN = 3
+_SHORT_CAPS = 4
+"""Longest small word ("IN", "UND", "VOM") read as a word in a headline in capitals."""
 """Pluses in a row from which they are an end mark or separator ("+++"), not read."""
 _SIGNS = {"+": "plus", "-": "minus", "−": "minus", "–": "minus"}
 _SENTENCE_END = frozenset(".!?")
@@ -1953,7 +1955,10 @@ class GermanNormalizer:
             base = self.tables.acronyms[text[:-1]]
             spoken, spelled = base.spoken + "s", base.how == "spell"
         elif acr.is_acronym_shape(text):
-            spoken = acr.read_unknown(text, self._beside_capital_word(toks, i))
+            beside = self._beside_capital_word(toks, i)
+            if beside and len(text) <= _SHORT_CAPS and text.lower() in self._fw_lower:
+                return i + 1, text.lower()  # "UNWETTER IN BAYERN": a headline in capitals
+            spoken = acr.read_unknown(text, beside)
             spelled = spoken != text.capitalize()
         else:
             return None
@@ -2103,15 +2108,11 @@ class GermanNormalizer:
                 both_codes = before.text.isupper() and after.text.isupper()
                 return i + 1, " " if both_codes else ", "  # "CDU/CSU", "Israel/Frankreich"
             return i + 1, " "  # "und/oder"
-        if (
-            text == "/"
-            and before is not None
-            and before.kind == SP
-            and after is not None
-            and after.kind == SP
-            and not (i >= 2 and toks[i - 2].kind == NUM)
-        ):
-            return i + 1, ","  # "Politik / Inland"
+        if text == "/" and before is not None and before.kind == SP and after is not None:
+            if after.kind == SP and i >= 2 and toks[i - 2].kind == NUM:
+                return i + 1, ""  # "12 / 15", "2023 / 24"
+            if after.kind == SP:
+                return i + 1, ","  # "Politik / Inland"
         if (
             text == "/"
             and before is not None
