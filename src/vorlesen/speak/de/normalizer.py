@@ -1448,6 +1448,8 @@ class GermanNormalizer:
                     _, case, _ = self._context(run, i)
                     head = ein(case, money.gender) if value == 1 else cardinal(value)
                     word = money.singular if value == 1 else money.plural
+                    if noun[2] == word and word == money.singular + "n" and money.gender != "f":
+                        word = money.singular  # "mit 4,40 Metern" → "vier Meter vierzig"
                     return f"{head} {word}" + (f" {cardinal(cents)}" if cents else "")
             spoken = decimal(value, frac)
             if scale is not None:

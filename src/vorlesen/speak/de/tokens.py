@@ -37,7 +37,7 @@ _URL_HINT = re.compile(rf"@|www\.|://|\.(?:{_TLDS})\b", re.IGNORECASE)
 _MAX_URL = 300
 """Longer chunks are never treated as addresses (bounds the URL regex's work)."""
 _TRAILING = ".,;:!?)]}\"'»«“”„’"
-_LEADING = "([{\"'»«“”„‚‘"
+_LEADING = "*([{\"'»«“”„‚‘"
 
 
 @dataclass(slots=True)
