@@ -88,9 +88,9 @@ _NOT_NOUN_CLASSES = frozenset(
 _CODE_GROUPS = 3
 """Digit groups joined by hyphens from which on a number is a code read digit by digit
 ("ISBN 978-3-16-148410-0"); two groups are a range ("5-6")."""
-_THOUSANDS_SPACES = frozenset([" ", "\u202f", "\u00a0", "\u2009"])
+_THOUSANDS_SPACES = frozenset([" ", "\u202f", "\u00a0", "\u2009", "'", "’"])
 """Spaces that set off thousands ("40 000", "40\u202f000"): plain, narrow no-break,
-no-break, thin."""
+no-break, thin; and the Swiss apostrophe ("1'500 Franken", "1’500")."""
 _THOUSANDS_GROUP = re.compile(r"[0-9]{3}(?:,([0-9]+))?")
 _MAX_THOUSANDS_GROUPS = 8
 """Most space-separated groups in one number (up to quadrillions); a longer run of digit
@@ -1272,7 +1272,7 @@ class GermanNormalizer:
         if not 1 <= value <= _MAX_MATCH_MINUTE or after > n or toks[i + 1].text != ".":
             return None
         closer = toks[after].text if after < n else ""
-        if closer not in (")", "/", ","):
+        if closer not in (")", "/", ",", "+"):
             return None
         p = self._prev(toks, i)
         if p < 0:
@@ -1287,6 +1287,7 @@ class GermanNormalizer:
                 return after, _capitalize(ordinal(value, "er"))
             return None
         run.minute_at = after
+        run.ordinal_at = after  # "(45.+1)": the stoppage time goes on after "Minute"
         return after, f"{ordinal(value, 'e')} Minute"
 
     def _match_context(self, toks: list[Token], p: int) -> bool:
@@ -2107,7 +2108,9 @@ class GermanNormalizer:
         if text == "/" and word_before and word_after:
             assert before is not None and after is not None
             if before.text[0].isupper() and after.text[0].isupper():
-                both_codes = before.text.isupper() and after.text.isupper()
+                both_codes = all(
+                    w.isupper() and len(w) <= _SHORT_CAPS for w in (before.text, after.text)
+                )
                 return i + 1, " " if both_codes else ", "  # "CDU/CSU", "Israel/Frankreich"
             return i + 1, " "  # "und/oder"
         if text == "/" and before is not None and before.kind == SP and after is not None:
