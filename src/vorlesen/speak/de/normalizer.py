@@ -2004,8 +2004,8 @@ class GermanNormalizer:
             found = self._multi_symbol(toks, i)
             if found is not None:
                 return found
-        if text in _DASHES and run.phone_end == i:
-            return i + 1, ""  # "030 4664-0": a phone number's hyphen is not read
+        if (text in _DASHES or text == "/") and run.phone_end == i:
+            return i + 1, ""  # "030 4664-0", "0911/2112": a phone number's signs are not read
         if run.ordinal_at == i and after is not None and after.kind == NUM:
             if text == "/":
                 return i + 1, " und "  # "24./25. Dezember": both days
