@@ -1690,6 +1690,15 @@ class GermanNormalizer:
                 found = self._prefixed_money(run, j, self.tables.currencies[text])
                 if found is not None:
                     return found
+        police = _CANTON_BEFORE.get(text)
+        if police is not None and i + 2 < n and toks[i + 1].text == " ":
+            canton = self.tables.cantons.get(toks[i + 2].text)
+            if canton is not None and not (i + 3 < n and toks[i + 3].kind in (WORD, NUM)):
+                # "Kapo BE" → "Kantonspolizei Bern", "Kanton ZH" → "Kanton Zürich"
+                return i + 3, f"{police} {canton}"
+        camel = _CAMEL.fullmatch(text)
+        if camel is not None and text not in self.tables.acronyms:
+            return i + 1, f"{camel[1]} {camel[2]}"  # "ClimateAction" → "Climate Action"
         country = self.tables.nation_codes.get(text)
         if (
             country is not None
@@ -2240,6 +2249,12 @@ class GermanNormalizer:
         return end, self._amount(run, j, value, frac, scale, noun)
 
 
+_CANTON_BEFORE = {"Kapo": "Kantonspolizei", "Kantonspolizei": "Kantonspolizei", "Kanton": "Kanton"}
+"""Words after which a Swiss canton code is read as the canton's name, and how they are
+read then ("Kapo" is the Swiss police's short name; elsewhere it stays as written)."""
+_CAMEL = re.compile(r"([A-ZÄÖÜ][a-zäöüß]{3,})([A-ZÄÖÜ][a-zäöüß]{3,})")
+"""Two words run together, each capitalized ("ClimateAction", "PlayStation"): read as
+two words. Short first parts stay ("McDonald", "YouTube", "PayPal")."""
 _INNER_I = re.compile(r"([A-ZÄÖÜ][a-zäöüß]{2,})(Innen|In)")
 """A noun with the capital-I gender form: "LehrerInnen" → "Lehrer-innen"."""
 

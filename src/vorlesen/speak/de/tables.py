@@ -79,6 +79,8 @@ class Tables:
     symbols: dict[str, str] = field(default_factory=dict)
     nation_codes: dict[str, str] = field(default_factory=dict)
     """Sport nation codes read as the country in "(GER)" after an athlete."""
+    cantons: dict[str, str] = field(default_factory=dict)
+    """Swiss canton codes read as the canton after "Kapo" or "Kanton" ("Kapo BE")."""
     names: dict[str, str] = field(default_factory=dict)
     """Names written with digits, read as a whole ("1Password" → "One Password")."""
     max_unit_tokens: int = 1
@@ -205,6 +207,7 @@ def load_dir(tables: Tables, folder: Path) -> None:
     word_tables: tuple[tuple[str, dict[str, str]], ...] = (
         ("nation_codes.tsv", tables.nation_codes),
         ("names.tsv", tables.names),
+        ("cantons.tsv", tables.cantons),
     )
     for name, table in word_tables:
         path = folder / name
