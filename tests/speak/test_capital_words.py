@@ -17,7 +17,7 @@ from vorlesen.speak.de.acronyms import german_zipf, read_unknown, reads_as_word
     "word",
     [
         # common German words and places, by the frequency list
-        "SCHWEIZ", "BAYERN", "POLIZEI", "WETTER", "ANALYSE", "MARKT", "HESSEN",
+        "SCHWEIZ", "BAYERN", "POLIZEI", "WETTER", "ANALYSE", "MARKT", "HESSEN", "OBST", "ARZT",
         # names and English words in photo credits
         "JOHN", "PETER", "NORTH", "IMAGES", "REUTERS",
         # pronounceable by shape, whether listed or not
@@ -39,7 +39,7 @@ def test_words_in_capitals_are_read_as_words(word: str) -> None:
         # no vowel
         "BMWK", "DLRG", "HTML", "NRW",
         # consonant clusters German has no word with
-        "DSGVO", "ISBN", "BDEW", "ESPN", "IFRS", "DGUV",
+        "DSGVO", "ISBN", "BDEW", "ESPN", "IFRS", "DGUV", "ADFC", "HSBC",
         # short, rare in the list and not pronounceable
         "DIHK", "THW",
     ],

@@ -112,6 +112,8 @@ def _one_syllable_ok(letters: str) -> bool:
         return False
     last = max(k for k, c in enumerate(letters) if c in _VOWELS)
     coda = _sounds(letters[last + 1 :])
+    if "C" in coda:
+        return False  # a "c" that is not "ck" or "ch" ends no German word: "ADFC"
     if coda.startswith("H"):
         coda = coda[1:]  # "JOHN", "FEHL": an "h" after the vowel only lengthens it
     return not any(a not in _SONORANTS and b in _SONORANTS for a, b in pairwise(coda))
