@@ -946,6 +946,8 @@ class GermanNormalizer:
         month = self._month_at(toks, i + 2)
         if month is None or month[0] != i + 3 or not 1 <= value <= _DAYS_IN_MONTH[month[1]]:
             return None
+        if month[0] < len(toks) and toks[month[0]].text in "-‑":
+            return None  # "3 Mai-Termine" counts things; it is no date
         ending = self._day_ending(run, i)
         run.ordinal_at, run.ordinal_ending = i + 1, ending
         spoken = f"{ordinal(value, ending)} {self._month_name(month[1])}"
@@ -2114,6 +2116,8 @@ class GermanNormalizer:
                 return k, ""  # "+++ Eilmeldung +++"
             if word_before and (after is None or after.kind == SP or after.text in _CLOSERS):
                 return i + 1, " plus"  # "NASA+ startet", "Disney+"
+        if text == "/" and before is not None and before.text in "-‑" and word_after and i >= 2:
+            return i + 1, " "  # "Ein-/Ausfahrt", "Vor-/Nachteile"
         if text == "/" and word_before and word_after:
             assert before is not None and after is not None
             if before.text[0].isupper() and after.text[0].isupper():
