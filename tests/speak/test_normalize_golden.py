@@ -23,6 +23,8 @@ EXTRA = FIXTURES / "tn_de_extra.tsv"
 NEWS = FIXTURES / "tn_de_news.tsv"
 REAL = FIXTURES / "tn_real.tsv"
 """Sentences from 39 real news pages (issue 11's dev set): r-* were read wrongly once."""
+ERRORS = FIXTURES / "tn_real_errors.tsv"
+"""The spoken faults an editor found on those pages, with the right reading."""
 RULES = FIXTURES / "tn_de_real_rules.tsv"
 """Invented sentences for each rule class the real pages showed, so the rules generalize."""
 
@@ -50,7 +52,7 @@ def load(path: Path) -> list[tuple[str, str, str, list[str]]]:
     return cases
 
 
-CASES = load(DEV) + load(EXTRA) + load(NEWS) + load(REAL) + load(RULES)
+CASES = load(DEV) + load(EXTRA) + load(NEWS) + load(REAL) + load(ERRORS) + load(RULES)
 
 
 def test_case_files_are_well_formed() -> None:
@@ -60,6 +62,7 @@ def test_case_files_are_well_formed() -> None:
     assert len(load(NEWS)) >= 250
     assert all(c[0].startswith("n") for c in load(NEWS))
     assert len(load(REAL)) == 64
+    assert all(c[0].startswith("e") for c in load(ERRORS))
     assert len(load(RULES)) >= 150
     assert all(c[0].startswith("q") for c in load(RULES))
 

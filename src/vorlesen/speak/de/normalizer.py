@@ -1692,6 +1692,19 @@ class GermanNormalizer:
                 found = self._prefixed_money(run, j, self.tables.currencies[text])
                 if found is not None:
                     return found
+        canton = self.tables.cantons.get(text)
+        if (
+            canton is not None
+            and i == 2
+            and toks[1].text == " "
+            and self._is_noun(toks[0])
+            and i + 1 < n
+            and (
+                toks[i + 1].text == ":"
+                or (i + 2 < n and toks[i + 1].text == " " and toks[i + 2].text in _DATELINE_MARKS)
+            )
+        ):
+            return i + 1, f", Kanton {canton}"  # "Studen BE – …": a Swiss dateline
         police = _CANTON_BEFORE.get(text)
         if police is not None and i + 2 < n and toks[i + 1].text == " ":
             canton = self.tables.cantons.get(toks[i + 2].text)
@@ -2253,6 +2266,8 @@ class GermanNormalizer:
         return end, self._amount(run, j, value, frac, scale, noun)
 
 
+_DATELINE_MARKS = frozenset(["-", "–", "—", ":"])
+"""What ends a dateline's place ("Studen BE – …")."""
 _CANTON_BEFORE = {"Kapo": "Kantonspolizei", "Kantonspolizei": "Kantonspolizei", "Kanton": "Kanton"}
 """Words after which a Swiss canton code is read as the canton's name, and how they are
 read then ("Kapo" is the Swiss police's short name; elsewhere it stays as written)."""
