@@ -68,6 +68,10 @@ from vorlesen.speak.de.urls import read_address
 _INT = re.compile(r"[0-9]+")
 _GROUPED = re.compile(r"([0-9]{1,3}(?:\.[0-9]{3})+)(?:,([0-9]+))?")
 _DECIMAL = re.compile(r"([0-9]+),([0-9]+)")
+_POINT_CENTS = re.compile(r"([0-9]+)\.([0-9]{2})")
+"""A Swiss amount with a decimal point after a currency ("CHF 20.50", "Fr. 12.90")."""
+_NO_CENTS = re.compile(r"[.,][-–]")
+"""A price's "no cents" mark ("1.500,–", "20.–", "12,-"): not read."""
 _DATE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{2}|[0-9]{4})")
 _DAY_MONTH = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})")
 _CLOCK = re.compile(r"([0-9]{1,2})[.:]([0-9]{2})")
@@ -105,6 +109,7 @@ _GENDER_MARKS = frozenset("*:_/")
 """Signs that join a noun and its feminine plural ending ("Lehrer*innen", "Lehrer:innen")."""
 _GENDER_ENDINGS = frozenset(["innen", "in", "Innen", "In"])
 _PLUS_RUN = 3
+_MAX_DAY = 31
 _SHORT_CAPS = 4
 """Longest small word ("IN", "UND", "VOM") read as a word in a headline in capitals."""
 """Pluses in a row from which they are an end mark or separator ("+++"), not read."""
@@ -1620,6 +1625,10 @@ class GermanNormalizer:
             if found is not None:
                 return found
         has_period = i + 1 < n and toks[i + 1].text == "."
+        if has_period and text + "." in self.tables.currencies:
+            found = self._abbreviated_currency(run, i)  # "Fr. 200.–" (Swiss francs)
+            if found is not None:
+                return found
         if has_period:
             found = self._abbreviation(run, i)
             if found is not None:
@@ -2024,6 +2033,15 @@ class GermanNormalizer:
         marks = self._marks(toks, i)
         if marks is not None:
             return marks
+        if (
+            text in ".,"
+            and before is not None
+            and before.kind == NUM
+            and after is not None
+            and _NO_CENTS.fullmatch(text + after.text)
+            and (i + 2 >= n or toks[i + 2].kind == SP or toks[i + 2].text in _CLOSERS)
+        ):
+            return i + 2, ""  # "1.500,– Euro", "Fr. 200.–."
         if text[0] in self._multi_symbol_starts:
             found = self._multi_symbol(toks, i)
             if found is not None:
@@ -2247,11 +2265,32 @@ class GermanNormalizer:
             return end, f"halb{ordinal_ending(article, case, gender)}{noun}"
         return end, f"{ein(case, gender)} halb{ordinal_ending('indef', case, gender)}{noun}"
 
+    def _abbreviated_currency(self, run: _Run, i: int) -> tuple[int, str] | None:
+        """A currency abbreviated with a period before an amount that is no day of a date:
+        "Fr. 200.–", "Fr. 12.90", "Fr. 1'500" → Franken ("Fr. 12." stays Freitag)."""
+        toks = run.toks
+        n = len(toks)
+        j = i + 3
+        if j >= n or toks[i + 2].text != " " or toks[j].kind != NUM:
+            return None
+        amount = toks[j].text
+        after = toks[j + 1].text if j + 1 < n else ""
+        cents_mark = j + 2 < n and _NO_CENTS.fullmatch(after + toks[j + 2].text) is not None
+        day = _INT.fullmatch(amount) is not None and int(amount) <= _MAX_DAY and after == "."
+        dm = _DAY_MONTH.fullmatch(amount)
+        if dm and 1 <= int(dm[2]) <= 12 and 1 <= int(dm[1]) <= _DAYS_IN_MONTH[int(dm[2])]:
+            day = True  # "Fr. 24.11." is a date
+        if day and not cents_mark:
+            return None
+        if _INT.fullmatch(amount) and int(amount) <= _MAX_DAY and not cents_mark:
+            return None  # "Fr. 12 Uhr"?: too short to tell, keep the weekday reading
+        return self._prefixed_money(run, j, self.tables.currencies[toks[i].text + "."])
+
     def _prefixed_money(self, run: _Run, j: int, currency: Unit) -> tuple[int, str] | None:
         """ "€80", "$120", "$ 1,5 Mrd.": currency first, read after the amount."""
         toks = run.toks
         text = toks[j].text
-        m = _GROUPED.fullmatch(text) or _DECIMAL.fullmatch(text)
+        m = _GROUPED.fullmatch(text) or _DECIMAL.fullmatch(text) or _POINT_CENTS.fullmatch(text)
         if m and m[1] and len(m[1]) < 28:
             value, frac = int(m[1].replace(".", "")), m[2]
         elif _INT.fullmatch(text) and len(text) < 28:
@@ -2259,6 +2298,8 @@ class GermanNormalizer:
         else:
             return None
         end = j + 1
+        if _POINT_CENTS.fullmatch(text) and _GROUPED.fullmatch(text):
+            value, frac = int(text.split(".")[0]), text.split(".")[1]  # "CHF 20.50"
         scale = self._unit_at(toks, end, self.tables.scales)
         if scale is not None:
             end = scale[0]
