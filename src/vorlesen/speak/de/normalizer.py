@@ -2139,6 +2139,16 @@ class GermanNormalizer:
                 return i + 3, "-" + ending  # "Lehrer/-innen"
         if text == "*" and not (word_before and word_after):
             return i + 1, ""  # a footnote star
+        if (
+            text == "+"
+            and before is not None
+            and before.kind == NUM
+            and after is not None
+            and after.kind == NUM
+            and _INT.fullmatch(after.text)
+        ):
+            # "0+1 Fehler" (shooting), "2+2": the sum's parts are plain numbers
+            return i + 2, f" plus {_read_int_string(after.text)}"
         if text == "+":
             k = i
             while k < n and toks[k].text == "+":
