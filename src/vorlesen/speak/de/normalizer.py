@@ -2081,6 +2081,8 @@ class GermanNormalizer:
             if text != "+" and num_before and num_after:
                 if _leading_zero(toks[p].text) or _leading_zero(toks[q].text):
                     return None  # a phone or file number, not a range
+                if p == i - 1 and (_in_name(toks, p) or (q + 1 < n and toks[q + 1].kind == WORD)):
+                    return i + 1, ""  # "Core i9-14900K", "DDR5-6000": a model code
                 adjacent = before is toks[p] and after is toks[q]
                 if adjacent or text != "-":
                     return i + 1, " bis "
