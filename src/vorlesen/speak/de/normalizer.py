@@ -1722,7 +1722,8 @@ class GermanNormalizer:
                 return i + 3, f"{police} {canton}"
         camel = _CAMEL.fullmatch(text)
         if camel is not None and text not in self.tables.acronyms:
-            return i + 1, f"{camel[1]} {camel[2]}"  # "ClimateAction" → "Climate Action"
+            first, second = (camel[1], camel[2]) if camel[1] else (camel[3], camel[4])
+            return i + 1, f"{first} {second}"  # "ClimateAction" → "Climate Action"
         country = self.tables.nation_codes.get(text)
         if (
             country is not None
@@ -2324,9 +2325,12 @@ _DATELINE_MARKS = frozenset(["-", "–", "—", ":"])
 _CANTON_BEFORE = {"Kapo": "Kantonspolizei", "Kantonspolizei": "Kantonspolizei", "Kanton": "Kanton"}
 """Words after which a Swiss canton code is read as the canton's name, and how they are
 read then ("Kapo" is the Swiss police's short name; elsewhere it stays as written)."""
-_CAMEL = re.compile(r"([A-ZÄÖÜ][a-zäöüß]{3,})([A-ZÄÖÜ][a-zäöüß]{3,})")
-"""Two words run together, each capitalized ("ClimateAction", "PlayStation"): read as
-two words. Short first parts stay ("McDonald", "YouTube", "PayPal")."""
+_CAMEL = re.compile(
+    r"([A-ZÄÖÜ][a-zäöüß]{3,})([A-ZÄÖÜ][a-zäöüß]{3,})|([A-ZÄÖÜ][a-zäöüß]{5,})([A-ZÄÖÜ][a-zäöüß]{2})"
+)
+"""Two words run together, each capitalized ("ClimateAction", "PlayStation", or two
+blocks a page glued: "ZoonosenWie"): read as two words. Short first parts stay
+("McDonald", "YouTube", "PayPal")."""
 _INNER_I = re.compile(r"([A-ZÄÖÜ][a-zäöüß]{2,})(Innen|In)")
 """A noun with the capital-I gender form: "LehrerInnen" → "Lehrer-innen"."""
 
