@@ -109,10 +109,10 @@ _GENDER_MARKS = frozenset("*:_/")
 """Signs that join a noun and its feminine plural ending ("Lehrer*innen", "Lehrer:innen")."""
 _GENDER_ENDINGS = frozenset(["innen", "in", "Innen", "In"])
 _PLUS_RUN = 3
+"""Pluses in a row from which they are an end mark or separator ("+++"), not read."""
 _MAX_DAY = 31
 _SHORT_CAPS = 4
 """Longest small word ("IN", "UND", "VOM") read as a word in a headline in capitals."""
-"""Pluses in a row from which they are an end mark or separator ("+++"), not read."""
 _SIGNS = {"+": "plus", "-": "minus", "−": "minus", "–": "minus"}
 _SENTENCE_END = frozenset(".!?")
 _OPENERS = frozenset(",:;([{\"'„“‚‘»«–—-/")
@@ -192,9 +192,9 @@ class _Run:
     phone_end: int = -10
     """Index after the last digit group read as part of a phone number."""
     rank_at: int = -10
+    """Index after the last finishing place read ("Er wurde 1."), for "und sie 2."."""
     minute_at: int = -10
     """Index after the last match minute read ("(12., 78.)" goes on with it)."""
-    """Index after the last finishing place read ("Er wurde 1."), for "und sie 2."."""
 
 
 def _capitalize(text: str) -> str:
@@ -276,30 +276,9 @@ class GermanNormalizer:
             kind = tok.kind
             result: tuple[int, str] | None = None
             if tok.text[0] in self._name_starts:
-                result = self._name(toks, i)
-            if result is not None:
-                pass
-            elif kind == NUM:
-                result = self._number(run, i)
-            elif kind == WORD:
-                word = tok.text
-                if (
-                    word[0].isupper()
-                    or (i + 1 < n and toks[i + 1].text == ".")
-                    or not word.islower()
-                    or word in self._lower_acronyms
-                ):
-                    result = self._word(run, i)
-                elif i >= 2 and toks[i - 2].text in _PER:
-                    result = self._per_unit(run, i)
-                elif word in self._units_before:
-                    result = self._unit_before(run, i)
-            elif kind == SYM:
-                result = self._symbol(run, i)
-            elif kind == URL:
-                result = (i + 1, read_address(tok.text))
-            elif i < _DATELINE_TOKENS and i + 3 < n and toks[i + 1].text == "(":
-                result = self._byline_code(toks, i)
+                result = self._name(toks, i)  # "1Password": before its pieces are read
+            if result is None:
+                result = self._token(run, i)
             if result is None:
                 spoken = tok.text
                 replaced = False
@@ -329,6 +308,37 @@ class GermanNormalizer:
                 at_start = bool(spoken) and spoken[-1] in _SENTENCE_END and not replaced
             i = end
         return NormalizedText(written=text, tokens=tuple(out))
+
+    def _token(self, run: _Run, i: int) -> tuple[int, str] | None:
+        """The reading of the token at ``i`` by its kind: (index after it, spoken), or
+        ``None`` to say it as written."""
+        toks = run.toks
+        n = len(toks)
+        tok = toks[i]
+        kind = tok.kind
+        if kind == NUM:
+            return self._number(run, i)
+        if kind == WORD:
+            word = tok.text
+            if (
+                word[0].isupper()
+                or (i + 1 < n and toks[i + 1].text == ".")
+                or not word.islower()
+                or word in self._lower_acronyms
+            ):
+                return self._word(run, i)
+            if i >= 2 and toks[i - 2].text in _PER:
+                return self._per_unit(run, i)
+            if word in self._units_before:
+                return self._unit_before(run, i)
+            return None
+        if kind == SYM:
+            return self._symbol(run, i)
+        if kind == URL:
+            return i + 1, read_address(tok.text)
+        if i < _DATELINE_TOKENS and i + 3 < n and toks[i + 1].text == "(":
+            return self._byline_code(toks, i)
+        return None
 
     def normalize_text(self, text: str) -> str:
         """Spoken form of ``text`` as a string."""
