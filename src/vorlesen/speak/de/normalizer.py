@@ -2150,6 +2150,10 @@ class GermanNormalizer:
             ending = toks[i + 2].text
             if ending in _GENDER_ENDINGS:
                 return i + 3, "-" + ending  # "Lehrer/-innen"
+        if (text == "<" and after is not None and after.kind == URL) or (
+            text == ">" and before is not None and before.kind == URL
+        ):
+            return i + 1, ""  # "<presse@stadt.de>": brackets around an address
         if text == "*" and not (word_before and word_after):
             return i + 1, ""  # a footnote star
         if (
