@@ -240,7 +240,10 @@ def _glued_sentence(text: str, start: int, dot: int) -> bool:
     while left > start and text[left - 1].isalpha():
         left -= 1
     m = _GLUED.match(text, left)
-    if m is None or m.start() != left or text[left:dot].lower() in _abbreviations():
+    word = text[left:dot]
+    if m is None or m.start() != left or word in _abbreviations():
+        return False
+    if word.lower() in _abbreviations():
         return False
     return left == start or not (text[left - 1].isalnum() or text[left - 1] in "./@-_")
 
