@@ -86,7 +86,17 @@ _VULGAR = {
     "⅜": (3, 8), "⅝": (5, 8), "⅞": (7, 8),
 }  # fmt: skip
 _NOT_NOUN_CLASSES = frozenset(
-    ["yearctx", "countctx", "weekday", "title", "phonectx", "daypart", "dayctx", "goalctx"]
+    [
+        "yearctx",
+        "countctx",
+        "weekday",
+        "title",
+        "phonectx",
+        "daypart",
+        "dayctx",
+        "goalctx",
+        "versionctx",
+    ]
 )
 """Classes a capitalized word may have and still be a noun ("Jahr", "Platz", "Papst")."""
 _CODE_GROUPS = 3
@@ -673,7 +683,7 @@ class GermanNormalizer:
             if found is not None:
                 return found
         m = _DAY_MONTH.fullmatch(text)
-        if m and i + 1 < len(toks) and toks[i + 1].text == ".":
+        if m and i + 1 < len(toks) and toks[i + 1].text == "." and not self._after_version(toks, i):
             day, month = int(m[1]), int(m[2])
             if 1 <= month <= 12 and 1 <= day <= _DAYS_IN_MONTH[month]:
                 ending = self._day_ending(run, i)
@@ -692,6 +702,12 @@ class GermanNormalizer:
         if m and len(m[1]) < 28:
             return self._quantity(run, i, int(m[1]), m[2])
         return i + 1, self._generic(text)
+
+    def _after_version(self, toks: list[Token], i: int) -> bool:
+        """Whether the number at ``i`` follows a word that versions things ("Bluetooth
+        5.3.", "iOS 17.1."): a version number, not a date, before a sentence's period."""
+        p = self._prev(toks, i)
+        return p >= 0 and p == i - 2 and "versionctx" in self._classes(toks[p].text)
 
     @staticmethod
     def _generic(text: str) -> str:
