@@ -199,8 +199,17 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             j += 1
         while j < n and text[j] in _CLOSERS:
             j += 1
+        if j == i + 1 and _glued_sentence(text, start, i):
+            # "beraten.Vor allem": the space after the period lost in the source
+            _add_span(text, start, j, spans)
+            start = j
+            i = j
+            continue
         if j >= n or not text[j].isspace():
             i = j
+            continue
+        if _inside_brackets(text, start, i):
+            i = j  # "(SV GO! Saar 05; 53,66 sec)": a club's name, not a sentence end
             continue
         k = j
         while k < n and text[k].isspace():
@@ -213,6 +222,41 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         i = k
     _add_span(text, start, n, spans)
     return spans
+
+
+_GLUED = re.compile(r"[A-ZÄÖÜa-zäöüß][a-zäöüß]{2,}\.[A-ZÄÖÜ][a-zäöüß]+\b")
+"""A word ending in lower case, a period and a capitalized word with no space: two sentences whose
+space the source lost ("beraten.Vor"). Addresses are lower case ("bund.de") and
+abbreviations ("bzw.Die") are checked against the table."""
+_BRACKET_REACH = 80
+"""How far an open bracket before a "!" or "?" and its closing one after may be for the
+mark to stay inside the bracket ("(SV GO! Saar 05)")."""
+
+
+def _glued_sentence(text: str, start: int, dot: int) -> bool:
+    if text[dot] != ".":
+        return False
+    left = dot
+    while left > start and text[left - 1].isalpha():
+        left -= 1
+    m = _GLUED.match(text, left)
+    word = text[left:dot]
+    if m is None or m.start() != left or word in _abbreviations():
+        return False
+    if word.lower() in _abbreviations():
+        return False
+    return left == start or not (text[left - 1].isalnum() or text[left - 1] in "./@-_")
+
+
+def _inside_brackets(text: str, start: int, mark: int) -> bool:
+    """Whether the "!" or "?" at ``mark`` stands inside a short bracket in its sentence."""
+    if text[mark] not in "!?":
+        return False
+    opened = text.rfind("(", max(start, mark - _BRACKET_REACH), mark)
+    if opened < 0 or ")" in text[opened:mark]:
+        return False
+    closed = text.find(")", mark, mark + _BRACKET_REACH)
+    return closed >= 0 and "(" not in text[mark:closed]
 
 
 def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:

@@ -19,6 +19,7 @@ Case agreement follows the determiner or preposition before a number:
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +68,10 @@ from vorlesen.speak.de.urls import read_address
 _INT = re.compile(r"[0-9]+")
 _GROUPED = re.compile(r"([0-9]{1,3}(?:\.[0-9]{3})+)(?:,([0-9]+))?")
 _DECIMAL = re.compile(r"([0-9]+),([0-9]+)")
+_POINT_CENTS = re.compile(r"([0-9]+)\.([0-9]{2})")
+"""A Swiss amount with a decimal point after a currency ("CHF 20.50", "Fr. 12.90")."""
+_NO_CENTS = re.compile(r"[.,][-–]")
+"""A price's "no cents" mark ("1.500,–", "20.–", "12,-"): not read."""
 _DATE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{2}|[0-9]{4})")
 _DAY_MONTH = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})")
 _CLOCK = re.compile(r"([0-9]{1,2})[.:]([0-9]{2})")
@@ -81,15 +86,25 @@ _VULGAR = {
     "⅜": (3, 8), "⅝": (5, 8), "⅞": (7, 8),
 }  # fmt: skip
 _NOT_NOUN_CLASSES = frozenset(
-    ["yearctx", "countctx", "weekday", "title", "phonectx", "daypart", "dayctx"]
+    [
+        "yearctx",
+        "countctx",
+        "weekday",
+        "title",
+        "phonectx",
+        "daypart",
+        "dayctx",
+        "goalctx",
+        "versionctx",
+    ]
 )
 """Classes a capitalized word may have and still be a noun ("Jahr", "Platz", "Papst")."""
 _CODE_GROUPS = 3
 """Digit groups joined by hyphens from which on a number is a code read digit by digit
 ("ISBN 978-3-16-148410-0"); two groups are a range ("5-6")."""
-_THOUSANDS_SPACES = frozenset([" ", "\u202f", "\u00a0", "\u2009"])
+_THOUSANDS_SPACES = frozenset([" ", "\u202f", "\u00a0", "\u2009", "'", "’"])
 """Spaces that set off thousands ("40 000", "40\u202f000"): plain, narrow no-break,
-no-break, thin."""
+no-break, thin; and the Swiss apostrophe ("1'500 Franken", "1’500")."""
 _THOUSANDS_GROUP = re.compile(r"[0-9]{3}(?:,([0-9]+))?")
 _MAX_THOUSANDS_GROUPS = 8
 """Most space-separated groups in one number (up to quadrillions); a longer run of digit
@@ -100,6 +115,14 @@ _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
 
 _DASHES = frozenset("-–—−‒")
 _CLOSERS = frozenset(".,;:!?)]}\"'»«“”")
+_GENDER_MARKS = frozenset("*:_/")
+"""Signs that join a noun and its feminine plural ending ("Lehrer*innen", "Lehrer:innen")."""
+_GENDER_ENDINGS = frozenset(["innen", "in", "Innen", "In"])
+_PLUS_RUN = 3
+"""Pluses in a row from which they are an end mark or separator ("+++"), not read."""
+_MAX_DAY = 31
+_SHORT_CAPS = 4
+"""Longest small word ("IN", "UND", "VOM") read as a word in a headline in capitals."""
 _SIGNS = {"+": "plus", "-": "minus", "−": "minus", "–": "minus"}
 _SENTENCE_END = frozenset(".!?")
 _OPENERS = frozenset(",:;([{\"'„“‚‘»«–—-/")
@@ -131,6 +154,11 @@ _ROMAN_CARDINAL_BEFORE = frozenset(
     ]
 )
 _DURATION_WORDS = frozenset(["Stunden", "Minuten"])
+_DURATION_SINGULAR = {"Stunden": "Stunde", "Minuten": "Minute"}
+_STAMP_SEPARATORS = frozenset(["-", "–", "|", ",", "/", "•", "·"])
+"""What may stand between a date and its time in a dateline ("06.11.2023 | 14:10")."""
+_RACE_ARTICLES = frozenset(["eine", "einer", "seine", "ihre", "seiner", "ihrer"])
+"""Words before "3:41" that make it a race time ("eine 3:41 laufen"), never a score."""
 _PER = frozenset(["pro", "je", "Pro", "Je"])
 _RACE_TIME = re.compile(r"([0-9]{1,2}):([0-5][0-9]),([0-9]{1,3})")
 """A race time in minutes, seconds and fractions: "1:43,21"."""
@@ -143,6 +171,13 @@ _MAX_RANK = 10
 """Largest "N." read as a finishing place after "wurde" ("Er wurde 3." → "Dritter"); a
 larger one is an age ("Sie wurde 80." → "achtzig"). After "wird"/"werden" (``ageverb``)
 any "N." without a noun after it is an age ("Charlotte wird 9." → "neun")."""
+_MAX_MARKED_RANK = 99
+"""Largest place read from "wurde 11.." (doubled period: ordinal plus sentence end)."""
+_MAX_MATCH_MINUTE = 130
+"""Largest "(N.)" read as a match minute ("zum 2:0 (52.)"), extra time and overtime
+included."""
+_MINUTE_REACH = 16
+"""Tokens before a "(N.)" in which a score or a goal word makes it a match minute."""
 _PRONOUN_GENDERS: dict[str, Gender] = {"pron_m": "m", "pron_f": "f", "pron_n": "n"}
 _BYLINE_MAX = 3
 """Longest lower-case author code in a dateline ("Chemnitz (mr) –"), dropped from speech."""
@@ -168,6 +203,8 @@ class _Run:
     """Index after the last digit group read as part of a phone number."""
     rank_at: int = -10
     """Index after the last finishing place read ("Er wurde 1."), for "und sie 2."."""
+    minute_at: int = -10
+    """Index after the last match minute read ("(12., 78.)" goes on with it)."""
 
 
 def _capitalize(text: str) -> str:
@@ -224,6 +261,9 @@ class GermanNormalizer:
         self._multi_symbol_starts = frozenset(k[0] for k in self._multi_symbols)
         # acronyms written in lower case ("ifo"): looked up though not capitalized
         self._lower_acronyms = frozenset(k for k in t.acronyms if k.islower())
+        # names with digits ("1Password"): matched on adjacent tokens from their first
+        self._name_starts = frozenset(k[0] for k in t.names)
+        self._name_pieces = max((len(tokenize(k)) for k in t.names), default=0)
         # unit symbols written before their number ("km 12,5"), read as the unit's noun
         self._units_before = frozenset(
             k for k, classes in t.function_words.items() if "unitbefore" in classes
@@ -245,27 +285,10 @@ class GermanNormalizer:
             tok = toks[i]
             kind = tok.kind
             result: tuple[int, str] | None = None
-            if kind == NUM:
-                result = self._number(run, i)
-            elif kind == WORD:
-                word = tok.text
-                if (
-                    word[0].isupper()
-                    or (i + 1 < n and toks[i + 1].text == ".")
-                    or not word.islower()
-                    or word in self._lower_acronyms
-                ):
-                    result = self._word(run, i)
-                elif i >= 2 and toks[i - 2].text in _PER:
-                    result = self._per_unit(run, i)
-                elif word in self._units_before:
-                    result = self._unit_before(run, i)
-            elif kind == SYM:
-                result = self._symbol(run, i)
-            elif kind == URL:
-                result = (i + 1, read_address(tok.text))
-            elif i < _DATELINE_TOKENS and i + 3 < n and toks[i + 1].text == "(":
-                result = self._byline_code(toks, i)
+            if tok.text[0] in self._name_starts:
+                result = self._name(toks, i)  # "1Password": before its pieces are read
+            if result is None:
+                result = self._token(run, i)
             if result is None:
                 spoken = tok.text
                 replaced = False
@@ -275,6 +298,9 @@ class GermanNormalizer:
                 replaced = True
                 if at_start and spoken:
                     spoken = _capitalize(spoken)
+            if spoken.startswith(",") and out and out[-1].spoken.isspace():
+                # a separator read as a pause sits on the word before it: "Politik, Inland"
+                out[-1] = SpokenToken(out[-1].start, out[-1].end, "")
             if (
                 spoken
                 and last
@@ -292,6 +318,37 @@ class GermanNormalizer:
                 at_start = bool(spoken) and spoken[-1] in _SENTENCE_END and not replaced
             i = end
         return NormalizedText(written=text, tokens=tuple(out))
+
+    def _token(self, run: _Run, i: int) -> tuple[int, str] | None:
+        """The reading of the token at ``i`` by its kind: (index after it, spoken), or
+        ``None`` to say it as written."""
+        toks = run.toks
+        n = len(toks)
+        tok = toks[i]
+        kind = tok.kind
+        if kind == NUM:
+            return self._number(run, i)
+        if kind == WORD:
+            word = tok.text
+            if (
+                word[0].isupper()
+                or (i + 1 < n and toks[i + 1].text == ".")
+                or not word.islower()
+                or word in self._lower_acronyms
+            ):
+                return self._word(run, i)
+            if i >= 2 and toks[i - 2].text in _PER:
+                return self._per_unit(run, i)
+            if word in self._units_before:
+                return self._unit_before(run, i)
+            return None
+        if kind == SYM:
+            return self._symbol(run, i)
+        if kind == URL:
+            return i + 1, read_address(tok.text)
+        if i < _DATELINE_TOKENS and i + 3 < n and toks[i + 1].text == "(":
+            return self._byline_code(toks, i)
+        return None
 
     def normalize_text(self, text: str) -> str:
         """Spoken form of ``text`` as a string."""
@@ -590,6 +647,20 @@ class GermanNormalizer:
 
     # ------------------------------------------------------------------ numbers
 
+    def _name(self, toks: list[Token], i: int) -> tuple[int, str] | None:
+        """A name from ``names.tsv`` starting at ``i`` ("1Password" → "One Password"),
+        ending at a word boundary."""
+        key = ""
+        found: tuple[int, str] | None = None
+        for k in range(i, min(len(toks), i + self._name_pieces)):
+            if toks[k].kind in (SP, URL):
+                break
+            key += toks[k].text
+            spoken = self.tables.names.get(key)
+            if spoken is not None and not (k + 1 < len(toks) and toks[k + 1].kind in (WORD, NUM)):
+                found = (k + 1, spoken)
+        return found
+
     def _number(self, run: _Run, i: int) -> tuple[int, str] | None:
         toks = run.toks
         text = toks[i].text
@@ -612,7 +683,7 @@ class GermanNormalizer:
             if found is not None:
                 return found
         m = _DAY_MONTH.fullmatch(text)
-        if m and i + 1 < len(toks) and toks[i + 1].text == ".":
+        if m and i + 1 < len(toks) and toks[i + 1].text == "." and not self._after_version(toks, i):
             day, month = int(m[1]), int(m[2])
             if 1 <= month <= 12 and 1 <= day <= _DAYS_IN_MONTH[month]:
                 ending = self._day_ending(run, i)
@@ -631,6 +702,12 @@ class GermanNormalizer:
         if m and len(m[1]) < 28:
             return self._quantity(run, i, int(m[1]), m[2])
         return i + 1, self._generic(text)
+
+    def _after_version(self, toks: list[Token], i: int) -> bool:
+        """Whether the number at ``i`` follows a word that versions things ("Bluetooth
+        5.3.", "iOS 17.1."): a version number, not a date, before a sentence's period."""
+        p = self._prev(toks, i)
+        return p >= 0 and p == i - 2 and "versionctx" in self._classes(toks[p].text)
 
     @staticmethod
     def _generic(text: str) -> str:
@@ -657,7 +734,44 @@ class GermanNormalizer:
             year_value += 2000 if year_value <= 50 else 1900
         ending = self._day_ending(run, i)
         run.ordinal_at, run.ordinal_ending = i + 1, ending
-        return i + 1, f"{ordinal(day, ending)} {self._month_name(month)} {year(year_value)}"
+        spoken = f"{ordinal(day, ending)} {self._month_name(month)} {year(year_value)}"
+        stamp = self._time_after_date(run.toks, i + 1)
+        if stamp is not None:
+            return stamp[0], f"{spoken}, {stamp[1]}"
+        return i + 1, spoken
+
+    def _time_after_date(self, toks: list[Token], k: int) -> tuple[int, str] | None:
+        """A clock time right after a date, as in a dateline or an "Aktualisiert" stamp:
+        "31.10.2023 14:08", "28.01.2020-15:49", "06.11.2023 | 14:10", "20. April 2020,
+        14:57" → (index after it, "vierzehn Uhr acht"). A date is never followed by a
+        score, so "14:08" there is a time even without "Uhr"."""
+        n = len(toks)
+        steps = 0
+        while k < n and steps < 4 and toks[k].kind != NUM:
+            tok = toks[k]
+            if tok.kind == SP:
+                if "\n" in tok.text:
+                    return None
+            elif tok.text not in _STAMP_SEPARATORS:
+                return None
+            k += 1
+            steps += 1
+        if k >= n or steps == 0:
+            return None
+        m = _CLOCK.fullmatch(toks[k].text)
+        if m is None or (k + 1 < n and toks[k + 1].kind in (NUM, WORD)):
+            return None
+        hour, minute = int(m[1]), int(m[2])
+        if hour > 24 or minute > 59:
+            return None
+        spoken = f"{cardinal_attributive(hour)} Uhr"
+        if minute:
+            spoken += f" {cardinal(minute)}"
+        end = k + 1
+        j = self._next(toks, k)
+        if j < n and toks[j].text == "Uhr":
+            end = j + 1
+        return end, spoken
 
     def _day_ending(self, run: _Run, i: int) -> str:
         """The ending of a numeric date's day at ``i``: the one of the ordinal it continues
@@ -680,10 +794,18 @@ class GermanNormalizer:
             # "29:55 Minuten" → "neunundzwanzig Minuten fünfundfünfzig"
             word = toks[j].text
             if word in _DURATION_WORDS:
-                return j + 1, f"{cardinal(hour)} {word} {cardinal(minute)}"
+                return j + 1, f"{self._duration_head(run, i, hour, word)} {cardinal(minute)}"
             duration = self._unit_at(toks, i + 1, self.tables.units)
             if duration is not None and duration[1].plural in _DURATION_WORDS:
-                return duration[0], f"{cardinal(hour)} {duration[1].plural} {cardinal(minute)}"
+                head = self._duration_head(run, i, hour, duration[1].plural)
+                return duration[0], f"{head} {cardinal(minute)}"
+        if not has_uhr and sep == ":" and minute < 60 and len(toks[i].text) == len(f"{hour}") + 3:
+            p = self._prev(toks, i)
+            glued = i + 1 < len(toks) and toks[i + 1].text in "-‑"
+            if p >= 0 and toks[p].text in _RACE_ARTICLES and not glued:
+                # "eine 3:41 laufen": a race time in minutes and seconds ("eine 2:1-
+                # Führung" is a score)
+                return i + 1, f"{self._duration_head(run, i, hour, 'Minuten')} {cardinal(minute)}"
         if hour > 24 or minute > 59:
             return None  # a score like "28:25" is read by the caller
         is_time = has_uhr
@@ -712,6 +834,14 @@ class GermanNormalizer:
         if has_uhr:
             end = j + 1
         return end, spoken
+
+    def _duration_head(self, run: _Run, i: int, value: int, plural: str) -> str:
+        """ "3 Minuten", but "einer Minute" in "unter 1:50 Minuten" (case from the words
+        before it)."""
+        if value != 1:
+            return f"{cardinal(value)} {plural}"
+        _, case, _ = self._context(run, i)
+        return f"{ein(case, 'f')} {_DURATION_SINGULAR[plural]}"
 
     def _hms(self, run: _Run, i: int, hours: int, minutes: int, seconds: int) -> tuple[int, str]:
         """ "2:16:34 Stunden" → "zwei Stunden sechzehn Minuten vierunddreißig Sekunden";
@@ -777,6 +907,16 @@ class GermanNormalizer:
             return code
         value = int(text)
         nxt = toks[i + 1] if i + 1 < n else None
+        if _in_name(toks, i):
+            # "F1", "C42", "Formel-1-Auto", "Sars-CoV-2": a number in a name or code is
+            # a plain cardinal: never "ein", an ordinal or a fused compound
+            if len(text) == 4 and 1100 <= value <= 2099 and toks[i - 1].kind != WORD:
+                return i + 1, year(value)  # "EM-2024-Quali"
+            return i + 1, _read_int_string(text)
+        if nxt is not None and nxt.text == " " and len(text) <= 2:
+            found = self._day_without_period(run, i, value)
+            if found is not None:
+                return found
         if nxt is not None and nxt.kind == WORD and nxt.text.startswith("er"):
             return self._decade(toks, i, value, text)
         if nxt is not None and nxt.text == ".":
@@ -829,6 +969,32 @@ class GermanNormalizer:
                 run.phone_end = i + 1  # an area code: the groups after it are digits too
                 return i + 1, digits(text)
         return self._quantity(run, i, value, None)
+
+    def _day_without_period(self, run: _Run, i: int, value: int) -> tuple[int, str] | None:
+        """A day written without its period before a month name, a common slip ("am 15
+        April", "18. bis 20 März"): still a date, read as an ordinal."""
+        toks = run.toks
+        month = self._month_at(toks, i + 2)
+        if month is None or month[0] != i + 3 or not 1 <= value <= _DAYS_IN_MONTH[month[1]]:
+            return None
+        if month[0] < len(toks) and toks[month[0]].text in "-‑":
+            return None  # "3 Mai-Termine" counts things; it is no date
+        ending = self._day_ending(run, i)
+        run.ordinal_at, run.ordinal_ending = i + 1, ending
+        spoken = f"{ordinal(value, ending)} {self._month_name(month[1])}"
+        end = i + 3
+        y = self._next(toks, end - 1)
+        n = len(toks)
+        if (
+            y < n
+            and toks[y].kind == NUM
+            and len(toks[y].text) == 4
+            and _INT.fullmatch(toks[y].text)
+            and not (y + 1 < n and toks[y + 1].kind == WORD)
+        ):
+            spoken += " " + year(int(toks[y].text))
+            end = y + 1
+        return end, spoken
 
     def _spaced_thousands(self, run: _Run, i: int) -> tuple[int, int, str | None] | None:
         """A number whose thousands are set off by spaces ("40 000 €", "1 250 000",
@@ -1040,6 +1206,9 @@ class GermanNormalizer:
             ctx >= 0 and toks[ctx].text in _RANGE_JOINERS and run.ordinal_at >= ctx - 2
         )
         prev_tok = toks[ctx] if ctx >= 0 else None
+        minute = self._match_minute(run, i, value)
+        if minute is not None:
+            return minute
         rank: Gender | None = None
         if month is None and article == "none":
             rank = self._rank(run, i, value, ctx)
@@ -1058,6 +1227,8 @@ class GermanNormalizer:
             # a range or pair of ordinals: "1.–3. Klasse", "24./25. Dezember"
             k = self._next(toks, m)
             is_ordinal = k + 1 < n and toks[k].kind == NUM and toks[k + 1].text == "."
+            if not is_ordinal and k + 2 < n and toks[k].kind == NUM and toks[k + 1].text == " ":
+                is_ordinal = self._month_at(toks, k + 2) is not None  # "18. bis 20 März"
         elif nxt.text == "+" and m == i + 2 and m + 1 < n and toks[m + 1].kind == NUM:
             is_ordinal = True  # stoppage time: "90.+3"
         elif nxt.kind == WORD and nxt.text.islower():
@@ -1114,21 +1285,74 @@ class GermanNormalizer:
                 if len(ytext) == 4 and not (y + 1 < n and toks[y + 1].kind == WORD):
                     spoken += " " + year(int(ytext))
                     end = y + 1
+                    stamp = self._time_after_date(toks, end)
+                    if stamp is not None:  # "18. Oktober 2023 | 14:10"
+                        spoken += ", " + stamp[1]
+                        end = stamp[0]
             elif toks[end - 1].text == "." and self._period_ends_sentence(toks, end):
                 spoken += "."
         elif end >= n or (nxt is None):
             spoken += "."
         return end, spoken
 
+    def _match_minute(self, run: _Run, i: int, value: int) -> tuple[int, str] | None:
+        """ "zum 2:0 (52.)" → "(zweiundfünfzigste Minute)": a minute marker in a match
+        report, an ordinal in brackets after a score or a goal word ("Tor", "traf"), or
+        one more in the same brackets ("(12., 78.)", "(52./Elfmeter)")."""
+        toks = run.toks
+        n = len(toks)
+        after = i + 2
+        if not 1 <= value <= _MAX_MATCH_MINUTE or after > n or toks[i + 1].text != ".":
+            return None
+        closer = toks[after].text if after < n else ""
+        if closer not in (")", "/", ",", "+"):
+            return None
+        p = self._prev(toks, i)
+        if p < 0:
+            return None
+        if toks[p].text == "," and run.minute_at >= p - 1:
+            pass  # "(12., 78.)"
+        elif toks[p].text != "(" or p != i - 1:
+            return None
+        elif not self._match_context(toks, p):
+            if closer == ")" and value <= _MAX_MARKED_RANK:
+                # "Bremen (9.) vor Mainz", "Geiger (12.)": a place in a table or a result
+                return after, _capitalize(ordinal(value, "er"))
+            return None
+        run.minute_at = after
+        run.ordinal_at = after  # "(45.+1)": the stoppage time goes on after "Minute"
+        return after, f"{ordinal(value, 'e')} Minute"
+
+    def _match_context(self, toks: list[Token], p: int) -> bool:
+        """Whether a score ("2:0") or a goal word stands shortly before ``p`` in its
+        sentence."""
+        k = p - 1
+        seen = 0
+        while k >= 0 and seen < _MINUTE_REACH:
+            tok = toks[k]
+            if tok.kind != SP:
+                seen += 1
+                if tok.text in _SENTENCE_END and toks[k - 1].kind != NUM:
+                    return False  # an ordinal's period ("(12., 78.)") ends no sentence
+                if tok.kind == NUM and _SCORE.fullmatch(tok.text):
+                    return True
+                if tok.kind == WORD and "goalctx" in self._classes(tok.text):
+                    return True
+            k -= 1
+        return False
+
     def _rank(self, run: _Run, i: int, value: int, ctx: int) -> Gender | None:
         """The gender of a finishing place "N." at ``i`` ("Er wurde 1.", "wurde sie 2.",
         "und sie 2." after another place), or ``None`` when it is not one."""
-        if value > _MAX_RANK or value < 1 or ctx < 0:
-            return None
         toks = run.toks
+        # "werde 11..": the ordinal's period and the sentence's, so the writer marked an
+        # ordinal; no age is written so, and a place may then be larger than _MAX_RANK
+        marked = i + 2 < len(toks) and toks[i + 1].text == "." and toks[i + 2].text == "."
+        if value > (_MAX_MARKED_RANK if marked else _MAX_RANK) or value < 1 or ctx < 0:
+            return None
         classes = self._classes(toks[ctx].text)
         if "rankverb" in classes:
-            if "ageverb" in classes and self._noun_after(toks, i + 1) is None:
+            if "ageverb" in classes and not marked and self._noun_after(toks, i + 1) is None:
                 return None  # "Charlotte wird 9." is an age; "wird 2. Vorsitzender" a place
             subject = self._prev(toks, ctx)  # "Er wurde 1."
         else:
@@ -1258,6 +1482,8 @@ class GermanNormalizer:
                     _, case, _ = self._context(run, i)
                     head = ein(case, money.gender) if value == 1 else cardinal(value)
                     word = money.singular if value == 1 else money.plural
+                    if noun[2] == word and word == money.singular + "n" and money.gender != "f":
+                        word = money.singular  # "mit 4,40 Metern" → "vier Meter vierzig"
                     return f"{head} {word}" + (f" {cardinal(cents)}" if cents else "")
             spoken = decimal(value, frac)
             if scale is not None:
@@ -1425,6 +1651,10 @@ class GermanNormalizer:
             if found is not None:
                 return found
         has_period = i + 1 < n and toks[i + 1].text == "."
+        if has_period and text + "." in self.tables.currencies:
+            found = self._abbreviated_currency(run, i)  # "Fr. 200.–" (Swiss francs)
+            if found is not None:
+                return found
         if has_period:
             found = self._abbreviation(run, i)
             if found is not None:
@@ -1446,11 +1676,20 @@ class GermanNormalizer:
             and (
                 (i + 2 < n and toks[i + 1].text in _DASHES and self._is_weekday_at(toks, i + 2))
                 or (i >= 2 and toks[i - 1].text in _DASHES and self._is_weekday_at(toks, i - 2))
+                # a dateline "Mi, 18. Oktober 2023": the weekday before its date
+                or (i + 1 < n and toks[i + 1].text == "," and self._number_follows(toks, i + 1))
             )
         ):
             entry = self.tables.abbreviations.get(text + ".")
             if entry is not None:
                 return i + 1, entry.spoken  # "Mo–Fr" → "Montag bis Freitag"
+        if has_period and len(text) == 1 and text.isupper():
+            found = self._dotted_initials(toks, i)
+            if found is not None:
+                return found
+        m_inner = _INNER_I.fullmatch(text)
+        if m_inner is not None:
+            return i + 1, f"{m_inner[1]}-{m_inner[2].lower()}"  # "LehrerInnen"
         if not text[0].isupper():
             if text in self.tables.acronyms or _inner_capitals(text):
                 return self._acronym(toks, i)  # "ifo", "mRNA", "iOS"
@@ -1488,9 +1727,64 @@ class GermanNormalizer:
                 found = self._prefixed_money(run, j, self.tables.currencies[text])
                 if found is not None:
                     return found
+        canton = self.tables.cantons.get(text)
+        if (
+            canton is not None
+            and i == 2
+            and toks[1].text == " "
+            and self._is_noun(toks[0])
+            and i + 1 < n
+            and (
+                toks[i + 1].text == ":"
+                or (i + 2 < n and toks[i + 1].text == " " and toks[i + 2].text in _DATELINE_MARKS)
+            )
+        ):
+            return i + 1, f", Kanton {canton}"  # "Studen BE – …": a Swiss dateline
+        police = _CANTON_BEFORE.get(text)
+        if police is not None and i + 2 < n and toks[i + 1].text == " ":
+            canton = self.tables.cantons.get(toks[i + 2].text)
+            if canton is not None and not (i + 3 < n and toks[i + 3].kind in (WORD, NUM)):
+                # "Kapo BE" → "Kantonspolizei Bern", "Kanton ZH" → "Kanton Zürich"
+                return i + 3, f"{police} {canton}"
+        camel = _CAMEL.fullmatch(text)
+        if camel is not None and text not in self.tables.acronyms:
+            first, second = (camel[1], camel[2]) if camel[1] else (camel[3], camel[4])
+            return i + 1, f"{first} {second}"  # "ClimateAction" → "Climate Action"
+        country = self.tables.nation_codes.get(text)
+        if (
+            country is not None
+            and i >= 1
+            and i + 1 < n
+            and toks[i - 1].text == "("
+            and toks[i + 1].text in (")", "/", ",", ";")
+        ):
+            return i + 1, country  # "Karl Geiger (GER)" → "(Deutschland)"
         if len(text) >= 2 and (not text[1:].islower() or text in self.tables.acronyms):
             return self._acronym(toks, i)
         return None
+
+    def _dotted_initials(self, toks: list[Token], i: int) -> tuple[int, str] | None:
+        """Capitals each with its period and nothing between ("F.A.S.", "U.S.") that no
+        table knows: spelled ("F A S"). Initials with spaces ("Christian P. Stadtfeld")
+        are read by the phonemizer as letters anyway."""
+        n = len(toks)
+        k = i
+        letters: list[str] = []
+        while (
+            k + 1 < n
+            and toks[k].kind == WORD
+            and len(toks[k].text) == 1
+            and toks[k].text.isupper()
+            and toks[k + 1].text == "."
+        ):
+            letters.append(toks[k].text)
+            k += 2
+        if len(letters) < 2 or "".join(f"{c}." for c in letters) in self.tables.abbreviations:
+            return None
+        spoken = " ".join(letters)
+        if self._period_ends_sentence(toks, k):
+            spoken += "."
+        return k, spoken
 
     def _abbreviation(self, run: _Run, i: int) -> tuple[int, str] | None:
         """Table abbreviations, with parts ("z. B.", "z.B.", "i. d. R.")."""
@@ -1724,7 +2018,10 @@ class GermanNormalizer:
             base = self.tables.acronyms[text[:-1]]
             spoken, spelled = base.spoken + "s", base.how == "spell"
         elif acr.is_acronym_shape(text):
-            spoken = acr.read_unknown(text)
+            beside = self._beside_capital_word(toks, i)
+            if beside and len(text) <= _SHORT_CAPS and text.lower() in self._fw_lower:
+                return i + 1, text.lower()  # "UNWETTER IN BAYERN": a headline in capitals
+            spoken = acr.read_unknown(text, beside)
             spelled = spoken != text.capitalize()
         else:
             return None
@@ -1733,6 +2030,23 @@ class GermanNormalizer:
         if spelled and end + 1 < n and toks[end].text in "-‑" and toks[end + 1].kind == WORD:
             return end + 1, spoken + " "
         return end, spoken
+
+    def _beside_capital_word(self, toks: list[Token], i: int) -> bool:
+        """Whether an all-capitals word next to ``i`` (one space apart) is read as a word,
+        so a short name beside it is one too: "PHILIP FONG", "WANG ZHAO"."""
+        if not toks[i].text.isupper():
+            return False
+        for k in (i - 2, i + 2):
+            if 0 <= k < len(toks) and toks[(i + k) // 2].text == " ":
+                other = toks[k].text
+                if (
+                    toks[k].kind == WORD
+                    and other.isupper()
+                    and other not in self.tables.acronyms
+                    and acr.reads_as_word(other)
+                ):
+                    return True
+        return False
 
     # ------------------------------------------------------------------ symbols
 
@@ -1743,12 +2057,24 @@ class GermanNormalizer:
         t = self.tables
         before = toks[i - 1] if i > 0 else None
         after = toks[i + 1] if i + 1 < n else None
+        marks = self._marks(toks, i)
+        if marks is not None:
+            return marks
+        if (
+            text in ".,"
+            and before is not None
+            and before.kind == NUM
+            and after is not None
+            and _NO_CENTS.fullmatch(text + after.text)
+            and (i + 2 >= n or toks[i + 2].kind == SP or toks[i + 2].text in _CLOSERS)
+        ):
+            return i + 2, ""  # "1.500,– Euro", "Fr. 200.–."
         if text[0] in self._multi_symbol_starts:
             found = self._multi_symbol(toks, i)
             if found is not None:
                 return found
-        if text in _DASHES and run.phone_end == i:
-            return i + 1, ""  # "030 4664-0": a phone number's hyphen is not read
+        if (text in _DASHES or text == "/") and run.phone_end == i:
+            return i + 1, ""  # "030 4664-0", "0911/2112": a phone number's signs are not read
         if run.ordinal_at == i and after is not None and after.kind == NUM:
             if text == "/":
                 return i + 1, " und "  # "24./25. Dezember": both days
@@ -1782,6 +2108,8 @@ class GermanNormalizer:
             if text != "+" and num_before and num_after:
                 if _leading_zero(toks[p].text) or _leading_zero(toks[q].text):
                     return None  # a phone or file number, not a range
+                if p == i - 1 and (_in_name(toks, p) or (q + 1 < n and toks[q + 1].kind == WORD)):
+                    return i + 1, ""  # "Core i9-14900K", "DDR5-6000": a model code
                 adjacent = before is toks[p] and after is toks[q]
                 if adjacent or text != "-":
                     return i + 1, " bis "
@@ -1815,6 +2143,85 @@ class GermanNormalizer:
             if text in ("&", "+", "=") and not (before is not None and before.kind == SP):
                 return i + 1, spoken
             return i + 1, spoken
+        return None
+
+    def _marks(self, toks: list[Token], i: int) -> tuple[int, str] | None:
+        """Signs that real pages print and a reader never says: the gender star, colon or
+        gap ("Lehrer*innen" → "Lehrer-innen", spoken with a glottal stop), a footnote
+        star ("Trump*"), a run of pluses as an end mark ("+++"), a slash between names
+        ("Erlich/Roger-Vasselin", "(USA/Ski alpin)": a pause), a "+" after a name
+        ("NASA+", "Disney+": "plus"), a dash glued to the first word ("-Aktualisiert"),
+        and pictographs (emoji, arrows) that no table reads."""
+        n = len(toks)
+        text = toks[i].text
+        before = toks[i - 1] if i > 0 else None
+        after = toks[i + 1] if i + 1 < n else None
+        word_before = before is not None and before.kind == WORD
+        word_after = after is not None and after.kind == WORD
+        if text in _GENDER_MARKS and word_before and word_after:
+            assert after is not None
+            if after.text in _GENDER_ENDINGS:
+                return i + 2, "-" + after.text
+        if text == "/" and word_before and i + 2 < n and toks[i + 1].text == "-":
+            ending = toks[i + 2].text
+            if ending in _GENDER_ENDINGS:
+                return i + 3, "-" + ending  # "Lehrer/-innen"
+        if (text == "<" and after is not None and after.kind == URL) or (
+            text == ">" and before is not None and before.kind == URL
+        ):
+            return i + 1, ""  # "<presse@stadt.de>": brackets around an address
+        if text == "*" and not (word_before and word_after):
+            return i + 1, ""  # a footnote star
+        if (
+            text == "+"
+            and before is not None
+            and before.kind == NUM
+            and after is not None
+            and after.kind == NUM
+            and _INT.fullmatch(after.text)
+        ):
+            # "0+1 Fehler" (shooting), "2+2": the sum's parts are plain numbers
+            return i + 2, f" plus {_read_int_string(after.text)}"
+        if text == "+":
+            k = i
+            while k < n and toks[k].text == "+":
+                k += 1
+            if k - i >= _PLUS_RUN and (k >= n or toks[k].kind == SP):
+                return k, ""  # "+++ Eilmeldung +++"
+            if word_before and (after is None or after.kind == SP or after.text in _CLOSERS):
+                return i + 1, " plus"  # "NASA+ startet", "Disney+"
+        if text == "/" and before is not None and before.text in "-‑" and word_after and i >= 2:
+            return i + 1, " "  # "Ein-/Ausfahrt", "Vor-/Nachteile"
+        if text == "/" and word_before and word_after:
+            assert before is not None and after is not None
+            if before.text[0].isupper() and after.text[0].isupper():
+                both_codes = all(
+                    w.isupper() and len(w) <= _SHORT_CAPS for w in (before.text, after.text)
+                )
+                return i + 1, " " if both_codes else ", "  # "CDU/CSU", "Israel/Frankreich"
+            return i + 1, " "  # "und/oder"
+        if text == "/" and before is not None and before.kind == SP and after is not None:
+            if after.kind == SP and i >= 2 and toks[i - 2].kind == NUM:
+                return i + 1, ""  # "12 / 15", "2023 / 24"
+            if after.kind == SP:
+                return i + 1, ","  # "Politik / Inland"
+        if (
+            text == "/"
+            and before is not None
+            and before.kind == NUM
+            and word_after
+            and after is not None
+            and after.text[0].isupper()
+        ):
+            return i + 1, " "  # "Bündnis 90/Die Grünen"
+        if text in _DASHES and i == 0 and word_after:
+            return i + 1, ""  # "-Aktualisiert am …"
+        if (
+            len(text) == 1
+            and text not in self.tables.symbols
+            and unicodedata.category(text) in ("So", "Mn", "Cf")
+        ):
+            return i + 1, ""  # "➡️", "©", "™", a variation selector
         return None
 
     def _byline_code(self, toks: list[Token], i: int) -> tuple[int, str] | None:
@@ -1901,11 +2308,32 @@ class GermanNormalizer:
             return end, f"halb{ordinal_ending(article, case, gender)}{noun}"
         return end, f"{ein(case, gender)} halb{ordinal_ending('indef', case, gender)}{noun}"
 
+    def _abbreviated_currency(self, run: _Run, i: int) -> tuple[int, str] | None:
+        """A currency abbreviated with a period before an amount that is no day of a date:
+        "Fr. 200.–", "Fr. 12.90", "Fr. 1'500" → Franken ("Fr. 12." stays Freitag)."""
+        toks = run.toks
+        n = len(toks)
+        j = i + 3
+        if j >= n or toks[i + 2].text != " " or toks[j].kind != NUM:
+            return None
+        amount = toks[j].text
+        after = toks[j + 1].text if j + 1 < n else ""
+        cents_mark = j + 2 < n and _NO_CENTS.fullmatch(after + toks[j + 2].text) is not None
+        day = _INT.fullmatch(amount) is not None and int(amount) <= _MAX_DAY and after == "."
+        dm = _DAY_MONTH.fullmatch(amount)
+        if dm and 1 <= int(dm[2]) <= 12 and 1 <= int(dm[1]) <= _DAYS_IN_MONTH[int(dm[2])]:
+            day = True  # "Fr. 24.11." is a date
+        if day and not cents_mark:
+            return None
+        if _INT.fullmatch(amount) and int(amount) <= _MAX_DAY and not cents_mark:
+            return None  # "Fr. 12 Uhr"?: too short to tell, keep the weekday reading
+        return self._prefixed_money(run, j, self.tables.currencies[toks[i].text + "."])
+
     def _prefixed_money(self, run: _Run, j: int, currency: Unit) -> tuple[int, str] | None:
         """ "€80", "$120", "$ 1,5 Mrd.": currency first, read after the amount."""
         toks = run.toks
         text = toks[j].text
-        m = _GROUPED.fullmatch(text) or _DECIMAL.fullmatch(text)
+        m = _GROUPED.fullmatch(text) or _DECIMAL.fullmatch(text) or _POINT_CENTS.fullmatch(text)
         if m and m[1] and len(m[1]) < 28:
             value, frac = int(m[1].replace(".", "")), m[2]
         elif _INT.fullmatch(text) and len(text) < 28:
@@ -1913,11 +2341,41 @@ class GermanNormalizer:
         else:
             return None
         end = j + 1
+        if _POINT_CENTS.fullmatch(text) and _GROUPED.fullmatch(text):
+            value, frac = int(text.split(".")[0]), text.split(".")[1]  # "CHF 20.50"
         scale = self._unit_at(toks, end, self.tables.scales)
         if scale is not None:
             end = scale[0]
         noun = (end, currency, "")
         return end, self._amount(run, j, value, frac, scale, noun)
+
+
+_DATELINE_MARKS = frozenset(["-", "–", "—", ":"])
+"""What ends a dateline's place ("Studen BE – …")."""
+_CANTON_BEFORE = {"Kapo": "Kantonspolizei", "Kantonspolizei": "Kantonspolizei", "Kanton": "Kanton"}
+"""Words after which a Swiss canton code is read as the canton's name, and how they are
+read then ("Kapo" is the Swiss police's short name; elsewhere it stays as written)."""
+_CAMEL = re.compile(
+    r"([A-ZÄÖÜ][a-zäöüß]{3,})([A-ZÄÖÜ][a-zäöüß]{3,})|([A-ZÄÖÜ][a-zäöüß]{5,})([A-ZÄÖÜ][a-zäöüß]{2})"
+)
+"""Two words run together, each capitalized ("ClimateAction", "PlayStation", or two
+blocks a page glued: "ZoonosenWie"): read as two words. Short first parts stay
+("McDonald", "YouTube", "PayPal")."""
+_INNER_I = re.compile(r"([A-ZÄÖÜ][a-zäöüß]{2,})(Innen|In)")
+"""A noun with the capital-I gender form: "LehrerInnen" → "Lehrer-innen"."""
+
+
+def _in_name(toks: list[Token], i: int) -> bool:
+    """Whether the number at ``i`` is glued to the word before it ("F1", "A6", "C42") or
+    joined to it by a hyphen ("Formel-1", "CoV-2"), so it belongs to a name or code."""
+    if i >= 1 and toks[i - 1].kind == WORD:
+        return True
+    return (
+        i >= 2
+        and toks[i - 1].text in "-‑"
+        and toks[i - 2].kind == WORD
+        and (i + 1 >= len(toks) or toks[i + 1].text != ".")
+    )
 
 
 def _leading_zero(text: str) -> bool:

@@ -77,6 +77,12 @@ class Tables:
     """Male rulers' and popes' names: a Roman numeral after one is regnal even without
     its period ("Ludwig II baute"); so it is after a name in ``female_names``."""
     symbols: dict[str, str] = field(default_factory=dict)
+    nation_codes: dict[str, str] = field(default_factory=dict)
+    """Sport nation codes read as the country in "(GER)" after an athlete."""
+    cantons: dict[str, str] = field(default_factory=dict)
+    """Swiss canton codes read as the canton after "Kapo" or "Kanton" ("Kapo BE")."""
+    names: dict[str, str] = field(default_factory=dict)
+    """Names written with digits, read as a whole ("1Password" → "One Password")."""
     max_unit_tokens: int = 1
     """Longest unit in tokens ("km/h" is three), bounding the look-ahead."""
 
@@ -198,6 +204,16 @@ def load_dir(tables: Tables, folder: Path) -> None:
     if path.exists():
         for written, spoken, *_ in _rows(path, 2):
             tables.symbols[written] = spoken
+    word_tables: tuple[tuple[str, dict[str, str]], ...] = (
+        ("nation_codes.tsv", tables.nation_codes),
+        ("names.tsv", tables.names),
+        ("cantons.tsv", tables.cantons),
+    )
+    for name, table in word_tables:
+        path = folder / name
+        if path.exists():
+            for written, spoken, *_ in _rows(path, 2):
+                table[written] = spoken or written
 
 
 def add_acronym(tables: Tables, written: str, how: str, spoken: str = "") -> None:

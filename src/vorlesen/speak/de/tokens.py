@@ -36,8 +36,8 @@ _URL = re.compile(
 _URL_HINT = re.compile(rf"@|www\.|://|\.(?:{_TLDS})\b", re.IGNORECASE)
 _MAX_URL = 300
 """Longer chunks are never treated as addresses (bounds the URL regex's work)."""
-_TRAILING = ".,;:!?)]}\"'»«“”„’"
-_LEADING = "([{\"'»«“”„‚‘"
+_TRAILING = ".,;:!?)]}>\"'»«“”„’"
+_LEADING = "*<([{\"'»«“”„‚‘"
 
 
 @dataclass(slots=True)

@@ -60,14 +60,37 @@ def _label(part: str) -> str:
     return spell(part).lower()
 
 
+def _is_site_name(address: str) -> bool:
+    """A bare domain written as a name, capitalized ("Motorsport-Total.com",
+    "T-Online.de"): its hyphens join words as in any name instead of being spelled out,
+    and its words keep their capitals."""
+    return (
+        address[0].isupper()
+        and not any(c in address for c in "@/:")
+        and "www." not in (address.lower())
+    )
+
+
 def read_address(address: str) -> str:
     """Spoken form of a URL or e-mail address (the scheme is not read)."""
     words: list[str] = []
+    site = _is_site_name(address)
+    glue = False
     for piece in _PARTS.findall(_SCHEME.sub("", address).rstrip("/")):
+        if site and piece == "-" and words:
+            glue = True  # "Motorsport-Total.com" → "Motorsport-Total punkt com"
+            continue
         if piece.isdigit():
-            words.append(cardinal(int(piece)) if len(piece) <= 4 else digits(piece))
+            word = cardinal(int(piece)) if len(piece) <= 4 else digits(piece)
         elif piece[0].isalpha():
-            words.append(_label(piece))
+            word = piece if site and piece[0].isupper() else _label(piece)
         elif piece in _SIGNS:
-            words.append(_SIGNS[piece])
+            word = _SIGNS[piece]
+        else:
+            continue
+        if glue:
+            words[-1] += "-" + word
+            glue = False
+        else:
+            words.append(word)
     return " ".join(words)
