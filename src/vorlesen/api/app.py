@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 import logging
+import re
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -155,6 +157,71 @@ class _TooLarge(Exception):
     pass
 
 
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+"""A JSON ``\\uD800``–``\\uDFFF`` escape: half of a pair, or a lone surrogate."""
+
+
+def _has_lone_surrogate(value: object) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
+
+
+class JsonTextGuard:
+    """Answer 422 to a JSON body holding a lone surrogate (``"\\ud800"``), on every route.
+
+    JSON may escape one, Python decodes it into a ``str`` no UTF-8 encoder accepts, and the
+    first database write or response then failed with a 500 (and a reset connection).
+    Bodies without a surrogate escape pass untouched; the others are decoded once here.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _is_json(scope):
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                break
+        body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+        if _SURROGATE_ESCAPE.search(body):
+            try:
+                lone = _has_lone_surrogate(json.loads(body))
+            except ValueError:
+                lone = False  # not JSON: the route's own validation answers
+            if lone:
+                response = problem(
+                    422,
+                    "The request body holds a lone UTF-16 surrogate (such as \\ud800), "
+                    "which is not text.",
+                    "invalid_text",
+                )
+                await response(scope, receive, send)
+                return
+        replay = iter(messages)
+
+        async def replayed() -> Message:
+            return next(replay, None) or await receive()
+
+        await self.app(scope, replayed, send)
+
+
+def _is_json(scope: Scope) -> bool:
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            return b"json" in value.lower()
+    return False
+
+
 DEFAULT_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
@@ -288,6 +355,7 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
             allow_headers=["Content-Type", "Range", "Authorization"],
             expose_headers=["Content-Range", "Content-Length", "ETag"],
         )
+    app.add_middleware(JsonTextGuard)  # inside BodyLimit: it buffers only allowed bodies
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
     docs = {app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url}
     app.add_middleware(HtmlSecurityHeaders, docs_paths=frozenset(p for p in docs if p))
