@@ -76,7 +76,18 @@ class Settings(BaseSettings):
     api_tokens: str = Field("", description="Comma-separated bearer tokens for the API.")
     cors_origins: str = Field("", description="Comma-separated origins allowed to embed.")
     public_url: str = Field(
-        "", description="External base URL of the service (feed links); unset: request URL."
+        "",
+        description=(
+            "External base URL of the service (https://audio.example.de): the one source of"
+            " absolute URLs in the feed, the API and webhooks. Set it in production."
+        ),
+    )
+    allowed_hosts: str = Field(
+        "localhost,127.0.0.1,[::1]",
+        description=(
+            "Comma-separated Host names (any port) whose requests may name the service's"
+            " own URL when public_url is unset; requests for other hosts get relative URLs."
+        ),
     )
     webhook_urls: str = Field("", description="Comma-separated URLs told of audio.ready/failed.")
     webhook_secret: str = Field("", description="HMAC-SHA256 key signing webhook bodies.")
@@ -86,6 +97,27 @@ class Settings(BaseSettings):
     feed_author: str = Field("", description="Publisher name in the podcast feed.")
     feedback_per_minute: int = Field(
         10, description="Feedback posts allowed per client and minute (0: unlimited)."
+    )
+    auth_failures_per_minute: int = Field(
+        10,
+        ge=0,
+        description=(
+            "Failed newsroom logins and wrong API tokens allowed per client and minute;"
+            " then 429 with Retry-After (0: unlimited). Shared through Redis when set."
+        ),
+    )
+    max_article_chars: int = Field(
+        300_000,
+        ge=1,
+        description="Most characters of article text one render reads (about 3 hours aloud).",
+    )
+    max_article_utterances: int = Field(
+        10_000, ge=1, description="Most sentences (utterances) one article is read as."
+    )
+    max_article_audio_hours: float = Field(
+        3.0,
+        gt=0,
+        description="Most hours of audio one article may become (estimated before synthesis).",
     )
     voice_idle_s: float = Field(
         300.0,

@@ -489,7 +489,7 @@ def test_tokens_compared_in_constant_time_and_stored_hashed(
 ) -> None:
     """The verification path uses ``hmac.compare_digest``; the database keeps a SHA-256 of
     each token, never the secret."""
-    for fn in (require_token, db.Store.check_token):
+    for fn in (deps.token_state, db.Store.check_token):
         assert "compare_digest" in inspect.getsource(fn), fn.__qualname__
     assert "hash_token(secret)" in inspect.getsource(db.Store.check_token)
     assert "compare_digest" in inspect.getsource(deps)

@@ -300,6 +300,9 @@ def make_service(settings: Settings) -> Service:
         blobs=blobs,
         queue=queue,
         feedback_limiter=rate_limiter(settings, settings.feedback_per_minute),
+        auth_limiter=rate_limiter(
+            settings, settings.auth_failures_per_minute, what="failed sign-ins"
+        ),
         env_tokens=env_tokens(settings),
     )
 
