@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from vorlesen.config import Settings
+from vorlesen.config import Settings, public_base_url
 from vorlesen.errors import AuthError, RateLimitError
 from vorlesen.jobs.queue import JobQueue, split_list
 from vorlesen.store.blobs import LocalBlobStore
@@ -64,8 +64,14 @@ class Service:
         self._ready.pop(source_id, None)
 
     def base_url(self, request: Request) -> str:
-        """External base URL: ``VORLESEN_PUBLIC_URL`` or what the request came in on."""
-        return (self.settings.public_url or str(request.base_url)).rstrip("/")
+        """External base URL (:func:`~vorlesen.config.public_base_url`): the configured
+        public URL, the request's own when its Host is allowed, else "" (relative URLs)."""
+        return public_base_url(
+            self.settings,
+            scheme=request.url.scheme,
+            host=request.headers.get("host", ""),
+            root_path=str(request.scope.get("root_path", "")),
+        )
 
 
 def get_service(request: Request) -> Service:

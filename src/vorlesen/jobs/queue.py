@@ -24,7 +24,7 @@ from huey import RedisHuey, SqliteHuey  # type: ignore[import-untyped]  # no typ
 from huey.api import Huey  # type: ignore[import-untyped]
 
 from vorlesen.closing import Closing
-from vorlesen.config import Settings
+from vorlesen.config import Settings, public_base_url
 from vorlesen.errors import VorlesenError
 from vorlesen.jobs.render import lexicon_from_records, render_revision
 from vorlesen.jobs.webhooks import deliver
@@ -238,7 +238,7 @@ class JobQueue:
 
         try:
             article: dict[str, Any] = article_state(
-                self.store.get_article(source_id), self.settings.public_url
+                self.store.get_article(source_id), public_base_url(self.settings)
             ).model_dump(mode="json")
         except VorlesenError:
             article = {"source_id": source_id}
