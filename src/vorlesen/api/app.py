@@ -42,6 +42,7 @@ from vorlesen.store.blobs import LocalBlobStore
 from vorlesen.store.db import Store
 
 from .deps import Service, env_tokens
+from .docs import DOCS_CSP, mount_docs
 from .ratelimit import rate_limiter
 
 __all__ = ["DEFAULT_CSP", "DOCS_CSP", "HtmlSecurityHeaders", "create_app", "problem", "status_for"]
@@ -228,29 +229,19 @@ DEFAULT_CSP = (
 )
 """For HTML the pages do not set a policy for themselves (error pages, anything new)."""
 
-DOCS_CSP = (
-    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
-    "https://cdn.redoc.ly; connect-src 'self'; worker-src blob:; base-uri 'none'; "
-    "frame-ancestors 'none'"
-)
-"""FastAPI's /docs and /redoc load their viewers from jsDelivr and start them inline."""
-
 
 class HtmlSecurityHeaders:
     """Give every HTML response a Content-Security-Policy (and ``nosniff``) unless the
     route set its own, so no HTML page can be served without one."""
 
-    def __init__(self, app: ASGIApp, docs_paths: frozenset[str]) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.docs_paths = docs_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = DOCS_CSP if scope.get("path") in self.docs_paths else DEFAULT_CSP
+        policy = DEFAULT_CSP
 
         async def send_with_policy(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -315,6 +306,11 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         title="vorlesen",
         version="0.1.0",
         description="German news articles read aloud: publish, render, serve, listen.",
+        # FastAPI's pages load their viewers from a CDN and start them inline; ``/docs``
+        # is served from the swagger-ui-bundle package instead (``docs.mount_docs``).
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.service = service
 
@@ -348,6 +344,7 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
 
     for module in (articles, feedback, lexicon, feed, admin):
         app.include_router(module.router)
+    mount_docs(app)
     _mount_web(app)
     origins = split_list(settings.cors_origins)
     if origins:
@@ -360,6 +357,5 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         )
     app.add_middleware(JsonTextGuard)  # inside BodyLimit: it buffers only allowed bodies
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
-    docs = {app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url}
-    app.add_middleware(HtmlSecurityHeaders, docs_paths=frozenset(p for p in docs if p))
+    app.add_middleware(HtmlSecurityHeaders)
     return app
