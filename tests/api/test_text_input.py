@@ -174,3 +174,22 @@ def test_known_languages_are_accepted(client: TestClient, language: str) -> None
         "/api/articles/lang", json={"text": "Ein Text.", "language": language}, headers=AUTH
     )
     assert r.status_code == 202, r.text
+
+
+# -- SSML phonemes ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ph", ["]]<script>[[ʃ", "k☃ksan", "ʃ]] [[a"])
+def test_ssml_phonemes_the_voice_cannot_speak_are_refused(client: TestClient, ph: str) -> None:
+    from xml.sax.saxutils import quoteattr
+
+    ssml = f"<speak>Die Stadt <phoneme ph={quoteattr(ph)}>Koksan</phoneme> liegt.</speak>"
+    r = client.put("/api/articles/ssml-ph", json={"ssml": ssml}, headers=AUTH)
+    assert r.status_code == 422, r.text
+    assert r.json()["reason"] == "ipa_unsupported"
+
+
+def test_ssml_phonemes_the_voice_speaks_are_accepted(client: TestClient) -> None:
+    ssml = '<speak>Die Stadt <phoneme ph="ˈkɔksan">Koksan</phoneme> liegt.</speak>'
+    r = client.put("/api/articles/ssml-ph", json={"ssml": ssml}, headers=AUTH)
+    assert r.status_code == 202, r.text

@@ -32,6 +32,7 @@ from ..schemas import (
     ListenIn,
     article_state,
 )
+from .lexicon import voice_phonemes
 
 __all__ = ["content_hash", "router"]
 
@@ -66,7 +67,9 @@ def put_article(
     if body.url:
         vet_url(body.url, settings)  # refuse internal addresses now, not in the worker
     if body.ssml:
-        from_ssml(body.ssml)  # refuse hostile or malformed SSML now (422), not in the worker
+        # Refuse hostile or malformed SSML now (422), not in the worker, and IPA the voice
+        # cannot speak, as a lexicon entry's is refused.
+        from_ssml(body.ssml, phonemes=voice_phonemes(settings, body.voice))
     payload = body.payload()
     published = parse_published(payload.get("published_at"))
     digest = content_hash(payload, settings.voice, settings.engine)
