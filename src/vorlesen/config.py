@@ -110,7 +110,7 @@ class Settings(BaseSettings):
     max_article_chars: int = Field(
         300_000,
         ge=1,
-        description="Most characters of article text one render reads (about 3 hours aloud).",
+        description="Most characters of text one article may have (about 5 hours read aloud).",
     )
     max_article_utterances: int = Field(
         10_000, ge=1, description="Most sentences (utterances) one article is read as."

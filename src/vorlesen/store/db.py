@@ -639,8 +639,12 @@ class Store:
             row = self._row(s, source_id)
             return Claim(source_id, revision, json.loads(row.payload), worker)
 
-    def renew_lease(self, claim: Claim, lease_s: float) -> bool:
-        """Extend the lease; False when the claim was lost (newer revision, taken over)."""
+    def renew_lease(self, claim: Claim, lease_s: float, *, synthesized: int | None = None) -> bool:
+        """Extend the lease (and record ``synthesized`` utterances done, when given); False
+        when the claim was lost (newer revision, taken over)."""
+        values: dict[str, Any] = {"lease_until": time.time() + lease_s}
+        if synthesized is not None:
+            values["utterances_synthesized"] = synthesized
         with self.session() as s:
             result = s.execute(
                 update(ArticleRow)
@@ -650,9 +654,23 @@ class Store:
                     ArticleRow.claimed_by == claim.worker,
                     ArticleRow.status == "rendering",
                 )
-                .values(lease_until=time.time() + lease_s)
+                .values(**values)
             )
             return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def set_render_plan(self, claim: Claim, total: int) -> None:
+        """A claimed render is about to synthesize ``total`` utterances (none done yet)."""
+        with self.session() as s:
+            s.execute(
+                update(ArticleRow)
+                .where(
+                    ArticleRow.source_id == claim.source_id,
+                    ArticleRow.revision == claim.revision,
+                    ArticleRow.claimed_by == claim.worker,
+                    ArticleRow.status == "rendering",
+                )
+                .values(utterances_total=total, utterances_synthesized=0)
+            )
 
     def finish_render(
         self,

@@ -21,6 +21,7 @@ from vorlesen.errors import NotFoundError
 from vorlesen.ingest.fetch import vet_url
 from vorlesen.ingest.ssml import from_ssml
 from vorlesen.jobs.render import AUDIO_FILES, parse_published
+from vorlesen.limits import check_characters
 from vorlesen.store.blobs import revision_prefix
 
 from ..deps import Service, ServiceDep, require_token
@@ -64,6 +65,8 @@ def put_article(
     """Publish or update an article. Identical content renders nothing; changed content
     queues a new revision, rendered incrementally (unchanged utterances come from cache)."""
     settings = service.settings
+    if body.text:
+        check_characters(len(body.text), settings)  # plain text: refused now, not in the worker
     if body.url:
         vet_url(body.url, settings)  # refuse internal addresses now, not in the worker
     if body.ssml:
