@@ -13,6 +13,7 @@ import importlib.util
 import json
 import logging
 import re
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -101,20 +102,37 @@ def problem(status: int, detail: str, reason: str, **extra: Any) -> JSONResponse
     )
 
 
-class BodyLimit:
-    """Refuse request bodies over ``limit`` bytes with 413, declared or streamed."""
+NewsroomError = Callable[[int, str], Response]
+"""``(status, reason) -> page``: the newsroom's German error page (``vorlesen.web``)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413, declared or streamed.
+
+    ``overrides`` raise the limit for single paths (a form whose file may be larger);
+    under ``/admin`` the refusal is the newsroom's page when ``newsroom_error`` is given.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int,
+        overrides: Mapping[str, int] | None = None,
+        newsroom_error: NewsroomError | None = None,
+    ) -> None:
         self.app = app
-        self.limit = limit
+        self.default_limit = limit
+        self.overrides = {path: max(limit, size) for path, size in (overrides or {}).items()}
+        self.newsroom_error = newsroom_error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.overrides.get(str(scope.get("path", "")), self.default_limit)
         for name, value in scope.get("headers", []):
-            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
-                await self._refuse(scope, receive, send)
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                await self._refuse(scope, receive, send, limit)
                 return
         seen = 0
         started = False
@@ -135,9 +153,9 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
+                if seen > limit:
                     if not refused and not started:
-                        await self._refuse(scope, receive, send)
+                        await self._refuse(scope, receive, send, limit)
                         refused = True
                     raise _TooLarge
             return message
@@ -149,9 +167,17 @@ class BodyLimit:
                 return  # answered 413 already; whatever the app made of it is moot
             raise
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem(413, f"The request body is larger than {self.limit} bytes.", "too_large")
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        response: Response
+        if self.newsroom_error is not None and _is_newsroom(str(scope.get("path", ""))):
+            response = self.newsroom_error(413, "request_too_large")
+        else:
+            response = problem(413, f"The request body is larger than {limit} bytes.", "too_large")
         await response(scope, receive, send)
+
+
+def _is_newsroom(path: str) -> bool:
+    return path == "/admin" or path.startswith("/admin/")
 
 
 class _TooLarge(Exception):
@@ -261,23 +287,25 @@ class HtmlSecurityHeaders:
         await self.app(scope, receive, send_with_policy)
 
 
-def _mount_web(app: FastAPI) -> None:
-    """Player assets and newsroom pages from ``vorlesen.web``, when that part is installed."""
+def _mount_web(app: FastAPI) -> Any:
+    """Player assets and newsroom pages from ``vorlesen.web``, when that part is installed;
+    returns its routes module (None without it)."""
     from fastapi.staticfiles import StaticFiles
 
     static = Path(__file__).resolve().parent.parent / "web" / "static"
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=static), name="static")
     if importlib.util.find_spec("vorlesen.web.routes") is None:
-        return
+        return None
     try:
         module = importlib.import_module("vorlesen.web.routes")
     except Exception:  # the pages are optional; the API must start without them
         log.exception("vorlesen.web.routes could not be imported; pages are not served")
-        return
+        return None
     router = getattr(module, "router", None)
     if router is not None:
         app.include_router(router)
+    return module
 
 
 def make_service(settings: Settings) -> Service:
@@ -314,38 +342,48 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
     )
     app.state.service = service
 
-    @app.exception_handler(VorlesenError)
-    async def _vorlesen_error(_request: Request, exc: VorlesenError) -> JSONResponse:
-        response = problem(status_for(exc), exc.message, exc.reason)
-        if isinstance(exc, RateLimitError):
-            response.headers["Retry-After"] = str(exc.retry_after_s)
-        return response
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
-            for e in exc.errors()
-        ]
-        detail = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
-        return problem(422, f"The request is invalid: {detail}", "invalid_request", errors=errors)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        reason = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return problem(exc.status_code, str(exc.detail), reason)
-
-    @app.exception_handler(Exception)
-    async def _crash(_request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error")
-        return problem(500, "An internal error occurred.", "internal_error")
-
     from .routes import admin, articles, feed, feedback, lexicon
 
     for module in (articles, feedback, lexicon, feed, admin):
         app.include_router(module.router)
     mount_docs(app)
-    _mount_web(app)
+    web = _mount_web(app)
+    newsroom_error: NewsroomError | None = getattr(web, "error_page", None)
+
+    def answer(request: Request, status: int, detail: str, reason: str, **extra: Any) -> Response:
+        """A problem+json body; under ``/admin`` the newsroom's German page instead."""
+        if newsroom_error is not None and _is_newsroom(request.url.path):
+            return newsroom_error(status, reason)
+        return problem(status, detail, reason, **extra)
+
+    @app.exception_handler(VorlesenError)
+    async def _vorlesen_error(request: Request, exc: VorlesenError) -> Response:
+        response = answer(request, status_for(exc), exc.message, exc.reason)
+        if isinstance(exc, RateLimitError):
+            response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
+            for e in exc.errors()
+        ]
+        detail = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
+        return answer(
+            request, 422, f"The request is invalid: {detail}", "invalid_request", errors=errors
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        reason = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return answer(request, exc.status_code, str(exc.detail), reason)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error")
+        return answer(request, 500, "An internal error occurred.", "internal_error")
+
     origins = split_list(settings.cors_origins)
     if origins:
         app.add_middleware(
@@ -356,6 +394,11 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
             expose_headers=["Content-Range", "Content-Length", "ETag"],
         )
     app.add_middleware(JsonTextGuard)  # inside BodyLimit: it buffers only allowed bodies
-    app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.max_request_bytes,
+        overrides=getattr(web, "BODY_LIMITS", None),
+        newsroom_error=newsroom_error,
+    )
     app.add_middleware(HtmlSecurityHeaders)
     return app

@@ -44,7 +44,7 @@ from vorlesen.lexicon import (
 from vorlesen.store.blobs import revision_prefix
 from vorlesen.store.db import FeedbackRecord, hash_token
 from vorlesen.web.charts import line_chart, stacked_bar_chart
-from vorlesen.web.messages import german_message, german_reason, rerender_notice
+from vorlesen.web.messages import REASONS, german_message, german_reason, rerender_notice
 from vorlesen.web.preview import preview_entry
 from vorlesen.web.queries import (
     feedback_per_day,
@@ -54,7 +54,7 @@ from vorlesen.web.queries import (
 )
 from vorlesen.web.view import article_view
 
-__all__ = ["COOKIE", "CSP", "router", "word_to_fix"]
+__all__ = ["BODY_LIMITS", "COOKIE", "CSP", "error_page", "router", "word_to_fix"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -73,6 +73,34 @@ COOKIE_MAX_AGE = 12 * 3600
 
 MAX_PLS_UPLOAD = 5 * 1024 * 1024
 """Largest PLS import accepted from the form (the lexicon parser caps it too)."""
+
+PLS_FORM_OVERHEAD = 64 * 1024
+"""Room for what the upload form adds around the file (multipart boundaries, part headers,
+the file name): a file just under ``MAX_PLS_UPLOAD`` still reaches the route, which says
+in German what is too large, instead of the request limit answering first."""
+
+BODY_LIMITS = {"/admin/lexicon/import": MAX_PLS_UPLOAD + PLS_FORM_OVERHEAD}
+"""Request body limits of forms that need more than ``VORLESEN_MAX_REQUEST_BYTES`` may
+allow (the larger of the two applies)."""
+
+KIND_NAMES = {"alias": "Umschreibung", "ipa": "IPA-Lautschrift", "lang": "Sprache"}
+"""The lexicon's entry kinds as the newsroom names them (the form's words)."""
+
+_STATUS_MESSAGES = {
+    400: "Die Anfrage war fehlerhaft.",
+    401: "Bitte melden Sie sich an.",
+    403: "Das ist nicht erlaubt.",
+    404: "Diese Seite gibt es nicht.",
+    405: "Diese Seite kann so nicht aufgerufen werden.",
+    413: (
+        "Die gesendeten Daten sind zu groß. Eine Lexikon-Datei darf höchstens "
+        f"{MAX_PLS_UPLOAD // (1024 * 1024)} MB groß sein."
+    ),
+    422: "Das Formular war unvollständig oder fehlerhaft. Bitte noch einmal versuchen.",
+    429: "Zu viele Anfragen. Bitte etwas später noch einmal versuchen.",
+    500: "Ein interner Fehler ist aufgetreten. Bitte später noch einmal versuchen.",
+}
+"""What an editor reads for an error the newsroom's own handlers do not catch."""
 
 CATEGORY_NAMES = {
     "pronunciation": "Aussprache",
@@ -104,10 +132,23 @@ def _html(name: str, status: int = 200, **context: Any) -> HTMLResponse:
     body = _templates.get_template(name).render(
         category_names=CATEGORY_NAMES,
         status_names=STATUS_NAMES,
+        kind_names=KIND_NAMES,
         german_reason=german_reason,
         **context,
     )
     return HTMLResponse(body, status_code=status, headers=_security_headers())
+
+
+def error_page(status: int, reason: str) -> HTMLResponse:
+    """The newsroom's German page for an error met under ``/admin`` (the app's handlers
+    call it there instead of answering JSON): the reason's sentence when the newsroom
+    knows it, else the status's."""
+    if reason in REASONS:
+        message = REASONS[reason]
+    else:
+        fallback = _STATUS_MESSAGES[500 if status >= 500 else 400]
+        message = _STATUS_MESSAGES.get(status, fallback)
+    return _html("admin/error.html", status=status, message=message, lang="de", reason=reason)
 
 
 def _security_headers() -> dict[str, str]:
@@ -688,11 +729,13 @@ async def admin_lexicon_import(
     if not _editor(request, service) or not _same_origin(request):
         return _to_login(request)
     data = await file.read(MAX_PLS_UPLOAD + 1)
+    if len(data) > MAX_PLS_UPLOAD:
+        error = (
+            f"Die Datei ist größer als {MAX_PLS_UPLOAD // (1024 * 1024)} MB und wurde nicht "
+            "importiert. Bitte das Lexikon in kleinere Dateien teilen."
+        )
+        return _lexicon_page(service, error=error, status=413)
     try:
-        if len(data) > MAX_PLS_UPLOAD:
-            raise InputError(
-                f"Die Datei ist größer als {MAX_PLS_UPLOAD} Bytes.", reason="too_large"
-            )
         entries = parse_pls(data, source=file.filename or "upload.pls")
     except VorlesenError as exc:
         return _lexicon_page(service, error=_import_error(exc), status=422)
