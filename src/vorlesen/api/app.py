@@ -223,8 +223,8 @@ class JsonTextGuard:
         if _SURROGATE_ESCAPE.search(body):
             try:
                 lone = _has_lone_surrogate(json.loads(body))
-            except ValueError:
-                lone = False  # not JSON: the route's own validation answers
+            except (ValueError, RecursionError):
+                lone = False  # not JSON (or nested past reading): the route's own check answers
             if lone:
                 response = problem(
                     422,
