@@ -61,3 +61,15 @@ def test_a_pls_just_over_five_megabytes_is_refused_by_the_form(live: LiveService
     )
     _is_newsroom_page(huge, 413)
     assert "zu groß" in huge.text
+
+
+def test_lexicon_form_fields_are_cleaned_like_the_apis(live: LiveService) -> None:
+    cookies = _session(live)
+    r = httpx.post(
+        f"{live.url}/admin/lexicon",
+        data={"grapheme": "\u202eKoksan\u202c", "kind": "alias", "value": "Kok\u200bsan"},
+        cookies=cookies,
+    )
+    assert r.status_code == 303, r.text
+    page = httpx.get(f"{live.url}/admin/lexicon", cookies=cookies).text
+    assert "<td>Koksan</td>" in page and "\u202e" not in page and "\u200b" not in page

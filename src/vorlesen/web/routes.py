@@ -32,6 +32,7 @@ from vorlesen.api.routes.lexicon import (
     save_entries,
     voice_phonemes,
 )
+from vorlesen.cleantext import clean_text
 from vorlesen.errors import InputError, RateLimitError, VorlesenError
 from vorlesen.jobs.render import lexicon_from_records
 from vorlesen.lexicon import (
@@ -564,7 +565,10 @@ def _entry_form(
     voice: Annotated[str, Form()] = "",
     case_sensitive: Annotated[bool, Form()] = False,
 ) -> _EntryForm:
-    return _EntryForm(grapheme, kind, value, voice, case_sensitive)
+    # Cleaned as the API's fields are: a bidi override in a word would spoof the table.
+    return _EntryForm(
+        clean_text(grapheme), kind, clean_text(value), clean_text(voice), case_sensitive
+    )
 
 
 EntryFormDep = Annotated[_EntryForm, Depends(_entry_form)]
