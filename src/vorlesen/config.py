@@ -7,6 +7,7 @@ arguments. This is what an operator sets once.
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -76,7 +77,18 @@ class Settings(BaseSettings):
     api_tokens: str = Field("", description="Comma-separated bearer tokens for the API.")
     cors_origins: str = Field("", description="Comma-separated origins allowed to embed.")
     public_url: str = Field(
-        "", description="External base URL of the service (feed links); unset: request URL."
+        "",
+        description=(
+            "External base URL of the service (https://audio.example.de): the one source of"
+            " absolute URLs in the feed, the API and webhooks. Set it in production."
+        ),
+    )
+    allowed_hosts: str = Field(
+        "localhost,127.0.0.1,[::1]",
+        description=(
+            "Comma-separated Host names (any port) whose requests may name the service's"
+            " own URL when public_url is unset; requests for other hosts get relative URLs."
+        ),
     )
     webhook_urls: str = Field("", description="Comma-separated URLs told of audio.ready/failed.")
     webhook_secret: str = Field("", description="HMAC-SHA256 key signing webhook bodies.")
@@ -86,6 +98,27 @@ class Settings(BaseSettings):
     feed_author: str = Field("", description="Publisher name in the podcast feed.")
     feedback_per_minute: int = Field(
         10, description="Feedback posts allowed per client and minute (0: unlimited)."
+    )
+    auth_failures_per_minute: int = Field(
+        10,
+        ge=0,
+        description=(
+            "Failed newsroom logins and wrong API tokens allowed per client and minute;"
+            " then 429 with Retry-After (0: unlimited). Shared through Redis when set."
+        ),
+    )
+    max_article_chars: int = Field(
+        300_000,
+        ge=1,
+        description="Most characters of text one article may have (about 5 hours read aloud).",
+    )
+    max_article_utterances: int = Field(
+        10_000, ge=1, description="Most sentences (utterances) one article is read as."
+    )
+    max_article_audio_hours: float = Field(
+        3.0,
+        gt=0,
+        description="Most hours of audio one article may become (estimated before synthesis).",
     )
     voice_idle_s: float = Field(
         300.0,
@@ -117,6 +150,40 @@ class Settings(BaseSettings):
     render_lease_s: float = Field(
         120.0, description="A render not heard from for this long is taken over by another worker."
     )
+
+
+_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])")
+"""A Host header's name part: a DNS name or an IPv4 address, or an IPv6 one in brackets."""
+
+
+def public_base_url(
+    settings: Settings, *, scheme: str = "", host: str = "", root_path: str = ""
+) -> str:
+    """The base of every absolute URL the service hands out (feed, API answers, webhooks).
+
+    ``VORLESEN_PUBLIC_URL`` when set. Else the request's own address, but only when its
+    ``Host`` names one of ``VORLESEN_ALLOWED_HOSTS``: a Host header is the client's to
+    choose, and a cached feed must not point every subscriber at ``evil.example``. Else
+    ``""``: URLs stay relative. ``scheme``/``host``/``root_path`` describe the request
+    (none for a webhook sent by a worker).
+    """
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    name, _, port = host.strip().rpartition(":") if _has_port(host) else (host.strip(), "", "")
+    if scheme not in ("http", "https") or not _HOST.fullmatch(name):
+        return ""
+    if port and not (port.isdigit() and 0 < int(port) < 65536):
+        return ""
+    allowed = {h.strip().lower() for h in settings.allowed_hosts.split(",") if h.strip()}
+    if name.lower() not in allowed and "*" not in allowed:
+        return ""
+    prefix = root_path.rstrip("/") if root_path.startswith("/") else ""
+    return f"{scheme}://{name.lower()}{':' + port if port else ''}{prefix}"
+
+
+def _has_port(host: str) -> bool:
+    """Whether ``host`` ends in ``:port`` (an IPv6 literal keeps its colons in brackets)."""
+    return ":" in host.rsplit("]", 1)[-1]
 
 
 @lru_cache(maxsize=1)

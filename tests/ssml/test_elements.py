@@ -219,9 +219,23 @@ def test_phoneme_in_another_alphabet_is_read_as_text_with_a_warning() -> None:
     assert doc.blocks[0].marks == () and "x-sampa" in doc.warnings[0]
 
 
-def test_phoneme_with_unknown_symbols_is_kept_with_a_warning() -> None:
+def test_phoneme_with_unknown_symbols_is_read_as_text_with_a_warning() -> None:
     doc = from_ssml('<speak><phoneme ph="k☃ksan">Koksan</phoneme></speak>')
     assert "U+2603" in doc.warnings[0]
+    assert doc.blocks[0].marks == () and doc.blocks[0].text == "Koksan"
+
+
+@pytest.mark.parametrize(
+    "ph", ["]]<script>[[ʃ", "ʃ]] [[a", "a[b", "a>b", "<b>", "a&b", "a\u202eb", "a}}b"]
+)
+def test_markup_never_enters_a_phoneme_block(ph: str) -> None:
+    """An outsider's ``ph`` that tries to close the ``[[…]]`` block and open markup."""
+    from xml.sax.saxutils import quoteattr
+
+    s = script(f"Die <phoneme ph={quoteattr(ph)}>Stadt</phoneme> liegt im Norden.")
+    spoken_text = s.utterances[0].spoken
+    assert "[[" not in spoken_text and "<" not in spoken_text, spoken_text
+    assert s.utterances[0].written == "Die Stadt liegt im Norden."
 
 
 def test_lang_phonemizes_with_english_espeak() -> None:

@@ -30,9 +30,13 @@ CRANZAHL = {
 
 
 def _admin(live: LiveService) -> httpx.Client:
-    """A logged-in newsroom client (the token cookie; no Origin header, as a same-site
+    """A logged-in newsroom client (its session cookie; no Origin header, as a same-site
     form post without one is accepted)."""
-    return httpx.Client(base_url=live.url, cookies={COOKIE: TOKEN}, follow_redirects=True)
+    r = httpx.post(f"{live.url}/admin/login", data={"token": TOKEN})
+    assert r.status_code == 303 and r.cookies.get(COOKIE), r.text
+    return httpx.Client(
+        base_url=live.url, cookies={COOKIE: r.cookies[COOKIE]}, follow_redirects=True
+    )
 
 
 def _wait_status(live: LiveService, source_id: str, status: str, timeout: float = 60) -> dict:

@@ -211,7 +211,10 @@ def test_info_panel_names_voice_and_links(browser: Any, live: LiveService, artic
     assert more.get_attribute("aria-expanded") == "true"
     text = panel.inner_text()
     assert "Über diese Audioversion" in text
-    assert f"„{state['voice']}“" in text and f"Sprachsynthese: {state['engine']}" in text
+    assert state["engine"] == "espeak"
+    # Named as a listener understands it, not by its code ("de").
+    assert "Gelesen von der künstlichen Stimme eSpeak NG (synthetisch)." in text
+    assert f"„{state['voice']}“" not in text
     assert "Vorgelesen wird der Text des Artikels" in text
     link = _player(page, "a.info-link")
     assert link.is_visible() and link.get_attribute("href") == INFO_URL

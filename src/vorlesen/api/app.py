@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 import logging
+import re
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -18,7 +21,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -40,6 +43,7 @@ from vorlesen.store.blobs import LocalBlobStore
 from vorlesen.store.db import Store
 
 from .deps import Service, env_tokens
+from .docs import DOCS_CSP, mount_docs
 from .ratelimit import rate_limiter
 
 __all__ = ["DEFAULT_CSP", "DOCS_CSP", "HtmlSecurityHeaders", "create_app", "problem", "status_for"]
@@ -98,20 +102,37 @@ def problem(status: int, detail: str, reason: str, **extra: Any) -> JSONResponse
     )
 
 
-class BodyLimit:
-    """Refuse request bodies over ``limit`` bytes with 413, declared or streamed."""
+NewsroomError = Callable[[int, str], Response]
+"""``(status, reason) -> page``: the newsroom's German error page (``vorlesen.web``)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413, declared or streamed.
+
+    ``overrides`` raise the limit for single paths (a form whose file may be larger);
+    under ``/admin`` the refusal is the newsroom's page when ``newsroom_error`` is given.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int,
+        overrides: Mapping[str, int] | None = None,
+        newsroom_error: NewsroomError | None = None,
+    ) -> None:
         self.app = app
-        self.limit = limit
+        self.default_limit = limit
+        self.overrides = {path: max(limit, size) for path, size in (overrides or {}).items()}
+        self.newsroom_error = newsroom_error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.overrides.get(str(scope.get("path", "")), self.default_limit)
         for name, value in scope.get("headers", []):
-            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
-                await self._refuse(scope, receive, send)
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                await self._refuse(scope, receive, send, limit)
                 return
         seen = 0
         started = False
@@ -132,9 +153,9 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
+                if seen > limit:
                     if not refused and not started:
-                        await self._refuse(scope, receive, send)
+                        await self._refuse(scope, receive, send, limit)
                         refused = True
                     raise _TooLarge
             return message
@@ -146,13 +167,86 @@ class BodyLimit:
                 return  # answered 413 already; whatever the app made of it is moot
             raise
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem(413, f"The request body is larger than {self.limit} bytes.", "too_large")
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        response: Response
+        if self.newsroom_error is not None and _is_newsroom(str(scope.get("path", ""))):
+            response = self.newsroom_error(413, "request_too_large")
+        else:
+            response = problem(413, f"The request body is larger than {limit} bytes.", "too_large")
         await response(scope, receive, send)
+
+
+def _is_newsroom(path: str) -> bool:
+    return path == "/admin" or path.startswith("/admin/")
 
 
 class _TooLarge(Exception):
     pass
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+"""A JSON ``\\uD800``–``\\uDFFF`` escape: half of a pair, or a lone surrogate."""
+
+
+def _has_lone_surrogate(value: object) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
+
+
+class JsonTextGuard:
+    """Answer 422 to a JSON body holding a lone surrogate (``"\\ud800"``), on every route.
+
+    JSON may escape one, Python decodes it into a ``str`` no UTF-8 encoder accepts, and the
+    first database write or response then failed with a 500 (and a reset connection).
+    Bodies without a surrogate escape pass untouched; the others are decoded once here.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _is_json(scope):
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                break
+        body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+        if _SURROGATE_ESCAPE.search(body):
+            try:
+                lone = _has_lone_surrogate(json.loads(body))
+            except (ValueError, RecursionError):
+                lone = False  # not JSON (or nested past reading): the route's own check answers
+            if lone:
+                response = problem(
+                    422,
+                    "The request body holds a lone UTF-16 surrogate (such as \\ud800), "
+                    "which is not text.",
+                    "invalid_text",
+                )
+                await response(scope, receive, send)
+                return
+        replay = iter(messages)
+
+        async def replayed() -> Message:
+            return next(replay, None) or await receive()
+
+        await self.app(scope, replayed, send)
+
+
+def _is_json(scope: Scope) -> bool:
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            return b"json" in value.lower()
+    return False
 
 
 DEFAULT_CSP = (
@@ -161,29 +255,19 @@ DEFAULT_CSP = (
 )
 """For HTML the pages do not set a policy for themselves (error pages, anything new)."""
 
-DOCS_CSP = (
-    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
-    "https://cdn.redoc.ly; connect-src 'self'; worker-src blob:; base-uri 'none'; "
-    "frame-ancestors 'none'"
-)
-"""FastAPI's /docs and /redoc load their viewers from jsDelivr and start them inline."""
-
 
 class HtmlSecurityHeaders:
     """Give every HTML response a Content-Security-Policy (and ``nosniff``) unless the
     route set its own, so no HTML page can be served without one."""
 
-    def __init__(self, app: ASGIApp, docs_paths: frozenset[str]) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.docs_paths = docs_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = DOCS_CSP if scope.get("path") in self.docs_paths else DEFAULT_CSP
+        policy = DEFAULT_CSP
 
         async def send_with_policy(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -203,23 +287,25 @@ class HtmlSecurityHeaders:
         await self.app(scope, receive, send_with_policy)
 
 
-def _mount_web(app: FastAPI) -> None:
-    """Player assets and newsroom pages from ``vorlesen.web``, when that part is installed."""
+def _mount_web(app: FastAPI) -> Any:
+    """Player assets and newsroom pages from ``vorlesen.web``, when that part is installed;
+    returns its routes module (None without it)."""
     from fastapi.staticfiles import StaticFiles
 
     static = Path(__file__).resolve().parent.parent / "web" / "static"
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=static), name="static")
     if importlib.util.find_spec("vorlesen.web.routes") is None:
-        return
+        return None
     try:
         module = importlib.import_module("vorlesen.web.routes")
     except Exception:  # the pages are optional; the API must start without them
         log.exception("vorlesen.web.routes could not be imported; pages are not served")
-        return
+        return None
     router = getattr(module, "router", None)
     if router is not None:
         app.include_router(router)
+    return module
 
 
 def make_service(settings: Settings) -> Service:
@@ -233,6 +319,9 @@ def make_service(settings: Settings) -> Service:
         blobs=blobs,
         queue=queue,
         feedback_limiter=rate_limiter(settings, settings.feedback_per_minute),
+        auth_limiter=rate_limiter(
+            settings, settings.auth_failures_per_minute, what="failed sign-ins"
+        ),
         env_tokens=env_tokens(settings),
     )
 
@@ -245,40 +334,56 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         title="vorlesen",
         version="0.1.0",
         description="German news articles read aloud: publish, render, serve, listen.",
+        # FastAPI's pages load their viewers from a CDN and start them inline; ``/docs``
+        # is served from the swagger-ui-bundle package instead (``docs.mount_docs``).
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.service = service
-
-    @app.exception_handler(VorlesenError)
-    async def _vorlesen_error(_request: Request, exc: VorlesenError) -> JSONResponse:
-        response = problem(status_for(exc), exc.message, exc.reason)
-        if isinstance(exc, RateLimitError):
-            response.headers["Retry-After"] = str(exc.retry_after_s)
-        return response
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
-            for e in exc.errors()
-        ]
-        detail = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
-        return problem(422, f"The request is invalid: {detail}", "invalid_request", errors=errors)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        reason = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return problem(exc.status_code, str(exc.detail), reason)
-
-    @app.exception_handler(Exception)
-    async def _crash(_request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error")
-        return problem(500, "An internal error occurred.", "internal_error")
 
     from .routes import admin, articles, feed, feedback, lexicon
 
     for module in (articles, feedback, lexicon, feed, admin):
         app.include_router(module.router)
-    _mount_web(app)
+    mount_docs(app)
+    web = _mount_web(app)
+    newsroom_error: NewsroomError | None = getattr(web, "error_page", None)
+
+    def answer(request: Request, status: int, detail: str, reason: str, **extra: Any) -> Response:
+        """A problem+json body; under ``/admin`` the newsroom's German page instead."""
+        if newsroom_error is not None and _is_newsroom(request.url.path):
+            return newsroom_error(status, reason)
+        return problem(status, detail, reason, **extra)
+
+    @app.exception_handler(VorlesenError)
+    async def _vorlesen_error(request: Request, exc: VorlesenError) -> Response:
+        response = answer(request, status_for(exc), exc.message, exc.reason)
+        if isinstance(exc, RateLimitError):
+            response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
+            for e in exc.errors()
+        ]
+        detail = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
+        return answer(
+            request, 422, f"The request is invalid: {detail}", "invalid_request", errors=errors
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        reason = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return answer(request, exc.status_code, str(exc.detail), reason)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error")
+        return answer(request, 500, "An internal error occurred.", "internal_error")
+
     origins = split_list(settings.cors_origins)
     if origins:
         app.add_middleware(
@@ -288,7 +393,12 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
             allow_headers=["Content-Type", "Range", "Authorization"],
             expose_headers=["Content-Range", "Content-Length", "ETag"],
         )
-    app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
-    docs = {app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url}
-    app.add_middleware(HtmlSecurityHeaders, docs_paths=frozenset(p for p in docs if p))
+    app.add_middleware(JsonTextGuard)  # inside BodyLimit: it buffers only allowed bodies
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.max_request_bytes,
+        overrides=getattr(web, "BODY_LIMITS", None),
+        newsroom_error=newsroom_error,
+    )
+    app.add_middleware(HtmlSecurityHeaders)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import time
 from dataclasses import dataclass, field
@@ -9,15 +10,22 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from vorlesen.config import Settings
-from vorlesen.errors import AuthError
+from vorlesen.config import Settings, public_base_url
+from vorlesen.errors import AuthError, RateLimitError
 from vorlesen.jobs.queue import JobQueue, split_list
 from vorlesen.store.blobs import LocalBlobStore
 from vorlesen.store.db import Store
 
 from .ratelimit import RateLimiter
 
-__all__ = ["Service", "get_service", "require_token"]
+__all__ = [
+    "Service",
+    "client_key",
+    "get_service",
+    "guarded_token_state",
+    "require_token",
+    "token_state",
+]
 
 
 @dataclass
@@ -29,6 +37,8 @@ class Service:
     blobs: LocalBlobStore
     queue: JobQueue
     feedback_limiter: RateLimiter
+    auth_limiter: RateLimiter
+    """Failed logins and wrong tokens per client (``VORLESEN_AUTH_FAILURES_PER_MINUTE``)."""
     env_tokens: list[str] = field(default_factory=list)
 
     _ready: dict[str, tuple[float, int | None]] = field(default_factory=dict)
@@ -54,8 +64,14 @@ class Service:
         self._ready.pop(source_id, None)
 
     def base_url(self, request: Request) -> str:
-        """External base URL: ``VORLESEN_PUBLIC_URL`` or what the request came in on."""
-        return (self.settings.public_url or str(request.base_url)).rstrip("/")
+        """External base URL (:func:`~vorlesen.config.public_base_url`): the configured
+        public URL, the request's own when its Host is allowed, else "" (relative URLs)."""
+        return public_base_url(
+            self.settings,
+            scheme=request.url.scheme,
+            host=request.headers.get("host", ""),
+            root_path=str(request.scope.get("root_path", "")),
+        )
 
 
 def get_service(request: Request) -> Service:
@@ -66,11 +82,44 @@ def get_service(request: Request) -> Service:
 ServiceDep = Annotated[Service, Depends(get_service)]
 
 
+def client_key(request: Request) -> str:
+    """Who a per-client limit counts: the peer address (the proxy's X-Forwarded-For when
+    ``VORLESEN_FORWARDED_ALLOW_IPS`` trusts the proxy)."""
+    return request.client.host if request.client else "unknown"
+
+
+def token_state(service: Service, secret: str) -> str:
+    """``"valid"``, ``"revoked"`` or ``"unknown"``: env tokens compared in constant time,
+    stored ones looked up by hash."""
+    if not secret:
+        return "unknown"
+    matched = False
+    for token in service.env_tokens:
+        matched |= hmac.compare_digest(token.encode("utf-8"), secret.encode("utf-8"))
+    if matched:
+        return "valid"
+    return service.store.check_token(secret)
+
+
+def guarded_token_state(service: Service, client: str, secret: str) -> str:
+    """:func:`token_state`, throttled: a client over its failed-attempt limit is refused
+    (``RateLimitError``, 429) before its guess is even compared, and every failed attempt
+    counts. The API's bearer check and the newsroom login share one count per client."""
+    key = f"auth:{client}"
+    service.auth_limiter.check(key)
+    state = token_state(service, secret)
+    if state != "valid":
+        # A concurrent failure may have filled the window: this answer stays the 401/403.
+        with contextlib.suppress(RateLimitError):
+            service.auth_limiter.hit(key)
+    return state
+
+
 def require_token(request: Request, service: ServiceDep) -> None:
     """Bearer auth: a token from ``VORLESEN_API_TOKENS`` or one made by ``token create``.
 
-    401 without a token or with an unknown one, 403 with a revoked one. Env tokens are
-    compared in constant time; stored ones are looked up by hash.
+    401 without a token or with an unknown one, 403 with a revoked one, 429 after too many
+    failures from one client (``VORLESEN_AUTH_FAILURES_PER_MINUTE``).
     """
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
@@ -79,12 +128,7 @@ def require_token(request: Request, service: ServiceDep) -> None:
         raise AuthError(
             "This endpoint needs an API token (Authorization: Bearer …).", reason="unauthorized"
         )
-    matched = False
-    for token in service.env_tokens:
-        matched |= hmac.compare_digest(token.encode("utf-8"), secret.encode("utf-8"))
-    if matched:
-        return
-    state = service.store.check_token(secret)
+    state = guarded_token_state(service, client_key(request), secret)
     if state == "valid":
         return
     if state == "revoked":

@@ -1,5 +1,9 @@
-"""Feedback and listen-event rate limits: per process, or shared by every API process
-through Redis when the service is scaled out (``VORLESEN_REDIS_URL``)."""
+"""Rate limits — feedback and listen events, failed sign-ins and token guesses: per
+process, or shared by every API process through Redis when the service is scaled out
+(``VORLESEN_REDIS_URL``).
+
+:meth:`RateLimiter.hit` counts and refuses; :meth:`RateLimiter.check` only refuses (the
+token check asks it before comparing, and counts only the failures)."""
 
 from __future__ import annotations
 
@@ -27,11 +31,14 @@ class RateLimiter(Protocol):
     def hit(self, key: str) -> None:
         """Count one hit; raise :class:`RateLimitError` when over the limit."""
 
+    def check(self, key: str) -> None:
+        """Raise :class:`RateLimitError` when ``key`` is over the limit; count nothing."""
 
-def _refuse(retry_s: float) -> RateLimitError:
+
+def _refuse(retry_s: float, what: str) -> RateLimitError:
     wait = max(1, math.ceil(retry_s))
     return RateLimitError(
-        f"Too many reports from this client; try again in {wait} s.", retry_after_s=wait
+        f"Too many {what} from this client; try again in {wait} s.", retry_after_s=wait
     )
 
 
@@ -42,13 +49,20 @@ class MemoryRateLimiter:
     grant the full limit, so those share :class:`RedisRateLimiter` instead.
     """
 
-    def __init__(self, per_minute: int, window_s: float = 60.0) -> None:
+    def __init__(self, per_minute: int, window_s: float = 60.0, *, what: str = "reports") -> None:
         self.per_minute = per_minute
         self.window_s = window_s
+        self.what = what
         self._hits: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
     def hit(self, key: str) -> None:
+        self._count(key, add=True)
+
+    def check(self, key: str) -> None:
+        self._count(key, add=False)
+
+    def _count(self, key: str, *, add: bool) -> None:
         if self.per_minute <= 0:
             return
         now = time.monotonic()
@@ -57,7 +71,9 @@ class MemoryRateLimiter:
             while hits and hits[0] <= now - self.window_s:
                 hits.popleft()
             if len(hits) >= self.per_minute:
-                raise _refuse(hits[0] + self.window_s - now)
+                raise _refuse(hits[0] + self.window_s - now, self.what)
+            if not add:
+                return
             hits.append(now)
             if len(self._hits) > 10_000:  # forget idle clients so memory stays bounded
                 cutoff = now - self.window_s
@@ -67,7 +83,8 @@ class MemoryRateLimiter:
 
 # A sliding window in one sorted set per client key, atomic in Redis and timed by the
 # Redis server's clock (API machines' clocks may disagree). Returns 0 when the hit is
-# counted, else the milliseconds until the oldest hit leaves the window.
+# counted (or, with ARGV[4] = "0", would be), else the milliseconds until the oldest hit
+# leaves the window.
 _SLIDING_WINDOW = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -77,8 +94,10 @@ if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
   local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
   return math.max(1, tonumber(oldest[2]) + window - now)
 end
-redis.call('ZADD', KEYS[1], now, ARGV[3])
-redis.call('PEXPIRE', KEYS[1], window)
+if ARGV[4] ~= '0' then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window)
+end
 return 0
 """
 
@@ -94,30 +113,44 @@ class RedisRateLimiter:
     retry_s = 30.0
 
     def __init__(
-        self, client: redis.Redis, per_minute: int, *, prefix: str, window_s: float = 60.0
+        self,
+        client: redis.Redis,
+        per_minute: int,
+        *,
+        prefix: str,
+        window_s: float = 60.0,
+        what: str = "reports",
     ) -> None:
         self.per_minute = per_minute
+        self.what = what
         self.window_ms = int(window_s * 1000)
         self.prefix = prefix
         self._client = client
         self._script = client.register_script(_SLIDING_WINDOW)
-        self._fallback = MemoryRateLimiter(per_minute, window_s)
+        self._fallback = MemoryRateLimiter(per_minute, window_s, what=what)
         self._redis_down_until = 0.0
         import redis  # imported when a Redis client exists; resolved once, not per hit
 
         self._redis_error = redis.RedisError
 
     def hit(self, key: str) -> None:
+        self._count(key, add=True)
+
+    def check(self, key: str) -> None:
+        self._count(key, add=False)
+
+    def _count(self, key: str, *, add: bool) -> None:
         if self.per_minute <= 0:
             return
+        fallback = self._fallback.hit if add else self._fallback.check
         if time.monotonic() < self._redis_down_until:
-            self._fallback.hit(key)
+            fallback(key)
             return
         try:
             wait_ms = int(
                 self._script(
                     keys=[f"{self.prefix}:ratelimit:{key}"],
-                    args=[self.per_minute, self.window_ms, uuid.uuid4().hex],
+                    args=[self.per_minute, self.window_ms, uuid.uuid4().hex, int(add)],
                 )
             )
         except self._redis_error as exc:
@@ -127,13 +160,13 @@ class RedisRateLimiter:
                 self.retry_s,
             )
             self._redis_down_until = time.monotonic() + self.retry_s
-            self._fallback.hit(key)
+            fallback(key)
             return
         if wait_ms:
-            raise _refuse(wait_ms / 1000)
+            raise _refuse(wait_ms / 1000, self.what)
 
 
-def rate_limiter(settings: Settings, per_minute: int) -> RateLimiter:
+def rate_limiter(settings: Settings, per_minute: int, *, what: str = "reports") -> RateLimiter:
     """Redis-backed when the service is scaled out with Redis, else in-process."""
     if settings.redis_url and per_minute > 0:
         import redis
@@ -148,5 +181,5 @@ def rate_limiter(settings: Settings, per_minute: int) -> RateLimiter:
             socket_connect_timeout=0.25,
             retry=Retry(NoBackoff(), 0),
         )
-        return RedisRateLimiter(client, per_minute, prefix=settings.queue_name)
-    return MemoryRateLimiter(per_minute)
+        return RedisRateLimiter(client, per_minute, prefix=settings.queue_name, what=what)
+    return MemoryRateLimiter(per_minute, what=what)

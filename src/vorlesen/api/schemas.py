@@ -6,8 +6,10 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
+from vorlesen.cleantext import CleanStr
+from vorlesen.languages import known_language, known_languages_text
 from vorlesen.store.db import ArticleRecord, FeedbackRecord, LexiconRecord
 
 __all__ = [
@@ -47,18 +49,33 @@ class Problem(BaseModel):
 
 
 class ArticleIn(BaseModel):
-    """What the CMS sends on publish or edit: exactly one of url/html/text/ssml."""
+    """What the CMS sends on publish or edit: exactly one of url/html/text/ssml.
 
-    url: str | None = Field(None, max_length=2000, description="Article page to fetch.")
-    html: str | None = Field(None, description="The article page or fragment as HTML.")
-    text: str | None = Field(None, description="Plain text; a first short line is the title.")
-    ssml: str | None = Field(None, description="SSML document.")
-    title: str | None = Field(None, max_length=1000)
-    kicker: str | None = Field(None, max_length=500, description="Dachzeile, read first.")
-    teaser: str | None = Field(None, max_length=5000)
+    Every text field is a :data:`~vorlesen.cleantext.CleanStr` (control, bidi and other
+    invisible characters removed on the way in); a new field should be one too.
+    """
+
+    url: CleanStr | None = Field(None, max_length=2000, description="Article page to fetch.")
+    html: CleanStr | None = Field(None, description="The article page or fragment as HTML.")
+    text: CleanStr | None = Field(None, description="Plain text; a first short line is the title.")
+    ssml: CleanStr | None = Field(None, description="SSML document.")
+    title: CleanStr | None = Field(None, max_length=1000)
+    kicker: CleanStr | None = Field(None, max_length=500, description="Dachzeile, read first.")
+    teaser: CleanStr | None = Field(None, max_length=5000)
     published_at: datetime | None = None
-    language: str | None = Field(None, max_length=16, description="Skip language detection.")
-    voice: str | None = Field(None, max_length=200, description="Voice; default: configured.")
+    language: CleanStr | None = Field(
+        None, max_length=16, description="Skip language detection (de, en, fr, …)."
+    )
+    voice: CleanStr | None = Field(None, max_length=200, description="Voice; default: configured.")
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str | None) -> str | None:
+        if value is not None and known_language(value) is None:
+            raise ValueError(
+                f"{value!r} is not a language vorlesen reads; use one of {known_languages_text()}"
+            )
+        return value
 
     @model_validator(mode="after")
     def _one_source(self) -> ArticleIn:
@@ -157,7 +174,7 @@ class FeedbackIn(BaseModel):
     """A listener's report from the player."""
 
     category: FeedbackCategory
-    message: str = Field("", max_length=2000)
+    message: CleanStr = Field("", max_length=2000)
     time_s: float | None = Field(None, ge=0, le=24 * 3600, allow_inf_nan=False)
     utterance: int | None = Field(None, ge=0)
     rating: int | None = Field(None, ge=1, le=5)
@@ -197,11 +214,11 @@ class FeedbackPatch(BaseModel):
 class LexiconIn(BaseModel):
     """A pronunciation entry: ``alias`` text, ``ipa`` phonemes or another ``lang``."""
 
-    grapheme: str = Field(max_length=500)
+    grapheme: CleanStr = Field(max_length=500)
     kind: Literal["alias", "ipa", "lang"]
-    value: str = Field(max_length=500)
+    value: CleanStr = Field(max_length=500)
     case_sensitive: bool = False
-    voice: str | None = Field(None, max_length=200)
+    voice: CleanStr | None = Field(None, max_length=200)
 
 
 class LexiconOut(BaseModel):

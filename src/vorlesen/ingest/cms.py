@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from vorlesen.cleantext import clean_text
 from vorlesen.errors import ExtractionError, InputError
 from vorlesen.ingest.html import MarkedPart, build_document, marked_blocks_from_fragment
 from vorlesen.ingest.language import normalize_language_tag
@@ -37,14 +38,15 @@ def _field(obj: dict[str, Any], key: str) -> str | None:
     if value is None:
         return None
     if key == "author" and isinstance(value, list):
-        names = [v for v in value if isinstance(v, str) and v.strip()]
-        return ", ".join(names) or None
+        names = [clean_text(v).strip() for v in value if isinstance(v, str)]
+        return ", ".join(n for n in names if n) or None
     if not isinstance(value, str):
         raise InputError(
             f"The CMS JSON field {key!r} must be a string, not {type(value).__name__}.",
             reason="bad_cms_json",
         )
-    return value.strip() or None
+    # The same cleaning as the API's text fields: these reach the feed, tags and pages too.
+    return clean_text(value).strip() or None
 
 
 def from_cms_json(obj: dict[str, Any]) -> Document:

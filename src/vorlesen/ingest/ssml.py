@@ -196,6 +196,10 @@ class _BlockBuilder:
         return Block(kind="paragraph", text=text, start=start, marks=marks)
 
 
+_NEVER_IN_PHONEMES = frozenset("[]<>{}&\\")
+"""Markup and block delimiters: never part of a phoneme block, whatever a voice lists."""
+
+
 class _Reader:
     """Walks the element tree once, building blocks, marks and warnings.
 
@@ -204,8 +208,11 @@ class _Reader:
     warning (they are the page's markup, not SSML mistakes).
     """
 
-    def __init__(self, *, fragment: bool = False) -> None:
+    def __init__(self, *, fragment: bool = False, phonemes: set[str] | None = None) -> None:
         self.fragment = fragment
+        self.phonemes = phonemes
+        """A voice's inventory to hold ``<phoneme>`` to strictly (refusing the document);
+        None: espeak's, and a ``ph`` outside it is read as its text with a warning."""
         self.blocks: list[Block] = []
         self.current = _BlockBuilder()
         self.offset = 0
@@ -351,13 +358,23 @@ class _Reader:
             self.warn(f"<phoneme> {why}: its text is read instead")
             self.children(el, depth)
             return
-        bad = validate_ipa(ph, set(default_phonemes()) | {" "})
+        # Only symbols of the inventory may enter the raw ``[[…]]`` block the phonemes are
+        # spoken from: "]]<script>[[" or any other markup would escape it.
+        allowed = set(default_phonemes()) if self.phonemes is None else set(self.phonemes)
+        bad = validate_ipa(ph, (allowed - _NEVER_IN_PHONEMES) | {" "})
         if bad:
             symbols = ", ".join(f"'{s}' (U+{ord(s):04X})" for s in sorted(bad))
+            if self.phonemes is not None:
+                raise InputError(
+                    f"<phoneme ph={ph!r}> uses symbols the voice cannot speak: {symbols}.",
+                    reason="ipa_unsupported",
+                )
             self.warn(
-                f'<phoneme ph="{ph}"> uses symbols Piper voices cannot speak: {symbols}; '
-                "they will be skipped"
+                f"<phoneme ph={ph!r}> uses symbols voices cannot speak: {symbols}; "
+                "its text is read instead"
             )
+            self.children(el, depth)
+            return
         self.span("phoneme", el, depth, value=ph)
 
     def say_as(self, el: ET.Element, depth: int) -> None:
@@ -456,13 +473,17 @@ def _check_size(text: str, limit: int) -> None:
         )
 
 
-def from_ssml(text: str, *, max_bytes: int | None = None) -> Document:
+def from_ssml(
+    text: str, *, max_bytes: int | None = None, phonemes: set[str] | None = None
+) -> Document:
     """Read an SSML document (root ``<speak>``) into a document with marks.
 
     ``max_bytes`` defaults to ``VORLESEN_MAX_INPUT_BYTES``. Raises :class:`MarkupError`
     for an oversized, malformed or hostile document (reasons ``too_large``,
     ``ssml_doctype``, ``ssml_entities``, ``ssml_malformed``, ``not_ssml``,
-    ``ssml_too_deep``).
+    ``ssml_too_deep``). With ``phonemes`` (a voice's inventory) a ``<phoneme>`` using
+    other symbols is refused (:class:`InputError`, ``ipa_unsupported``), as a lexicon
+    entry's IPA is; without, its text is read instead, with a warning.
     """
     limit = max_bytes if max_bytes is not None else get_settings().max_input_bytes
     _check_size(text, limit)
@@ -487,7 +508,7 @@ def from_ssml(text: str, *, max_bytes: int | None = None) -> Document:
         ) from exc
     if not isinstance(root.tag, str) or _NS.sub("", root.tag).lower() != "speak":
         raise MarkupError("An SSML document must have <speak> as its root.", reason="not_ssml")
-    reader = _Reader()
+    reader = _Reader(phonemes=phonemes)
     try:
         reader.children(root, 0)
     except RecursionError as exc:  # MAX_DEPTH keeps well below it; belt and braces

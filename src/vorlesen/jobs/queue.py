@@ -24,7 +24,7 @@ from huey import RedisHuey, SqliteHuey  # type: ignore[import-untyped]  # no typ
 from huey.api import Huey  # type: ignore[import-untyped]
 
 from vorlesen.closing import Closing
-from vorlesen.config import Settings
+from vorlesen.config import Settings, public_base_url
 from vorlesen.errors import VorlesenError
 from vorlesen.jobs.render import lexicon_from_records, render_revision
 from vorlesen.jobs.webhooks import deliver
@@ -62,6 +62,8 @@ class LeaseKeeper(Closing):
         self._lease_s = lease_s
         self._stall_s = max(stall_s, 4 * lease_s)
         self._last_progress = time.monotonic()
+        self._total: int | None = None
+        self._steps = 0
         self._lost = threading.Event()
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, name="vorlesen-lease", daemon=True)
@@ -77,8 +79,9 @@ class LeaseKeeper(Closing):
                     self._stall_s,
                 )
                 return
+            done = None if self._total is None else min(self._steps, self._total)
             try:
-                renewed = self._store.renew_lease(self._claim, self._lease_s)
+                renewed = self._store.renew_lease(self._claim, self._lease_s, synthesized=done)
             except Exception:  # the database may be briefly away: try at the next tick
                 log.exception("renewing the lease of %s failed", self._claim.source_id)
                 continue
@@ -89,8 +92,16 @@ class LeaseKeeper(Closing):
     def progress(self) -> None:
         """The render moved on; raises :class:`_LostClaim` when the claim is gone."""
         self._last_progress = time.monotonic()
+        self._steps += 1
         if self._lost.is_set():
             raise _LostClaim
+
+    def planned(self, total: int) -> None:
+        """Synthesis of ``total`` utterances begins: the article shows it at once, and how
+        many are done at each renewal (so a long render is visibly alive)."""
+        self._total = total
+        self._steps = 0
+        self._store.set_render_plan(self._claim, total)
 
     def close(self) -> None:
         self._done.set()
@@ -180,6 +191,7 @@ class JobQueue:
                 lexicon_entries=entries,
                 heartbeat=keeper.progress,
                 workers=self.synth_workers,
+                planned=keeper.planned,
             )
         except _LostClaim:
             self._discard(claim)
@@ -238,7 +250,7 @@ class JobQueue:
 
         try:
             article: dict[str, Any] = article_state(
-                self.store.get_article(source_id), self.settings.public_url
+                self.store.get_article(source_id), public_base_url(self.settings)
             ).model_dump(mode="json")
         except VorlesenError:
             article = {"source_id": source_id}

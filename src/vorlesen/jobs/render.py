@@ -24,6 +24,7 @@ from vorlesen.audio.timings import timings_json, webvtt
 from vorlesen.config import Settings
 from vorlesen.errors import InputError
 from vorlesen.lexicon import LexEntry, Lexicon, make_entry
+from vorlesen.limits import check_document, check_script
 from vorlesen.models import BlockKind, Document
 from vorlesen.pipeline import document_tags, render_audio, timings_meta
 from vorlesen.speak.script import make_script
@@ -142,11 +143,14 @@ def render_revision(
     lexicon_entries: list[LexEntry],
     heartbeat: Callable[[], None] | None = None,
     workers: WarmPool | None = None,
+    planned: Callable[[int], None] | None = None,
 ) -> RenderResult:
     """Render ``payload`` into the blob store as ``revision`` of ``source_id``.
 
     ``heartbeat`` is called after every utterance (the worker renews its lease there and
-    may raise to abandon the render). ``workers``: a render worker's kept pool
+    may raise to abandon the render). ``planned`` is told the number of utterances once
+    the script passed the per-article limits (:mod:`vorlesen.limits`), before synthesis
+    starts. ``workers``: a render worker's kept pool
     (``WarmPool(keep=True)``), topped up for this render's voice; without it synthesis
     processes are started for this render alone. Raises :class:`~vorlesen.errors.VorlesenError`
     subclasses for bad input and engine failures; nothing is visible until the caller
@@ -164,8 +168,12 @@ def render_revision(
         scope = WarmPool(spec, jobs=settings.jobs)
     with scope as warm:
         document = document_from_payload(payload, settings)
+        check_document(document, settings)
         lexicon = Lexicon.builtin().extended(lexicon_entries)
         script = make_script(document, lexicon=lexicon, voice=spec.voice)
+        check_script(script, settings)
+        if planned is not None:
+            planned(len(script.utterances))
         cache = SegmentCache(settings.cache_dir / "utterances")
         tags = document_tags(document, spec, fallback_title=source_id)
         title = tags.title

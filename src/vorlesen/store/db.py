@@ -49,6 +49,7 @@ from vorlesen.config import Settings
 from vorlesen.errors import InputError, NotFoundError, UsageError
 
 __all__ = [
+    "AdminSession",
     "ArticleRecord",
     "ArticleStats",
     "Claim",
@@ -168,6 +169,22 @@ class TokenRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class AdminSessionRow(Base):
+    """A newsroom login: the cookie holds a random id, the table only its SHA-256."""
+
+    __tablename__ = "admin_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), index=True)
+    """SHA-256 of the API token the editor logged in with (env or stored)."""
+    token_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    """The stored token (``api_tokens.id``) logged in with; None for an env token."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 class ListenRow(Base):
     __tablename__ = "listens"
 
@@ -269,6 +286,16 @@ class TokenRecord:
     prefix: str
     created_at: datetime
     revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AdminSession:
+    """A live newsroom login (what :meth:`Store.check_admin_session` hands out)."""
+
+    id: int
+    token_hash: str
+    token_id: int | None
+    expires_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -612,8 +639,12 @@ class Store:
             row = self._row(s, source_id)
             return Claim(source_id, revision, json.loads(row.payload), worker)
 
-    def renew_lease(self, claim: Claim, lease_s: float) -> bool:
-        """Extend the lease; False when the claim was lost (newer revision, taken over)."""
+    def renew_lease(self, claim: Claim, lease_s: float, *, synthesized: int | None = None) -> bool:
+        """Extend the lease (and record ``synthesized`` utterances done, when given); False
+        when the claim was lost (newer revision, taken over)."""
+        values: dict[str, Any] = {"lease_until": time.time() + lease_s}
+        if synthesized is not None:
+            values["utterances_synthesized"] = synthesized
         with self.session() as s:
             result = s.execute(
                 update(ArticleRow)
@@ -623,9 +654,23 @@ class Store:
                     ArticleRow.claimed_by == claim.worker,
                     ArticleRow.status == "rendering",
                 )
-                .values(lease_until=time.time() + lease_s)
+                .values(**values)
             )
             return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def set_render_plan(self, claim: Claim, total: int) -> None:
+        """A claimed render is about to synthesize ``total`` utterances (none done yet)."""
+        with self.session() as s:
+            s.execute(
+                update(ArticleRow)
+                .where(
+                    ArticleRow.source_id == claim.source_id,
+                    ArticleRow.revision == claim.revision,
+                    ArticleRow.claimed_by == claim.worker,
+                    ArticleRow.status == "rendering",
+                )
+                .values(utterances_total=total, utterances_synthesized=0)
+            )
 
     def finish_render(
         self,
@@ -946,12 +991,80 @@ class Store:
             return [_token(r) for r in s.scalars(select(TokenRow).order_by(TokenRow.id))]
 
     def revoke_token(self, token_id: int) -> TokenRecord:
+        """Revoke a token and every newsroom session logged in with it."""
         with self.session() as s:
             row = _get(s, TokenRow, token_id, "Token")
+            now = _now()
             if row.revoked_at is None:
-                row.revoked_at = _now()
+                row.revoked_at = now
+            s.execute(
+                update(AdminSessionRow)
+                .where(AdminSessionRow.token_id == token_id, AdminSessionRow.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
             s.flush()
             return _token(row)
+
+    def token_id(self, secret: str) -> int | None:
+        """The id of the stored, unrevoked token ``secret``; None for any other."""
+        digest = hash_token(secret)
+        with self.session() as s:
+            row = s.scalar(select(TokenRow).where(TokenRow.token_hash == digest))
+            if row is None or row.revoked_at is not None:
+                return None
+            return row.id
+
+    # -- newsroom sessions --------------------------------------------------------------
+
+    def create_admin_session(self, token_secret: str, token_id: int | None, ttl_s: float) -> str:
+        """A new newsroom session for an editor who gave ``token_secret``; returns the
+        session id for the cookie (256 random bits; only its SHA-256 is stored)."""
+        session_id = "vs_" + secrets.token_urlsafe(32)
+        now = _now()
+        with self.session() as s:
+            # Expired sessions are removed as new ones are made, so the table stays small.
+            s.execute(delete(AdminSessionRow).where(AdminSessionRow.expires_at < now))
+            s.add(
+                AdminSessionRow(
+                    session_hash=hash_token(session_id),
+                    token_hash=hash_token(token_secret),
+                    token_id=token_id,
+                    created_at=now,
+                    expires_at=datetime.fromtimestamp(now.timestamp() + ttl_s, UTC),
+                )
+            )
+        return session_id
+
+    def check_admin_session(self, session_id: str) -> AdminSession | None:
+        """The live session behind a cookie: None when unknown, expired, logged out, or its
+        stored token was revoked."""
+        if not session_id:
+            return None
+        digest = hash_token(session_id)
+        with self.session() as s:
+            row = s.scalar(select(AdminSessionRow).where(AdminSessionRow.session_hash == digest))
+            if row is None or not hmac.compare_digest(row.session_hash, digest):
+                return None
+            expires = _utc(row.expires_at)
+            if row.revoked_at is not None or expires is None or expires <= _now():
+                return None
+            if row.token_id is not None:
+                token = s.get(TokenRow, row.token_id)
+                if token is None or token.revoked_at is not None:
+                    return None
+            return AdminSession(row.id, row.token_hash, row.token_id, expires)
+
+    def revoke_admin_session(self, session_id: str) -> None:
+        """Log a session out (nothing happens for an unknown id)."""
+        with self.session() as s:
+            s.execute(
+                update(AdminSessionRow)
+                .where(
+                    AdminSessionRow.session_hash == hash_token(session_id),
+                    AdminSessionRow.revoked_at.is_(None),
+                )
+                .values(revoked_at=_now())
+            )
 
     def check_token(self, secret: str) -> str:
         """``"valid"``, ``"revoked"`` or ``"unknown"`` for a presented token.

@@ -96,6 +96,13 @@ REASONS: dict[str, str] = {
     "disk_full": "Der Speicher ist voll; das Audio konnte nicht gespeichert werden.",
     "storage_unwritable": "Das Audio konnte nicht gespeichert werden.",
     "internal_error": "Die Vertonung ist unerwartet abgebrochen (ein Programmfehler).",
+    # -- limits per article (VORLESEN_MAX_ARTICLE_*) -------------------------------------------
+    "too_many_characters": "Der Artikel ist länger, als für eine Vertonung erlaubt ist.",
+    "too_many_utterances": "Der Artikel hat mehr Sätze, als für eine Vertonung erlaubt ist.",
+    "too_much_audio": "Die Vertonung würde länger dauern, als für einen Artikel erlaubt ist.",
+    # -- requests ----------------------------------------------------------------------------
+    "rate_limited": "Zu viele Anfragen. Bitte etwas später noch einmal versuchen.",
+    "invalid_text": "Der Text enthält ungültige Zeichen.",
 }
 """German sentences by reason: what went wrong, said for an editor, no internals."""
 

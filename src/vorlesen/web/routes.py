@@ -3,8 +3,10 @@
 Server-rendered with Jinja2 (autoescaped: every article, feedback and lexicon text is
 escaped), each page sent with a strict Content-Security-Policy — scripts and styles only
 from this origin's ``/static``, no inline code, no third parties. The newsroom logs in with
-an API token (from ``VORLESEN_API_TOKENS`` or ``vorlesen token create``) kept in an
-HttpOnly, SameSite=Strict cookie; state-changing forms also check the ``Origin`` header.
+an API token (from ``VORLESEN_API_TOKENS`` or ``vorlesen token create``); the HttpOnly,
+SameSite=Strict cookie then holds a random session id whose hash the database keeps with
+an expiry (logout and revoking the token end it). Failed logins are throttled per client;
+state-changing forms (logout too) also check the ``Origin`` header.
 The player itself talks only to the public JSON API.
 """
 
@@ -23,14 +25,15 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from vorlesen.api.deps import Service, get_service
+from vorlesen.api.deps import Service, client_key, get_service, guarded_token_state
 from vorlesen.api.routes.lexicon import (
     check_for_voice,
     rerender_touched,
     save_entries,
     voice_phonemes,
 )
-from vorlesen.errors import InputError, VorlesenError
+from vorlesen.cleantext import clean_text
+from vorlesen.errors import InputError, RateLimitError, VorlesenError
 from vorlesen.jobs.render import lexicon_from_records
 from vorlesen.lexicon import (
     LexEntry,
@@ -40,9 +43,9 @@ from vorlesen.lexicon import (
     validate_ipa,
 )
 from vorlesen.store.blobs import revision_prefix
-from vorlesen.store.db import FeedbackRecord
+from vorlesen.store.db import FeedbackRecord, hash_token
 from vorlesen.web.charts import line_chart, stacked_bar_chart
-from vorlesen.web.messages import german_message, german_reason, rerender_notice
+from vorlesen.web.messages import REASONS, german_message, german_reason, rerender_notice
 from vorlesen.web.preview import preview_entry
 from vorlesen.web.queries import (
     feedback_per_day,
@@ -52,7 +55,7 @@ from vorlesen.web.queries import (
 )
 from vorlesen.web.view import article_view
 
-__all__ = ["COOKIE", "CSP", "router", "word_to_fix"]
+__all__ = ["BODY_LIMITS", "COOKIE", "CSP", "error_page", "router", "word_to_fix"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -64,13 +67,41 @@ CSP = (
 """No inline script or style, nothing from other origins; ``blob:`` media for previews."""
 
 COOKIE = "vorlesen_admin"
-"""Holds the editor's API token (HttpOnly, SameSite=Strict, path /admin)."""
+"""Holds the editor's session id (HttpOnly, SameSite=Strict, path /admin), never the token."""
 
 COOKIE_MAX_AGE = 12 * 3600
-"""An editor logs in once per working day."""
+"""An editor logs in once per working day; the server-side session expires with it."""
 
 MAX_PLS_UPLOAD = 5 * 1024 * 1024
 """Largest PLS import accepted from the form (the lexicon parser caps it too)."""
+
+PLS_FORM_OVERHEAD = 64 * 1024
+"""Room for what the upload form adds around the file (multipart boundaries, part headers,
+the file name): a file just under ``MAX_PLS_UPLOAD`` still reaches the route, which says
+in German what is too large, instead of the request limit answering first."""
+
+BODY_LIMITS = {"/admin/lexicon/import": MAX_PLS_UPLOAD + PLS_FORM_OVERHEAD}
+"""Request body limits of forms that need more than ``VORLESEN_MAX_REQUEST_BYTES`` may
+allow (the larger of the two applies)."""
+
+KIND_NAMES = {"alias": "Umschreibung", "ipa": "IPA-Lautschrift", "lang": "Sprache"}
+"""The lexicon's entry kinds as the newsroom names them (the form's words)."""
+
+_STATUS_MESSAGES = {
+    400: "Die Anfrage war fehlerhaft.",
+    401: "Bitte melden Sie sich an.",
+    403: "Das ist nicht erlaubt.",
+    404: "Diese Seite gibt es nicht.",
+    405: "Diese Seite kann so nicht aufgerufen werden.",
+    413: (
+        "Die gesendeten Daten sind zu groß. Eine Lexikon-Datei darf höchstens "
+        f"{MAX_PLS_UPLOAD // (1024 * 1024)} MB groß sein."
+    ),
+    422: "Das Formular war unvollständig oder fehlerhaft. Bitte noch einmal versuchen.",
+    429: "Zu viele Anfragen. Bitte etwas später noch einmal versuchen.",
+    500: "Ein interner Fehler ist aufgetreten. Bitte später noch einmal versuchen.",
+}
+"""What an editor reads for an error the newsroom's own handlers do not catch."""
 
 CATEGORY_NAMES = {
     "pronunciation": "Aussprache",
@@ -102,10 +133,23 @@ def _html(name: str, status: int = 200, **context: Any) -> HTMLResponse:
     body = _templates.get_template(name).render(
         category_names=CATEGORY_NAMES,
         status_names=STATUS_NAMES,
+        kind_names=KIND_NAMES,
         german_reason=german_reason,
         **context,
     )
     return HTMLResponse(body, status_code=status, headers=_security_headers())
+
+
+def error_page(status: int, reason: str) -> HTMLResponse:
+    """The newsroom's German page for an error met under ``/admin`` (the app's handlers
+    call it there instead of answering JSON): the reason's sentence when the newsroom
+    knows it, else the status's."""
+    if reason in REASONS:
+        message = REASONS[reason]
+    else:
+        fallback = _STATUS_MESSAGES[500 if status >= 500 else 400]
+        message = _STATUS_MESSAGES.get(status, fallback)
+    return _html("admin/error.html", status=status, message=message, lang="de", reason=reason)
 
 
 def _security_headers() -> dict[str, str]:
@@ -164,18 +208,18 @@ def demo_page(
 # -- newsroom: login --------------------------------------------------------------------
 
 
-def _token_ok(service: Service, secret: str) -> bool:
-    """Whether ``secret`` is a configured or stored, unrevoked API token."""
-    if not secret:
-        return False
-    matched = False
-    for token in service.env_tokens:
-        matched |= hmac.compare_digest(token.encode("utf-8"), secret.encode("utf-8"))
-    return matched or service.store.check_token(secret) == "valid"
-
-
 def _editor(request: Request, service: Service) -> bool:
-    return _token_ok(service, request.cookies.get(COOKIE, ""))
+    """Whether the cookie names a live session: not expired or logged out, and the token it
+    was opened with is still valid (a stored one not revoked, an env one still configured)."""
+    session = service.store.check_admin_session(request.cookies.get(COOKIE, ""))
+    if session is None:
+        return False
+    if session.token_id is not None:
+        return True
+    configured = False
+    for token in service.env_tokens:
+        configured |= hmac.compare_digest(hash_token(token), session.token_hash)
+    return configured
 
 
 def _same_origin(request: Request) -> bool:
@@ -218,7 +262,23 @@ def login(
             lang="de",
             error="Die Anmeldung kam nicht von dieser Seite.",
         )
-    if not _token_ok(service, token.strip()):
+    secret = token.strip()
+    try:
+        state = guarded_token_state(service, client_key(request), secret)
+    except RateLimitError as exc:
+        page = _html(
+            "admin/login.html",
+            status=429,
+            next=_safe_next(next),
+            lang="de",
+            error=(
+                "Zu viele fehlgeschlagene Anmeldungen von diesem Rechner. Bitte in "
+                f"{exc.retry_after_s} Sekunden noch einmal versuchen."
+            ),
+        )
+        page.headers["Retry-After"] = str(exc.retry_after_s)
+        return page
+    if state != "valid":
         return _html(
             "admin/login.html",
             status=401,
@@ -226,10 +286,13 @@ def login(
             lang="de",
             error="Dieses Token ist nicht gültig.",
         )
+    session_id = service.store.create_admin_session(
+        secret, service.store.token_id(secret), COOKIE_MAX_AGE
+    )
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         COOKIE,
-        token.strip(),
+        session_id,
         max_age=COOKIE_MAX_AGE,
         path="/admin",
         httponly=True,
@@ -240,7 +303,16 @@ def login(
 
 
 @router.post("/admin/logout", response_model=None)
-def logout() -> Response:
+def logout(request: Request, service: ServiceDep) -> Response:
+    """End the session on the server (a copied cookie dies too), then in the browser."""
+    if not _same_origin(request):
+        return _html(
+            "admin/error.html",
+            status=403,
+            lang="de",
+            message="Die Abmeldung kam nicht von dieser Seite.",
+        )
+    service.store.revoke_admin_session(request.cookies.get(COOKIE, ""))
     response = RedirectResponse("/admin/login", status_code=303)
     response.delete_cookie(COOKIE, path="/admin")
     return response
@@ -493,7 +565,10 @@ def _entry_form(
     voice: Annotated[str, Form()] = "",
     case_sensitive: Annotated[bool, Form()] = False,
 ) -> _EntryForm:
-    return _EntryForm(grapheme, kind, value, voice, case_sensitive)
+    # Cleaned as the API's fields are: a bidi override in a word would spoof the table.
+    return _EntryForm(
+        clean_text(grapheme), kind, clean_text(value), clean_text(voice), case_sensitive
+    )
 
 
 EntryFormDep = Annotated[_EntryForm, Depends(_entry_form)]
@@ -658,11 +733,13 @@ async def admin_lexicon_import(
     if not _editor(request, service) or not _same_origin(request):
         return _to_login(request)
     data = await file.read(MAX_PLS_UPLOAD + 1)
+    if len(data) > MAX_PLS_UPLOAD:
+        error = (
+            f"Die Datei ist größer als {MAX_PLS_UPLOAD // (1024 * 1024)} MB und wurde nicht "
+            "importiert. Bitte das Lexikon in kleinere Dateien teilen."
+        )
+        return _lexicon_page(service, error=error, status=413)
     try:
-        if len(data) > MAX_PLS_UPLOAD:
-            raise InputError(
-                f"Die Datei ist größer als {MAX_PLS_UPLOAD} Bytes.", reason="too_large"
-            )
         entries = parse_pls(data, source=file.filename or "upload.pls")
     except VorlesenError as exc:
         return _lexicon_page(service, error=_import_error(exc), status=422)

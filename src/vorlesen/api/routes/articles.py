@@ -21,6 +21,7 @@ from vorlesen.errors import NotFoundError
 from vorlesen.ingest.fetch import vet_url
 from vorlesen.ingest.ssml import from_ssml
 from vorlesen.jobs.render import AUDIO_FILES, parse_published
+from vorlesen.limits import check_characters
 from vorlesen.store.blobs import revision_prefix
 
 from ..deps import Service, ServiceDep, require_token
@@ -32,6 +33,7 @@ from ..schemas import (
     ListenIn,
     article_state,
 )
+from .lexicon import voice_phonemes
 
 __all__ = ["content_hash", "router"]
 
@@ -63,10 +65,14 @@ def put_article(
     """Publish or update an article. Identical content renders nothing; changed content
     queues a new revision, rendered incrementally (unchanged utterances come from cache)."""
     settings = service.settings
+    if body.text:
+        check_characters(len(body.text), settings)  # plain text: refused now, not in the worker
     if body.url:
         vet_url(body.url, settings)  # refuse internal addresses now, not in the worker
     if body.ssml:
-        from_ssml(body.ssml)  # refuse hostile or malformed SSML now (422), not in the worker
+        # Refuse hostile or malformed SSML now (422), not in the worker, and IPA the voice
+        # cannot speak, as a lexicon entry's is refused.
+        from_ssml(body.ssml, phonemes=voice_phonemes(settings, body.voice))
     payload = body.payload()
     published = parse_published(payload.get("published_at"))
     digest = content_hash(payload, settings.voice, settings.engine)

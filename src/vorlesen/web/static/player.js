@@ -61,8 +61,9 @@
       feedback: "Feedback senden",
       pending: "Die Audioversion wird gerade erstellt. Bitte einen Moment Geduld …",
       infoTitle: "Über diese Audioversion",
-      infoVoice: (voice, engine) =>
-        `Gelesen von der künstlichen Stimme „${voice}“ (Sprachsynthese: ${engine}).`,
+      infoVoice: (voice) => `Gelesen von der künstlichen Stimme ${voice}.`,
+      neural: "neuronal",
+      synthetic: "synthetisch",
       infoText:
         "Vorgelesen wird der Text des Artikels; Zahlen, Daten und Abkürzungen werden " +
         "automatisch in gesprochene Sprache übertragen. Dabei können Fehler passieren – " +
@@ -123,7 +124,9 @@
       feedback: "Send feedback",
       pending: "The audio version is being created. Please wait a moment …",
       infoTitle: "About this audio version",
-      infoVoice: (voice, engine) => `Read by the synthetic voice “${voice}” (speech engine: ${engine}).`,
+      infoVoice: (voice) => `Read by the synthetic voice ${voice}.`,
+      neural: "neural",
+      synthetic: "synthetic",
       infoText:
         "What you hear is the text of the article; numbers, dates and abbreviations are " +
         "turned into speech automatically. Mistakes can happen – please tell us.",
@@ -166,6 +169,20 @@
   };
 
   /** "m:ss" or "h:mm:ss" for a number of seconds. */
+  /** The voice as a listener understands it: a Piper voice by its speaker's name
+   * ("de_DE-thorsten-medium" → "Thorsten (Piper, neuronal)"), espeak-ng as
+   * "eSpeak NG (synthetisch)"; never a bare code like "de". */
+  function voiceName(voice, engine, t) {
+    if (engine === "espeak") return `eSpeak NG (${t.synthetic})`;
+    const file = String(voice || "").split(/[\\/]/).pop().replace(/\.onnx$/, "");
+    const parts = file.split("-");
+    const speaker = (parts.length >= 3 ? parts.slice(1, -1).join(" ") : file)
+      .replace(/_/g, " ")
+      .replace(/(^|\s)(\p{L})/gu, (_, space, c) => space + c.toUpperCase());
+    if (engine === "piper") return `${speaker || "Piper"} (Piper, ${t.neural})`;
+    return speaker ? `${speaker} (${t.synthetic})` : t.synthetic;
+  }
+
   function clock(seconds) {
     const s = Math.max(0, Math.floor(Number.isFinite(seconds) ? seconds : 0));
     const h = Math.floor(s / 3600);
@@ -536,7 +553,7 @@
         duration ? `${t.listen}, ${spokenClock(duration, this.uiLang)}` : t.listen);
       this.seek.max = String(Math.max(1, Math.ceil(duration)));
       this.remaining.textContent = `-${clock(duration)}`;
-      this.infoVoice.textContent = t.infoVoice(data.voice || "?", data.engine || "?");
+      this.infoVoice.textContent = t.infoVoice(voiceName(data.voice, data.engine, t));
       const infoUrl = this.getAttribute("info-url");
       if (infoUrl) {
         this.infoLink.href = infoUrl;
