@@ -247,6 +247,9 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         description="German news articles read aloud: publish, render, serve, listen.",
     )
     app.state.service = service
+    from .routes import admin, articles, feed, feedback, lexicon
+
+    feed.prepare_artwork(service)  # a wrong VORLESEN_FEED_IMAGE stops the start, not the feed
 
     @app.exception_handler(VorlesenError)
     async def _vorlesen_error(_request: Request, exc: VorlesenError) -> JSONResponse:
@@ -273,8 +276,6 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
     async def _crash(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
         return problem(500, "An internal error occurred.", "internal_error")
-
-    from .routes import admin, articles, feed, feedback, lexicon
 
     for module in (articles, feedback, lexicon, feed, admin):
         app.include_router(module.router)

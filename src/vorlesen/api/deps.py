@@ -30,6 +30,8 @@ class Service:
     queue: JobQueue
     feedback_limiter: RateLimiter
     env_tokens: list[str] = field(default_factory=list)
+    feed_artwork: str | None = None
+    """Blob key of the publisher's checked ``VORLESEN_FEED_IMAGE`` file (set at start)."""
 
     _ready: dict[str, tuple[float, int | None]] = field(default_factory=dict)
 
