@@ -19,7 +19,10 @@ import hashlib
 import io
 import struct
 import textwrap
+import unicodedata
 import warnings
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
@@ -167,9 +170,41 @@ def check_channel_artwork(data: bytes, name: str) -> str:
     return "jpg" if image.format == "JPEG" else "png"
 
 
+_FONT_FILES = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",  # Debian, Ubuntu
+    "/usr/share/fonts/dejavu-sans-fonts/DejaVuSans-Bold.ttf",  # Fedora
+    "/usr/share/fonts/TTF/DejaVuSans-Bold.ttf",  # Arch
+    "/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf",  # Alpine
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",
+    "/System/Library/Fonts/Supplemental/Arial Bold.ttf",  # macOS
+)
+"""Fonts with every German letter, where systems put them; the first found draws covers."""
+_SPELLED_OUT = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss", "–": "-",
+     "—": "-", "„": '"', "“": '"', "”": '"', "‚": "'", "‘": "'", "’": "'"}
+)  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _font_file() -> str | None:
+    return next((path for path in _FONT_FILES if Path(path).is_file()), None)
+
+
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    # Pillow's bundled font (FreeType): the same cover on every machine, no system fonts.
+    path = _font_file()
+    if path is not None:
+        return ImageFont.truetype(path, size)
+    # Pillow's bundled font (FreeType) draws ASCII only: see _drawable.
     return ImageFont.load_default(size=size)
+
+
+def _drawable(title: str) -> str:
+    """``title`` as the cover font can draw it: as it is with a system font; with Pillow's
+    ASCII-only font, German letters spelled out (ü → ue) and other marks dropped."""
+    if _font_file() is not None:
+        return title
+    spelled = unicodedata.normalize("NFKD", title.translate(_SPELLED_OUT))
+    return spelled.encode("ascii", "ignore").decode("ascii")
 
 
 def _fit_title(
@@ -201,7 +236,7 @@ def default_cover(title: str, size: int = DEFAULT_COVER_SIZE) -> bytes:
         h = size // 40 + digest[(n + 1) % len(digest)] * size // 2400
         x = margin + n * bar_w * 2
         draw.rectangle((x, base_y - h, x + bar_w, base_y + h), fill="white")
-    lines, font = _fit_title(draw, title, size - 2 * margin, size * 4 // 10)
+    lines, font = _fit_title(draw, _drawable(title), size - 2 * margin, size * 4 // 10)
     line_h = int(getattr(font, "size", size // 10) * 1.2)
     y = size * 45 // 100
     for line in lines:
