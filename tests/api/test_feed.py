@@ -43,6 +43,22 @@ EVIL_SVG = (
 )
 
 
+def _page(title: str, *, section: str | None = None, image: str | None = None) -> str:
+    meta = ""
+    if section:
+        meta += f'<meta property="article:section" content="{section}">'
+    if image:
+        meta += f'<meta property="og:image" content="{image}">'
+    return (
+        f'<html lang="de"><head><title>{title}</title>{meta}'
+        '<meta name="author" content="Anna Muster"></head><body><article>'
+        f"<h1>{title}</h1><p>Der Stadtrat hat am Dienstag lange beraten und am Ende"
+        " einstimmig beschlossen, was viele schon lange gefordert hatten.</p>"
+        "<p>Die Bauarbeiten sollen im Frühjahr beginnen und zwei Jahre dauern.</p>"
+        "</article></body></html>"
+    )
+
+
 class Images(BaseHTTPRequestHandler):
     """A newspaper's image server, some of whose images are anything but."""
 
@@ -50,6 +66,11 @@ class Images(BaseHTTPRequestHandler):
         "/photo.jpg": ("image/jpeg", _jpeg((1600, 900))),
         "/evil.svg": ("image/svg+xml", EVIL_SVG),
         "/not-an-image.jpg": ("image/jpeg", b"<!doctype html><p>Seite nicht gefunden</p>"),
+        # The article page: its og:image is relative to it.
+        "/politik/rathaus.html": (
+            "text/html; charset=utf-8",
+            _page("Rathaus beschließt Radweg", section="Politik", image="../photo.jpg").encode(),
+        ),
     }
 
     def do_GET(self) -> None:
@@ -95,22 +116,6 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
     yield from service_settings(tmp_path, monkeypatch, env)
 
 
-def _page(title: str, *, section: str | None = None, image: str | None = None) -> str:
-    meta = ""
-    if section:
-        meta += f'<meta property="article:section" content="{section}">'
-    if image:
-        meta += f'<meta property="og:image" content="{image}">'
-    return (
-        f'<html lang="de"><head><title>{title}</title>{meta}'
-        '<meta name="author" content="Anna Muster"></head><body><article>'
-        f"<h1>{title}</h1><p>Der Stadtrat hat am Dienstag lange beraten und am Ende"
-        " einstimmig beschlossen, was viele schon lange gefordert hatten.</p>"
-        "<p>Die Bauarbeiten sollen im Frühjahr beginnen und zwei Jahre dauern.</p>"
-        "</article></body></html>"
-    )
-
-
 def _publish(client: TestClient, source_id: str, **body: object) -> None:
     r = client.put(f"/api/articles/{source_id}", json=body, headers=AUTH)
     assert r.status_code == 202, r.text
@@ -126,12 +131,12 @@ def _fetch(client: TestClient) -> object:
 
 @pytest.fixture
 def newsroom(client: TestClient, service: Service, images: str) -> TestClient:
-    """Three rendered articles: Politik (page metadata: section, image), Wirtschaft (API
-    fields), and one without section or image."""
+    """Three rendered articles: Politik (a page whose metadata names section and image),
+    Wirtschaft (the API's fields), and one without section or image."""
     _publish(
         client,
         "rathaus",
-        html=_page("Rathaus beschließt Radweg", section="Politik", image=f"{images}/photo.jpg"),
+        url=f"{images}/politik/rathaus.html",
         teaser="Der Radweg kommt.",
         published_at="2026-03-02T08:00:00Z",
     )
@@ -187,6 +192,9 @@ def test_feed_meets_rss_apple_and_podcasting20_rules(newsroom: TestClient, image
     assert "Der Radweg kommt." in description and "KI-Stimme" in description
     content = rathaus.findtext("content:encoded", namespaces=NS) or ""
     assert "Der Radweg kommt." in content and "KI-Stimme" in content
+    page_url = f"{images}/politik/rathaus.html"
+    assert f'<a href="{page_url}">' in content
+    assert rathaus.findtext("link") == page_url
     assert rathaus.findtext("itunes:episodeType", namespaces=NS) == "full"
     duration = int(rathaus.findtext("itunes:duration", namespaces=NS) or "0")
     state = client.get("/api/articles/rathaus").json()
@@ -298,6 +306,11 @@ def test_artwork_is_served_like_audio(newsroom: TestClient, service: Service) ->
         ).status_code
         == 304
     )
+    # Apple re-checks artwork with HEAD requests.
+    head = client.head(href.removeprefix(BASE))
+    assert head.status_code == 200 and int(head.headers["content-length"]) == len(art.content)
+    head = client.head("/api/articles/rathaus/cover-1.jpg")
+    assert head.status_code == 200 and head.headers["content-type"] == "image/jpeg"
     stored = service.blobs.local_path(href.removeprefix(f"{BASE}/"))
     mtime = stored.stat().st_mtime_ns
     client.get("/feed.xml")
