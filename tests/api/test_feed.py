@@ -389,6 +389,18 @@ def test_control_characters_in_a_title_do_not_break_the_feed(
     assert not feed.bozo and feed.entries[0].title == "AB"
 
 
+def test_a_hostile_canonical_link_is_left_out(client: TestClient, service: Service) -> None:
+    page = _page("Ein Titel").replace(
+        "</head>", '<link rel="canonical" href="javascript:alert(1)"></head>'
+    )
+    _publish(client, "kanonisch", html=page)
+    service.queue.run_pending()
+    body = client.get("/feed.xml").content
+    item = ET.fromstring(body).find("channel/item")
+    assert item is not None and item.find("link") is None
+    assert b"javascript:" not in body
+
+
 def test_section_and_image_come_from_page_cms_json_and_api() -> None:
     from vorlesen.ingest.cms import from_cms_json
     from vorlesen.ingest.html import from_html

@@ -169,7 +169,7 @@ def from_html(html: str, url: str | None = None) -> Document:
         raise ExtractionError("The page is empty; there is nothing to read.", reason="empty")
     root = _parse(html)
     meta = _read_metadata(root)
-    labels = section_and_image(root, url or meta.canonical)
+    labels = _section_and_image(root, url or meta.canonical)
     speakable = _speakable_elements(root, meta)
     _strip_invisible(root)
     header = _find_header(root, meta)
@@ -210,7 +210,7 @@ def from_html(html: str, url: str | None = None) -> Document:
     )
 
 
-def section_and_image(root: HtmlElement, url: str | None) -> dict[str, str | None]:
+def _section_and_image(root: HtmlElement, url: str | None) -> dict[str, str | None]:
     """The page's ``article:section`` and ``og:image`` (made absolute against ``url``; only
     an http(s) URL is kept): a podcast feed per section, the episode's artwork."""
     image = _meta_content(root, "og:image:secure_url", "og:image", "twitter:image")

@@ -107,14 +107,18 @@ def _episode(service: Service, article: ArticleRecord, base: str) -> Episode | N
     prefix = revision_prefix(article.source_id, revision)
     try:
         size = service.blobs.local_path(f"{prefix}/audio.mp3").stat().st_size
-    except Exception:  # files removed under us (a newer revision): leave the item out
+    except (NotFoundError, OSError):  # removed under us (a newer revision): leave it out
         return None
     files = f"{base}/api/articles/{article.source_id}"
     date = article.published_at or article.created_at
     date = date if date.tzinfo else date.replace(tzinfo=UTC)
     title = article.title or article.payload.get("title") or article.source_id
-    teaser = article.payload.get("teaser") or article.teaser or title
-    link = article.payload.get("url") or article.link
+    # What the served revision found; the payload (perhaps a newer revision's) for
+    # articles rendered before these were kept.
+    teaser = article.teaser or article.payload.get("teaser") or title
+    link = article.link or article.payload.get("url")
+    if link and not link.lower().startswith(("http://", "https://")):
+        link = None  # a page's canonical "javascript:…" is no link for a podcast app
     content = f"<p>{html.escape(teaser)}</p><p>{html.escape(AI_DISCLOSURE)}</p>"
     if link:
         content += f'<p><a href="{html.escape(link)}">Zum Artikel</a></p>'
