@@ -208,7 +208,7 @@ def test_sections_are_keyed_and_listed(any_db: str) -> None:
         _finish(store, "c", "politik")
         _finish(store, "d", None)
         assert store.served_sections() == [
-            ("politik", "politik", 2),  # the most recently rendered article names it
+            ("politik", "Politik", 2),  # two spellings, one section
             ("wirtschaft-finanzen", "Wirtschaft & Finanzen", 1),
         ]
         assert [a.source_id for a in store.served_articles(section="politik")] == ["c", "a"]

@@ -558,21 +558,17 @@ class Store:
             return [_article(r) for r in rows]
 
     def served_sections(self) -> list[tuple[str, str, int]]:
-        """``(key, name, episodes)`` of every section with served audio, by key; the name
-        is the one its most recently rendered article gives."""
+        """``(key, name, episodes)`` of every section with served audio, by key (one
+        aggregate query); of the spellings articles give a section ("Politik",
+        "politik") the name is the first in code-point order, capitals first."""
         with self.session() as s:
             rows = s.execute(
-                select(ArticleRow.section_key, ArticleRow.section, ArticleRow.ready_at)
+                select(ArticleRow.section_key, func.min(ArticleRow.section), func.count())
                 .where(ArticleRow.ready_revision.is_not(None), ArticleRow.section_key.is_not(None))
-                .order_by(ArticleRow.ready_at.desc(), ArticleRow.id.desc())
+                .group_by(ArticleRow.section_key)
+                .order_by(ArticleRow.section_key)
             ).all()
-        names: dict[str, str] = {}
-        counts: dict[str, int] = {}
-        for key, name, _ready in rows:
-            key = str(key)  # the query kept only rows that have one
-            names.setdefault(key, name or key)
-            counts[key] = counts.get(key, 0) + 1
-        return [(key, names[key], counts[key]) for key in sorted(names)]
+        return [(str(key), str(name or key), int(n)) for key, name, n in rows]
 
     def list_articles_with_stats(
         self, *, offset: int = 0, limit: int = 50, status: str | None = None

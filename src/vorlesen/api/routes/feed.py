@@ -162,16 +162,15 @@ def feed(
     base = service.base_url(request)
     title = settings.feed_title
     feed_url = f"{base}/feed.xml"
+    articles = service.store.served_articles(limit=FEED_ITEMS, section=section)
     if section is not None:
-        known = _sections(service)
-        if section not in known:
+        if not articles:
             raise NotFoundError(
                 f"There is no feed for the section {section!r}; /feeds lists them.",
                 reason="not_found",
             )
-        title = f"{settings.feed_title} – {known[section][0]}"
+        title = f"{settings.feed_title} – {_sections(service)[section][0]}"
         feed_url = f"{feed_url}?section={section}"
-    articles = service.store.served_articles(limit=FEED_ITEMS, section=section)
     episodes = [e for e in (_episode(service, a, base) for a in articles) if e is not None]
     category, subcategory = parse_category(settings.feed_category)
     author = settings.feed_author or settings.feed_title
