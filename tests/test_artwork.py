@@ -46,6 +46,19 @@ def test_article_images_become_square_rgb_jpegs(image: bytes) -> None:
     assert decoded.mode == "RGB" and "progressive" not in decoded.info
 
 
+def test_what_a_photo_carries_besides_pixels_is_dropped() -> None:
+    """EXIF (camera, GPS position) does not travel into the feed; orientation is applied."""
+    exif = Image.Exif()
+    exif[0x010F] = "Kamera GmbH"  # Make
+    exif[0x0112] = 6  # Orientation: rotate 90° to show upright
+    photo = Image.new("RGB", (1200, 600), "red")
+    photo.paste(Image.new("RGB", (600, 600), "blue"), (600, 0))  # blue on the right
+    cover = Image.open(io.BytesIO(episode_cover(_encoded(photo, "JPEG", exif=exif))))
+    assert not cover.getexif() and "exif" not in cover.info
+    top = cover.getpixel((700, 50))  # after the rotation the blue half is at the bottom
+    assert isinstance(top, tuple) and top[0] > 200 and top[2] < 60
+
+
 def test_a_transparent_image_is_laid_on_white() -> None:
     clear = _encoded(Image.new("RGBA", (400, 400), (255, 0, 0, 0)), "PNG")
     pixel = Image.open(io.BytesIO(episode_cover(clear))).getpixel((700, 700))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import logging
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -254,10 +255,12 @@ def test_sections_have_their_own_feeds(newsroom: TestClient) -> None:
 
 
 def test_hostile_images_never_break_the_feed(
-    client: TestClient, service: Service, images: str
+    client: TestClient, service: Service, images: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """An SVG with script, a 50 MB image, an HTML page served as JPEG and a missing one:
-    each article renders, the feed stays valid, those episodes just have no artwork."""
+    each article renders, the feed stays valid, those episodes just have no artwork, and
+    the log says why for each."""
+    caplog.set_level(logging.WARNING, logger="vorlesen.render")
     for n, path in enumerate(("/evil.svg", "/huge.jpg", "/not-an-image.jpg", "/gone.jpg")):
         _publish(
             client,
@@ -274,6 +277,9 @@ def test_hostile_images_never_break_the_feed(
     assert len(channel.findall("item")) == 4
     assert not channel.findall("item/itunes:image", NS)
     assert b"<script" not in r.content and b"alert(" not in r.content
+    said = " ".join(r.getMessage() for r in caplog.records if r.name == "vorlesen.render")
+    for reason in ("unsupported_content_type", "too_large", "bad_image", "http_status"):
+        assert f"({reason}:" in said, said
 
 
 def test_artwork_is_served_like_audio(newsroom: TestClient, service: Service) -> None:
