@@ -175,6 +175,33 @@ def test_a_bad_setting_is_one_line_naming_it(
         assert word in line
 
 
+@pytest.mark.parametrize(
+    ("env", "words"),
+    [
+        ({"VORLESEN_FEED_CATEGORY": "Nachrichten"}, ["VORLESEN_FEED_CATEGORY", "Apple"]),
+        ({"VORLESEN_FEED_CATEGORY": "News/Kochen"}, ["'Kochen'", "Daily News"]),
+        ({"VORLESEN_FEED_IMAGE": "https://cdn.example/c.webp"}, [".jpg or .png"]),
+    ],
+)
+def test_a_feed_setting_podcast_platforms_refuse_stops_serve(
+    tmp_path: Path, env: dict[str, str], words: list[str]
+) -> None:
+    result = run("serve", "--workers", "0", cwd=tmp_path, env=env)
+    line = one_line_error(result, 2, "bad_setting")
+    for word in words:
+        assert word in line
+
+
+def test_a_feed_image_platforms_refuse_stops_serve(tmp_path: Path) -> None:
+    """Checked before the service listens, not found out from a platform's rejection."""
+    (tmp_path / "cover.jpg").write_bytes(b"<svg/>")
+    env = {"VORLESEN_FEED_IMAGE": "cover.jpg", "VORLESEN_DATA_DIR": str(tmp_path / "data")}
+    line = one_line_error(
+        run("serve", "--workers", "0", cwd=tmp_path, env=env), 2, "bad_feed_image"
+    )
+    assert "cover.jpg" in line and "not a JPEG or PNG" in line
+
+
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc")
 @pytest.mark.parametrize("args", [["token", "list"], ["token", "create", "cms"]])
 def test_an_unusable_data_dir_is_one_line(tmp_path: Path, args: list[str]) -> None:

@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -96,6 +96,29 @@ class Settings(BaseSettings):
     feed_title: str = Field("vorlesen", description="Title of the podcast feed.")
     feed_link: str = Field("", description="Website the podcast feed links to.")
     feed_author: str = Field("", description="Publisher name in the podcast feed.")
+    feed_image: str = Field(
+        "",
+        description=(
+            "Podcast artwork: a square JPEG/PNG of 1400-3000 px, as a file (checked at start,"
+            " served by the service) or an https URL ending in .jpg/.png (used as is); unset:"
+            " a cover drawn from the feed title."
+        ),
+    )
+    feed_category: str = Field(
+        "News",
+        description="Apple Podcasts category, a subcategory after a slash ('News/Daily News').",
+    )
+    feed_owner_name: str = Field("", description="Podcast owner's name (itunes:owner).")
+    feed_owner_email: str = Field(
+        "", description="Podcast owner's e-mail (itunes:owner, podcast:locked owner)."
+    )
+    feed_copyright: str = Field("", description="Feed copyright line; unset: '© <author>'.")
+    feed_explicit: bool = Field(False, description="Mark the podcast as explicit.")
+    feed_locked: bool = Field(
+        True,
+        description="podcast:locked: other podcast hosts may not import the feed (moving it"
+        " needs the owner's consent).",
+    )
     feedback_per_minute: int = Field(
         10, description="Feedback posts allowed per client and minute (0: unlimited)."
     )
@@ -150,6 +173,24 @@ class Settings(BaseSettings):
     render_lease_s: float = Field(
         120.0, description="A render not heard from for this long is taken over by another worker."
     )
+
+    @field_validator("feed_category")
+    @classmethod
+    def _apple_category(cls, value: str) -> str:
+        from vorlesen.podcast import parse_category
+
+        parse_category(value)  # a ValueError names the choices
+        return value
+
+    @field_validator("feed_image")
+    @classmethod
+    def _artwork(cls, value: str) -> str:
+        value = value.strip()
+        if value.lower().startswith(("http://", "https://")) and not value.lower().endswith(
+            (".jpg", ".png")
+        ):
+            raise ValueError("an artwork URL must end in .jpg or .png (podcast apps require it)")
+        return value
 
 
 _HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])")

@@ -88,6 +88,10 @@ class Document:
     author: str | None = None
     warnings: tuple[str, ...] = ()
     """Things the reader should know about the input (e.g. unknown SSML elements read as text)."""
+    section: str | None = None
+    """The newspaper section (Ressort) the article belongs to, e.g. "Politik"."""
+    image: str | None = None
+    """Absolute URL of the article's own image (``og:image``, the CMS's), when known."""
 
     @classmethod
     def build(

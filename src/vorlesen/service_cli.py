@@ -142,6 +142,9 @@ def worker(
     from vorlesen.config import get_settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # alembic logs its plugin set-up when imported and its SQL dialect when migrating:
+    # nothing an operator acts on (store.migrate logs one line when the schema changes).
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     _exit_with_parent()
     service = make_service(get_settings())
     service.queue.run_worker(threads=threads)

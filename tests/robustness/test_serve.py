@@ -76,3 +76,20 @@ def test_forwarded_for_counts_only_from_the_configured_proxies(
         assert put.status_code == 202, put.text
         got = _feedback_statuses(server, [*spoofed, spoofed[0], spoofed[0]])
         assert got == expected, (proxies, got)
+
+
+def test_serve_logs_what_an_operator_needs_not_alembic_set_up(
+    tmp_path: Path, robust_processes: Start
+) -> None:
+    """A first start migrates an empty database in ``serve`` and again in its worker: the
+    log says so once per process, without alembic's plugin set-up and context lines."""
+    from support import wait_until
+
+    server = robust_processes("serve", robust_env(tmp_path), workers=1)
+    wait_until(
+        lambda: "Huey consumer started" in server.log_tail(100_000), 60, "the worker to start"
+    )
+    log = server.log_tail(100_000)
+    assert "Uvicorn running on" in log
+    assert "alembic" not in log and "setup plugin" not in log, log
+    assert "Context impl" not in log and "non-transactional DDL" not in log, log

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from vorlesen.errors import InputError, UsageError
 from vorlesen.store.blobs import LocalBlobStore
-from vorlesen.store.db import Store
+from vorlesen.store.db import Store, section_key
 
 
 @pytest.fixture
@@ -113,3 +116,129 @@ def test_blob_store_refuses_bad_keys_and_writes_atomically(tmp_path: Path) -> No
     blobs.delete_prefix("audio/a")
     assert blobs.revisions("a") == []
     assert list(tmp_path.rglob("*.part")) == []
+
+
+# -- migration 0003: section, author, teaser, link, image ---------------------------------
+
+PG_URL = os.environ.get("VORLESEN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database of each kind the service runs on (PostgreSQL: its own schema;
+    skipped when unreachable, like the scale-out tests)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'db.sqlite'}"
+        return
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        admin = psycopg.connect(PG_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL at {PG_URL} is unreachable: {exc}")
+    schema = "vs_" + uuid.uuid4().hex[:12]
+    admin.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        url = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+        yield f"{url}?options=-csearch_path%3D{schema}"
+    finally:
+        admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.close()
+
+
+def _finish(store: Store, source_id: str, section: str | None) -> None:
+    store.put_article(source_id, {"text": source_id}, source_id)
+    claim = store.claim_render(source_id, 1, "w", lease_s=60)
+    assert claim is not None
+    assert store.finish_render(
+        claim,
+        title=source_id,
+        engine="espeak",
+        voice="de",
+        duration_s=1.0,
+        utterances_total=1,
+        synthesized=1,
+        cached=0,
+        text=source_id,
+        wall_s=0.1,
+        section=section,
+        author="Anna Muster",
+        teaser="Kurz.",
+        link="https://x.example/a",
+        image_url="https://x.example/a.jpg",
+    )
+
+
+def test_migrations_build_the_models_schema_and_go_back(any_db: str) -> None:
+    """Upgrading an empty database gives exactly the tables the models describe (on SQLite
+    and PostgreSQL); 0003 downgrades to 0001 and upgrades again with data kept."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from vorlesen.store.db import Base
+    from vorlesen.store.migrate import upgrade
+
+    store = Store(any_db)
+    try:
+        store.migrate()
+        with store.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        assert diff == []
+        _finish(store, "a1", "Politik")
+        from alembic import command
+
+        from vorlesen.store.migrate import _config
+
+        config = _config()
+        with store.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0001")
+        upgrade(store.engine)
+        article = store.get_article("a1")
+        assert article.ready_revision == 1 and article.section is None  # the column was new
+    finally:
+        store.close()
+
+
+def test_sections_are_keyed_and_listed(any_db: str) -> None:
+    store = Store(any_db)
+    try:
+        store.migrate()
+        _finish(store, "a", "Politik")
+        _finish(store, "b", "Wirtschaft & Finanzen")
+        _finish(store, "c", "politik")
+        _finish(store, "d", None)
+        assert store.served_sections() == [
+            ("politik", "Politik", 2),  # two spellings, one section
+            ("wirtschaft-finanzen", "Wirtschaft & Finanzen", 1),
+        ]
+        assert [a.source_id for a in store.served_articles(section="politik")] == ["c", "a"]
+        assert len(store.served_articles()) == 4
+        a = store.get_article("a")
+        assert (a.section, a.section_key, a.author, a.teaser, a.link, a.image_url) == (
+            "Politik",
+            "politik",
+            "Anna Muster",
+            "Kurz.",
+            "https://x.example/a",
+            "https://x.example/a.jpg",
+        )
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(
+    ("section", "key"),
+    [
+        ("Politik", "politik"),
+        ("Kultur & Gesellschaft", "kultur-gesellschaft"),
+        ("Düsseldorf", "duesseldorf"),
+        ("Straße", "strasse"),
+        ("Café Élysée", "cafe-elysee"),
+        ("  ", None),
+        ("—", None),
+        (None, None),
+        ("x" * 100, "x" * 64),
+    ],
+)
+def test_section_keys(section: str | None, key: str | None) -> None:
+    assert section_key(section) == key

@@ -341,8 +341,10 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         swagger_ui_oauth2_redirect_url=None,
     )
     app.state.service = service
-
     from .routes import admin, articles, feed, feedback, lexicon
+
+    feed.prepare_artwork(service)  # a wrong VORLESEN_FEED_IMAGE stops the start, not the feed
+
 
     for module in (articles, feedback, lexicon, feed, admin):
         app.include_router(module.router)

@@ -40,6 +40,8 @@ class Service:
     auth_limiter: RateLimiter
     """Failed logins and wrong tokens per client (``VORLESEN_AUTH_FAILURES_PER_MINUTE``)."""
     env_tokens: list[str] = field(default_factory=list)
+    feed_artwork: str | None = None
+    """Blob key of the publisher's checked ``VORLESEN_FEED_IMAGE`` file (set at start)."""
 
     _ready: dict[str, tuple[float, int | None]] = field(default_factory=dict)
 

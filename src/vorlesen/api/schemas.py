@@ -67,6 +67,18 @@ class ArticleIn(BaseModel):
         None, max_length=16, description="Skip language detection (de, en, fr, …)."
     )
     voice: CleanStr | None = Field(None, max_length=200, description="Voice; default: configured.")
+    section: CleanStr | None = Field(
+        None,
+        max_length=200,
+        description="Section (Ressort), e.g. 'Politik': one podcast feed per section "
+        "(default: the page's article:section).",
+    )
+    image: CleanStr | None = Field(
+        None,
+        max_length=2000,
+        description="The article's image, an http(s) URL (default: the page's og:image); "
+        "fetched, checked and re-encoded as the episode's artwork.",
+    )
 
     @field_validator("language")
     @classmethod
@@ -85,8 +97,10 @@ class ArticleIn(BaseModel):
                 "Give exactly one of url, html, text or ssml"
                 + (f" (got {', '.join(given)})." if given else ".")
             )
-        if self.url and not self.url.lower().startswith(("http://", "https://")):
-            raise ValueError("url must be an http(s) URL.")
+        for name in ("url", "image"):
+            value = getattr(self, name)
+            if value and not value.lower().startswith(("http://", "https://")):
+                raise ValueError(f"{name} must be an http(s) URL.")
         return self
 
     def payload(self) -> dict[str, Any]:
@@ -111,6 +125,10 @@ class ArticleState(BaseModel):
         "new revision renders or after it failed).",
     )
     title: str | None
+    section: str | None = Field(None, description="The section the served revision names.")
+    section_feed: str | None = Field(
+        None, description="Its podcast feed (``/feed.xml?section=…``)."
+    )
     duration_s: float | None
     voice: str | None
     engine: str | None
@@ -144,6 +162,10 @@ def article_state(article: ArticleRecord, base_url: str = "") -> ArticleState:
         revision=article.revision,
         ready_revision=article.ready_revision,
         title=article.title or article.payload.get("title"),
+        section=article.section,
+        section_feed=f"{base}/feed.xml?section={article.section_key}"
+        if article.section_key
+        else None,
         duration_s=round(article.duration_s, 3) if article.duration_s is not None else None,
         voice=article.voice,
         engine=article.engine,

@@ -1,9 +1,11 @@
 """CMS JSON articles: the fields a newsroom system exports, as blocks.
 
 Shape: ``{"title", "kicker", "teaser", "body_html" | "body_text", "published",
-"language", "site"?, "author"?, "dateline"?, "url"?}``. Header fields are read as given;
-``body_html`` goes through the same boilerplate removal as web pages (CMS bodies carry
-embeds and ad markers too), ``body_text`` is split on blank lines.
+"language", "site"?, "author"?, "dateline"?, "url"?, "section"?, "image"?}`` (``section``:
+the Ressort, one podcast feed each; ``image``: the article's picture, an http(s) URL).
+Header fields are read as given; ``body_html`` goes through the same boilerplate removal
+as web pages (CMS bodies carry embeds and ad markers too), ``body_text`` is split on
+blank lines.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ _TEXT_FIELDS = (
     "site",
     "author",
     "url",
+    "section",
+    "image",
 )
 
 
@@ -83,4 +87,16 @@ def from_cms_json(obj: dict[str, Any]) -> Document:
         author=fields["author"],
         language=normalize_language_tag(fields["language"]),
         warnings=warnings,
+        section=fields["section"],
+        image=_http_url(fields["image"]),
+    )
+
+
+def _http_url(value: str | None) -> str | None:
+    """An http(s) URL as given; anything else (a relative path, ``javascript:``) is refused."""
+    if value is None or value.lower().startswith(("http://", "https://")):
+        return value
+    raise InputError(
+        f"The CMS JSON field 'image' must be an http(s) URL, not {value[:80]!r}.",
+        reason="bad_cms_json",
     )

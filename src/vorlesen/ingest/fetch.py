@@ -24,6 +24,7 @@ import socket
 import threading
 import time
 import urllib.parse
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -175,10 +176,17 @@ def vet_url(url: str, settings: Settings) -> str:
     return str(addresses[0])
 
 
-def _check_content_type(content_type: str | None) -> None:
+def _check_content_type(content_type: str | None, accept: Collection[str] | None) -> None:
     if not content_type:
         return
     mime = content_type.split(";", 1)[0].strip().lower()
+    if accept is not None:
+        if mime in accept:
+            return
+        raise UnsupportedContentError(
+            f"The URL returned {mime}, not one of {', '.join(accept)}.",
+            reason="unsupported_content_type",
+        )
     if mime in _ALLOWED_TYPES or mime.endswith(("+xml", "+json")):
         return
     raise UnsupportedContentError(
@@ -188,8 +196,7 @@ def _check_content_type(content_type: str | None) -> None:
     )
 
 
-def _read_body(response: httpx.Response, settings: Settings, deadline: float) -> bytes:
-    limit = settings.max_input_bytes
+def _read_body(response: httpx.Response, limit: int, deadline: float) -> bytes:
     declared = response.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise UnsupportedContentError(
@@ -270,8 +277,17 @@ class _Watchdog:
             self._timer.cancel()
 
 
-def fetch(url: str, *, settings: Settings) -> Fetched:
+def fetch(
+    url: str,
+    *,
+    settings: Settings,
+    accept: Collection[str] | None = None,
+    max_bytes: int | None = None,
+) -> Fetched:
     """GET ``url`` safely; see the module docstring for what is refused and why.
+
+    ``accept``: the only content types taken (default: the article formats);
+    ``max_bytes``: the size cap (default ``settings.max_input_bytes``).
 
     Raises :class:`FetchError` (reasons ``scheme_not_allowed``, ``ssrf_blocked``,
     ``timeout``, ``http_status``, ``unreachable``, ``too_many_redirects``, ``bad_url``) or
@@ -281,8 +297,9 @@ def fetch(url: str, *, settings: Settings) -> Fetched:
     current = url.strip()
     headers = {
         "User-Agent": settings.user_agent,
-        "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,application/json;q=0.8,"
-        "*/*;q=0.1",
+        "Accept": ",".join(accept)
+        if accept is not None
+        else "text/html,application/xhtml+xml,text/plain;q=0.9,application/json;q=0.8,*/*;q=0.1",
         "Accept-Language": "de,en;q=0.5",
     }
     watchdog = _Watchdog(deadline)
@@ -323,8 +340,9 @@ def fetch(url: str, *, settings: Settings) -> Fetched:
                             reason="http_status",
                         )
                     content_type = response.headers.get("content-type")
-                    _check_content_type(content_type)
-                    data = _read_body(response, settings, deadline)
+                    _check_content_type(content_type, accept)
+                    limit = settings.max_input_bytes if max_bytes is None else max_bytes
+                    data = _read_body(response, limit, deadline)
                     if watchdog.fired:  # the cut connection ended the body early
                         raise FetchError("Fetching the article took too long.", reason="timeout")
                     return Fetched(data=data, content_type=content_type, url=current)

@@ -36,6 +36,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urljoin
 
 import lxml.etree
 import lxml.html
@@ -195,6 +196,7 @@ def from_html(html: str, url: str | None = None) -> Document:
         raise ExtractionError("The page is empty; there is nothing to read.", reason="empty")
     root = _parse(html)
     meta = _read_metadata(root)
+    labels = _section_and_image(root, url or meta.canonical)
     speakable = _speakable_elements(root, meta)
     _strip_invisible(root)
     header = _find_header(root, meta)
@@ -236,7 +238,19 @@ def from_html(html: str, url: str | None = None) -> Document:
         published=meta.published or header.published,
         author=meta.author,
         language=normalize_language_tag(meta.language),
+        **labels,
     )
+
+
+def _section_and_image(root: HtmlElement, url: str | None) -> dict[str, str | None]:
+    """The page's ``article:section`` and ``og:image`` (made absolute against ``url``; only
+    an http(s) URL is kept): a podcast feed per section, the episode's artwork."""
+    image = _meta_content(root, "og:image:secure_url", "og:image", "twitter:image")
+    if image is not None:
+        image = urljoin(url or "", image)
+        if not image.lower().startswith(("http://", "https://")):
+            image = None
+    return {"section": _meta_content(root, "article:section"), "image": image}
 
 
 def body_blocks_from_fragment(html: str) -> list[tuple[BlockKind, str]]:
@@ -286,6 +300,8 @@ def build_document(
     author: str | None = None,
     language: str | None = None,
     warnings: Iterable[str] = (),
+    section: str | None = None,
+    image: str | None = None,
 ) -> Document:
     """A :class:`Document` from ``(kind, text, marks)`` triples, computing offsets.
 
@@ -312,6 +328,8 @@ def build_document(
         author=author,
         language=language or "de",
         warnings=tuple(dict.fromkeys(warnings)),
+        section=section,
+        image=image,
     )
 
 

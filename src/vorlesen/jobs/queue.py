@@ -218,6 +218,11 @@ class JobQueue:
             text=result.text,
             wall_s=result.wall_s,
             published_at=result.published,
+            section=result.section,
+            author=result.author,
+            teaser=result.teaser,
+            link=result.link,
+            image_url=result.image_url,
         ):
             self._discard(claim)
             return "lost"

@@ -10,6 +10,8 @@ the blob store. Nothing points at that revision until every file is in place.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import logging
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -19,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from vorlesen import ingest
+from vorlesen.artwork import fetch_episode_cover
 from vorlesen.audio.encode import AudioFormat
 from vorlesen.audio.timings import timings_json, webvtt
 from vorlesen.config import Settings
-from vorlesen.errors import InputError
+from vorlesen.errors import InputError, VorlesenError
 from vorlesen.lexicon import LexEntry, Lexicon, make_entry
 from vorlesen.limits import check_document, check_script
 from vorlesen.models import BlockKind, Document
@@ -35,7 +38,9 @@ from vorlesen.synth.pool import WarmPool
 from vorlesen.synth.select import choose_engine
 
 __all__ = [
+    "ARTICLE_FILES",
     "AUDIO_FILES",
+    "COVER_FILE",
     "RenderResult",
     "document_from_payload",
     "lexicon_from_records",
@@ -49,6 +54,11 @@ AUDIO_FILES: Mapping[str, str] = {
     "captions.vtt": "text/vtt; charset=utf-8",
 }
 """The files of one rendered revision and the content type each is served with."""
+COVER_FILE = "cover.jpg"
+"""The episode artwork beside a revision's audio, when the article had a usable image."""
+ARTICLE_FILES: Mapping[str, str] = {**AUDIO_FILES, COVER_FILE: "image/jpeg"}
+"""Every file a revision may have, as served."""
+log = logging.getLogger("vorlesen.render")
 
 _HEADER_KINDS: tuple[BlockKind, ...] = ("kicker", "title", "teaser")
 """The parts of an article's header a CMS may send in place of what extraction found."""
@@ -70,6 +80,12 @@ class RenderResult:
     wall_s: float
     published: datetime | None = None
     """The publication date the article names (used when the publisher sent none)."""
+    section: str | None = None
+    author: str | None = None
+    teaser: str | None = None
+    link: str | None = None
+    image_url: str | None = None
+    """The article image's source; its re-encoded copy is the revision's ``cover.jpg``."""
 
 
 def _read_source(payload: Mapping[str, Any], settings: Settings) -> Document:
@@ -94,9 +110,16 @@ def document_from_payload(payload: Mapping[str, Any], settings: Settings) -> Doc
 
     ``title``, ``kicker`` and ``teaser`` given by the CMS replace what extraction found for
     those parts, in the article's order (kicker, title, dateline, teaser, body; a part the
-    page lacks is put in its place); ``published_at`` becomes the publication date.
+    page lacks is put in its place); ``published_at`` becomes the publication date;
+    ``section`` and ``image`` replace the page's ``article:section`` and ``og:image``.
     """
     doc = _read_source(payload, settings)
+    if payload.get("section") or payload.get("image"):
+        doc = dataclasses.replace(
+            doc,
+            section=str(payload.get("section") or "") or doc.section,
+            image=str(payload.get("image") or "") or doc.image,
+        )
     given = {kind: str(payload[kind]) for kind in _HEADER_KINDS if payload.get(kind)}
     if not given and not payload.get("published_at"):
         return doc
@@ -122,6 +145,8 @@ def document_from_payload(payload: Mapping[str, Any], settings: Settings) -> Doc
         published=str(published) if published else None,
         language=doc.language,
         author=doc.author,
+        section=doc.section,
+        image=doc.image,
     )
 
 
@@ -209,6 +234,8 @@ def render_revision(
         f"{prefix}/timings.json", timings_json(rendered.timings, meta=meta).encode("utf-8")
     )
     blobs.write_bytes(f"{prefix}/captions.vtt", webvtt(rendered.timings).encode("utf-8"))
+    if document.image:
+        _store_cover(document.image, f"{prefix}/{COVER_FILE}", blobs, settings, source_id)
     return RenderResult(
         title=title,
         engine=spec.engine,
@@ -220,7 +247,27 @@ def render_revision(
         text=document.text,
         wall_s=time.monotonic() - started,
         published=document_date(document),
+        section=document.section,
+        author=document.author,
+        teaser=next((b.text for b in document.blocks if b.kind == "teaser"), None),
+        link=document.url,
+        image_url=document.image,
     )
+
+
+def _store_cover(url: str, key: str, blobs: BlobStore, settings: Settings, source_id: str) -> None:
+    """Fetch, check and re-encode the article's image as the revision's episode artwork.
+
+    An image that cannot be had (unreachable, an SVG, 50 MB, not an image) leaves the
+    episode without its own artwork (the feed shows the channel's); the audio is what was
+    asked for, so this is logged, not failed.
+    """
+    try:
+        blobs.write_bytes(key, fetch_episode_cover(url, settings))
+    except VorlesenError as exc:
+        log.warning(
+            "article %s: no episode image from %s (%s: %s)", source_id, url, exc.reason, exc
+        )
 
 
 def parse_published(value: object) -> datetime | None:

@@ -18,8 +18,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import time
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
@@ -59,6 +61,7 @@ __all__ = [
     "Store",
     "TokenRecord",
     "database_url",
+    "section_key",
 ]
 
 STATUSES = ("queued", "rendering", "ready", "failed")
@@ -107,6 +110,12 @@ class ArticleRow(Base):
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     ready_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    section: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    section_key: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    author: Mapped[str | None] = mapped_column(Text, nullable=True)
+    teaser: Mapped[str | None] = mapped_column(Text, nullable=True)
+    link: Mapped[str | None] = mapped_column(Text, nullable=True)
+    image_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     lease_until: Mapped[float] = mapped_column(Float, default=0.0)
     claimed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -221,6 +230,15 @@ class ArticleRecord:
     ready_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    section: str | None
+    """The section (Ressort) the served revision names; ``section_key`` is its feed's id."""
+    section_key: str | None
+    author: str | None
+    teaser: str | None
+    link: str | None
+    """The article's own page."""
+    image_url: str | None
+    """Where the article's image came from (its re-encoded copy lies beside the audio)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,6 +383,20 @@ def _get(s: Session, model: type[_M], row_id: int, what: str) -> _M:
     if row is None:
         raise _not_found(f"{what} {row_id}")
     return row
+
+
+_SECTION_SPELLING = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def section_key(section: str | None) -> str | None:
+    """The id of a section in feed URLs: ``"Politik & Wirtschaft"`` → ``politik-wirtschaft``
+    (German letters spelled out, other accents dropped); None when nothing is left."""
+    if not section:
+        return None
+    spelled = unicodedata.normalize("NFKD", section.lower().translate(_SECTION_SPELLING))
+    ascii_only = spelled.encode("ascii", "ignore").decode("ascii")
+    key = re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")[:64].strip("-")
+    return key or None
 
 
 def hash_token(token: str) -> str:
@@ -538,19 +570,32 @@ class Store:
             ).all()
             return [_article(r) for r in rows], int(s.scalar(count) or 0)
 
-    def served_articles(self, *, limit: int = 100) -> list[ArticleRecord]:
+    def served_articles(
+        self, *, limit: int = 100, section: str | None = None
+    ) -> list[ArticleRecord]:
         """Articles with audio being served (a re-render in progress keeps the previous
         revision served), latest publication (or first submission) first: the podcast
-        feed."""
+        feed; with ``section`` (a :func:`section_key`) only that section's."""
         with self.session() as s:
             when = func.coalesce(ArticleRow.published_at, ArticleRow.created_at)
-            rows = s.scalars(
-                select(ArticleRow)
-                .where(ArticleRow.ready_revision.is_not(None))
-                .order_by(when.desc(), ArticleRow.id.desc())
-                .limit(limit)
-            ).all()
+            query = select(ArticleRow).where(ArticleRow.ready_revision.is_not(None))
+            if section is not None:
+                query = query.where(ArticleRow.section_key == section)
+            rows = s.scalars(query.order_by(when.desc(), ArticleRow.id.desc()).limit(limit)).all()
             return [_article(r) for r in rows]
+
+    def served_sections(self) -> list[tuple[str, str, int]]:
+        """``(key, name, episodes)`` of every section with served audio, by key (one
+        aggregate query); of the spellings articles give a section ("Politik",
+        "politik") the name is the first in code-point order, capitals first."""
+        with self.session() as s:
+            rows = s.execute(
+                select(ArticleRow.section_key, func.min(ArticleRow.section), func.count())
+                .where(ArticleRow.ready_revision.is_not(None), ArticleRow.section_key.is_not(None))
+                .group_by(ArticleRow.section_key)
+                .order_by(ArticleRow.section_key)
+            ).all()
+        return [(str(key), str(name or key), int(n)) for key, name, n in rows]
 
     def list_articles_with_stats(
         self, *, offset: int = 0, limit: int = 50, status: str | None = None
@@ -686,10 +731,16 @@ class Store:
         text: str,
         wall_s: float,
         published_at: datetime | None = None,
+        section: str | None = None,
+        author: str | None = None,
+        teaser: str | None = None,
+        link: str | None = None,
+        image_url: str | None = None,
     ) -> bool:
         """Point the article at the finished revision; False when the claim was lost.
         ``published_at`` (the date the article itself names) fills in a publication date
-        the publisher did not send."""
+        the publisher did not send; ``section`` … ``image_url`` describe the episode in the
+        podcast feed (what this revision found, replacing the previous one's)."""
         now = _now()
         dated: dict[str, Any] = {}
         if published_at is not None:
@@ -710,6 +761,12 @@ class Store:
                 "error_reason": None,
                 "error_message": None,
                 "ready_at": now,
+                "section": section,
+                "section_key": section_key(section),
+                "author": author,
+                "teaser": teaser,
+                "link": link,
+                "image_url": image_url,
             },
             RenderRow(
                 status="ready",

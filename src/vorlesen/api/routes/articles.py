@@ -20,7 +20,7 @@ from starlette.types import Receive, Scope, Send
 from vorlesen.errors import NotFoundError
 from vorlesen.ingest.fetch import vet_url
 from vorlesen.ingest.ssml import from_ssml
-from vorlesen.jobs.render import AUDIO_FILES, parse_published
+from vorlesen.jobs.render import ARTICLE_FILES, COVER_FILE, parse_published
 from vorlesen.limits import check_characters
 from vorlesen.store.blobs import revision_prefix
 
@@ -116,7 +116,7 @@ def delete_article(source_id: SourceId, service: ServiceDep) -> Response:
 
 
 _FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"content": {t: {} for t in AUDIO_FILES.values()}},
+    200: {"content": {t: {} for t in ARTICLE_FILES.values()}},
     206: {"description": "Partial content (Range)"},
     304: {"description": "Not modified (If-None-Match)"},
 }
@@ -142,6 +142,9 @@ class _Served:
     start: int
     data: bytes | None
 
+
+_VERSIONED_COVER = re.compile(r"cover-(\d{1,9})\.jpg")
+"""``cover-<revision>.jpg``: podcast apps take artwork URLs ending in ``.jpg`` only."""
 
 _RANGE_SPEC = re.compile(r"^\s*(?:(\d+)\s*-\s*(\d*)|-\s*\d+)\s*$")
 """One range of a ``bytes=`` header: ``a-b``, ``a-`` or the suffix form ``-n``."""
@@ -251,20 +254,29 @@ def _served_file(
 )
 async def article_file(
     source_id: SourceId,
-    name: Annotated[str, Path(description="audio.mp3, audio.opus, timings.json or captions.vtt")],
+    name: Annotated[
+        str,
+        Path(
+            description="audio.mp3, audio.opus, timings.json, captions.vtt or cover.jpg "
+            "(cover-<revision>.jpg: the same, versioned in the path as podcast apps want)"
+        ),
+    ],
     request: Request,
     service: ServiceDep,
     v: Annotated[int | None, Query(description="Revision (cache-busting).")] = None,
 ) -> Response:
-    """The served revision's audio (MP3/Opus), timings JSON or WebVTT captions.
+    """The served revision's audio (MP3/Opus), timings JSON, WebVTT captions or artwork.
 
     Range requests get 206; ``If-None-Match`` with the current ETag gets 304. A small
     single range (a player seeking) is answered from one ``pread`` in one worker-thread
     hop; everything else streams through ``FileResponse``.
     """
-    if name not in AUDIO_FILES:
+    versioned = _VERSIONED_COVER.fullmatch(name)
+    if versioned is not None:
+        name, v = COVER_FILE, int(versioned[1])
+    if name not in ARTICLE_FILES:
         raise NotFoundError(
-            f"No file {name[:64]!r} here; an article has {', '.join(AUDIO_FILES)}.",
+            f"No file {name[:64]!r} here; an article has {', '.join(ARTICLE_FILES)}.",
             reason="not_found",
         )
     # One worker-thread hop for revision + open + fstat + pread (Starlette's FileResponse
@@ -274,7 +286,12 @@ async def article_file(
     stat = served.stat
     etag = f'"{source_id}-r{served.revision}-{stat.st_size:x}-{stat.st_mtime_ns:x}"'
     cache = _IMMUTABLE if v == served.revision else _SHORT
-    headers = {"ETag": etag, "Cache-Control": cache, "Access-Control-Expose-Headers": "ETag"}
+    headers = {
+        "ETag": etag,
+        "Cache-Control": cache,
+        "Access-Control-Expose-Headers": "ETag",
+        "X-Content-Type-Options": "nosniff",  # the type is ours, never the bytes' guess
+    }
     inm = request.headers.get("if-none-match")
     if inm and (
         inm.strip() == "*" or etag in [t.strip().removeprefix("W/") for t in inm.split(",")]
@@ -285,9 +302,11 @@ async def article_file(
         headers["Accept-Ranges"] = "bytes"
         headers["Last-Modified"] = formatdate(stat.st_mtime, usegmt=True)
         headers["Content-Range"] = f"bytes {served.start}-{end}/{stat.st_size}"
-        return Response(served.data, status_code=206, headers=headers, media_type=AUDIO_FILES[name])
+        return Response(
+            served.data, status_code=206, headers=headers, media_type=ARTICLE_FILES[name]
+        )
     return _FileResponse(
-        served.path, media_type=AUDIO_FILES[name], headers=headers, stat_result=stat
+        served.path, media_type=ARTICLE_FILES[name], headers=headers, stat_result=stat
     )
 
 

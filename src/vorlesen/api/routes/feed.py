@@ -1,110 +1,248 @@
-"""The podcast feed: RSS 2.0 with the iTunes namespace and ``podcast:transcript``."""
+"""The podcast feeds: ``/feed.xml`` (everything), ``/feed.xml?section=<key>`` (one section),
+``/feeds`` (the sections there are), and the channel artwork they point at.
+
+The XML itself comes from :mod:`vorlesen.podcast`; this route gathers what it says.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from email.utils import format_datetime
-from xml.etree import ElementTree as ET
+import hashlib
+import html
+import re
+from datetime import UTC
+from email.utils import formatdate
+from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import FileResponse
+from pydantic import BaseModel
 
+from vorlesen.artwork import check_channel_artwork, default_cover
+from vorlesen.errors import NotFoundError, UsageError
+from vorlesen.jobs.render import COVER_FILE
+from vorlesen.podcast import Channel, Episode, Transcript, parse_category, rss
 from vorlesen.store.blobs import revision_prefix
+from vorlesen.store.db import ArticleRecord
 
-from ..deps import ServiceDep
+from ..deps import Service, ServiceDep
 
-__all__ = ["router"]
+__all__ = ["FeedInfo", "FeedList", "prepare_artwork", "router"]
 
 router = APIRouter(tags=["feed"])
 
-ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
-PODCAST = "https://podcastindex.org/namespace/1.0"
-ATOM = "http://www.w3.org/2005/Atom"
 FEED_ITEMS = 100
 """Newest articles in the feed; podcast apps only look at the recent ones."""
-
-ET.register_namespace("itunes", ITUNES)
-ET.register_namespace("podcast", PODCAST)
-ET.register_namespace("atom", ATOM)
-
-
-def _clock(seconds: float) -> str:
-    total = round(seconds)
-    return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
+AI_DISCLOSURE = "Vorgelesen von einer KI-Stimme."
+"""Said in every episode's description: listeners are told the voice is synthetic."""
+_COVER_VERSION = "1"
+"""Part of a generated cover's name: a new drawing gets a new URL (apps cache artwork)."""
+_ARTWORK_TYPES = {"png": "image/png", "jpg": "image/jpeg"}
+_ARTWORK_NAME = re.compile(r"artwork-[0-9a-f]{16}\.(png|jpg)")
 
 
-def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    el = ET.SubElement(parent, tag, attrs)
-    if text is not None:
-        el.text = text
-    return el
+class FeedInfo(BaseModel):
+    """One podcast feed the service serves."""
+
+    section: str | None
+    """The section key (``?section=``); None for the feed of everything."""
+    title: str
+    url: str
+    episodes: int
+
+
+class FeedList(BaseModel):
+    items: list[FeedInfo]
+
+
+def _blob_name(data: bytes, ext: str) -> str:
+    return f"artwork-{hashlib.sha256(data).hexdigest()[:16]}.{ext}"
+
+
+def prepare_artwork(service: Service) -> None:
+    """Check ``VORLESEN_FEED_IMAGE`` when it is a file and store it to be served; raises
+    :class:`UsageError` (``bad_feed_image``) at start when podcast platforms would not
+    take it. A URL is used as it is."""
+    configured = service.settings.feed_image
+    if not configured or configured.lower().startswith(("http://", "https://")):
+        return
+    try:
+        data = Path(configured).read_bytes()
+    except OSError as exc:
+        raise UsageError(
+            f"VORLESEN_FEED_IMAGE {configured!r} cannot be read ({exc.strerror}).",
+            reason="bad_feed_image",
+        ) from exc
+    name = _blob_name(data, check_channel_artwork(data, configured))
+    key = f"feed/{name}"
+    if not service.blobs.exists(key):
+        service.blobs.write_bytes(key, data)
+    service.feed_artwork = key
+
+
+def _channel_image(service: Service, base: str, title: str) -> str:
+    """The channel artwork's URL: the publisher's, or a cover drawn from ``title`` once
+    (stored under a name derived from the title, so later requests only look it up)."""
+    configured = service.settings.feed_image
+    if configured.lower().startswith(("http://", "https://")):
+        return configured
+    key = service.feed_artwork
+    if key is None:
+        digest = hashlib.sha256(f"{_COVER_VERSION}\n{title}".encode()).hexdigest()[:16]
+        key = f"feed/artwork-{digest}.png"
+        if not service.blobs.exists(key):
+            service.blobs.write_bytes(key, default_cover(title))
+    return f"{base}/{key}"
+
+
+def _sections(service: Service) -> dict[str, tuple[str, int]]:
+    return {key: (name, n) for key, name, n in service.store.served_sections()}
+
+
+def _episode(service: Service, article: ArticleRecord, base: str) -> Episode | None:
+    """The article as an episode; None when its files vanished under us (left out)."""
+    revision = article.ready_revision
+    if revision is None:
+        return None
+    prefix = revision_prefix(article.source_id, revision)
+    try:
+        size = service.blobs.local_path(f"{prefix}/audio.mp3").stat().st_size
+    except (NotFoundError, OSError):  # removed under us (a newer revision): leave it out
+        return None
+    files = f"{base}/api/articles/{article.source_id}"
+    date = article.published_at or article.created_at
+    date = date if date.tzinfo else date.replace(tzinfo=UTC)
+    title = article.title or article.payload.get("title") or article.source_id
+    # What the served revision found; the payload (perhaps a newer revision's) for
+    # articles rendered before these were kept.
+    teaser = article.teaser or article.payload.get("teaser") or title
+    link = article.link or article.payload.get("url")
+    if link and not link.lower().startswith(("http://", "https://")):
+        link = None  # a page's canonical "javascript:…" is no link for a podcast app
+    content = f"<p>{html.escape(teaser)}</p><p>{html.escape(AI_DISCLOSURE)}</p>"
+    if link:
+        content += f'<p><a href="{html.escape(link)}">Zum Artikel</a></p>'
+    image = None
+    if service.blobs.exists(f"{prefix}/{COVER_FILE}"):
+        image = f"{files}/cover-{revision}.jpg"
+    return Episode(
+        guid=f"vorlesen:{article.source_id}",
+        title=title,
+        description=f"{teaser} ({AI_DISCLOSURE})",
+        content_html=content,
+        link=link,
+        published=date,
+        audio_url=f"{files}/audio.mp3?v={revision}",
+        audio_length=size,
+        audio_type="audio/mpeg",
+        duration_s=article.duration_s or 0.0,
+        image_url=image,
+        author=article.author,
+        transcripts=(
+            Transcript(f"{files}/captions.vtt?v={revision}", "text/vtt", captions=True),
+            Transcript(f"{files}/timings.json?v={revision}", "application/json"),
+        ),
+    )
 
 
 @router.get(
     "/feed.xml", response_class=Response, responses={200: {"content": {"application/rss+xml": {}}}}
 )
-def feed(request: Request, service: ServiceDep) -> Response:
+def feed(
+    request: Request,
+    service: ServiceDep,
+    section: Annotated[
+        str | None,
+        Query(pattern=r"^[a-z0-9-]{1,64}$", description="A section key from /feeds."),
+    ] = None,
+) -> Response:
     """Articles with audio as podcast episodes, newest publication first (one being
-    re-rendered stays in, with the audio it serves meanwhile)."""
+    re-rendered stays in, with the audio it serves meanwhile); ``section``: one section's."""
     settings = service.settings
     base = service.base_url(request)
-    articles = service.store.served_articles(limit=FEED_ITEMS)
-    rss = ET.Element("rss", {"version": "2.0"})
-    channel = _sub(rss, "channel")
-    _sub(channel, "title", settings.feed_title)
-    _sub(channel, "link", settings.feed_link or base + "/")
-    _sub(channel, "description", f"{settings.feed_title}: Artikel zum Anhören (KI-Stimme).")
-    _sub(channel, "language", "de")
-    _sub(channel, "generator", "vorlesen")
-    _sub(
-        channel, f"{{{ATOM}}}link", href=f"{base}/feed.xml", rel="self", type="application/rss+xml"
+    title = settings.feed_title
+    feed_url = f"{base}/feed.xml"
+    articles = service.store.served_articles(limit=FEED_ITEMS, section=section)
+    if section is not None:
+        if not articles:
+            raise NotFoundError(
+                f"There is no feed for the section {section!r}; /feeds lists them.",
+                reason="not_found",
+            )
+        title = f"{settings.feed_title} – {_sections(service)[section][0]}"
+        feed_url = f"{feed_url}?section={section}"
+    episodes = [e for e in (_episode(service, a, base) for a in articles) if e is not None]
+    category, subcategory = parse_category(settings.feed_category)
+    author = settings.feed_author or settings.feed_title
+    channel = Channel(
+        title=title,
+        link=settings.feed_link or base + "/",
+        feed_url=feed_url,
+        description=f"{title}: Artikel zum Anhören, vorgelesen von einer KI-Stimme.",
+        language="de",
+        image_url=_channel_image(service, base, title),
+        category=category,
+        subcategory=subcategory,
+        explicit=settings.feed_explicit,
+        author=author,
+        copyright=settings.feed_copyright or f"© {author}",
+        owner_name=settings.feed_owner_name or None,
+        owner_email=settings.feed_owner_email or None,
+        locked=settings.feed_locked,
+        last_build=max((e.published for e in episodes), default=None),
     )
-    _sub(channel, f"{{{ITUNES}}}author", settings.feed_author or settings.feed_title)
-    _sub(channel, f"{{{ITUNES}}}explicit", "false")
-    _sub(channel, f"{{{ITUNES}}}category", text="News")
-    newest: datetime | None = None
-    for article in articles:
-        if article.ready_revision is None:
-            continue
-        revision = article.ready_revision
-        prefix = revision_prefix(article.source_id, revision)
-        try:
-            size = service.blobs.local_path(f"{prefix}/audio.mp3").stat().st_size
-        except Exception:  # files removed under us: leave the item out, keep the feed
-            continue
-        files = f"{base}/api/articles/{article.source_id}"
-        date = article.published_at or article.created_at
-        date = date if date.tzinfo else date.replace(tzinfo=UTC)
-        newest = max(newest, date) if newest else date
-        item = _sub(channel, "item")
-        _sub(item, "title", article.title or article.source_id)
-        teaser = article.payload.get("teaser") or article.title or article.source_id
-        _sub(item, "description", f"{teaser} (Vorgelesen von einer KI-Stimme.)")
-        if article.payload.get("url"):
-            _sub(item, "link", str(article.payload["url"]))
-        # One episode per article: a re-render (an edit, a lexicon fix) replaces its audio
-        # (the enclosure URL names the revision) but is not a new episode.
-        _sub(item, "guid", f"vorlesen:{article.source_id}", isPermaLink="false")
-        _sub(item, "pubDate", format_datetime(date))
-        _sub(
-            item,
-            "enclosure",
-            url=f"{files}/audio.mp3?v={revision}",
-            length=str(size),
-            type="audio/mpeg",
-        )
-        _sub(item, f"{{{ITUNES}}}duration", _clock(article.duration_s or 0.0))
-        _sub(
-            item,
-            f"{{{PODCAST}}}transcript",
-            url=f"{files}/captions.vtt?v={revision}",
-            type="text/vtt",
-            language="de",
-        )
-    if newest is not None:
-        _sub(channel, "lastBuildDate", format_datetime(newest))
-    body = ET.tostring(rss, encoding="utf-8", xml_declaration=True)
     return Response(
-        body,
+        rss(channel, episodes),
         media_type="application/rss+xml; charset=utf-8",
         headers={"Cache-Control": "public, max-age=60"},
+    )
+
+
+@router.get("/feeds", response_model=FeedList)
+def feeds(request: Request, service: ServiceDep) -> FeedList:
+    """The podcast feeds: everything, then one per section that has episodes."""
+    base = service.base_url(request)
+    title = service.settings.feed_title
+    items = [
+        FeedInfo(
+            section=None,
+            title=title,
+            url=f"{base}/feed.xml",
+            episodes=len(service.store.served_articles(limit=FEED_ITEMS)),
+        )
+    ]
+    for key, (name, count) in _sections(service).items():
+        items.append(
+            FeedInfo(
+                section=key,
+                title=f"{title} – {name}",
+                url=f"{base}/feed.xml?section={key}",
+                episodes=min(count, FEED_ITEMS),
+            )
+        )
+    return FeedList(items=items)
+
+
+@router.get("/feed/{name}", response_class=FileResponse, operation_id="get_feed_artwork")
+@router.head("/feed/{name}", response_class=FileResponse, operation_id="head_feed_artwork")
+def artwork(name: str, request: Request, service: ServiceDep) -> Response:
+    """Channel artwork; its name changes with its content, so it is cached for good."""
+    if _ARTWORK_NAME.fullmatch(name) is None:
+        raise NotFoundError(f"No artwork {name[:64]!r} here.", reason="not_found")
+    path = service.blobs.local_path(f"feed/{name}")
+    stat = path.stat()
+    etag = f'"{name}"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": "public, max-age=31536000, immutable",
+        "X-Content-Type-Options": "nosniff",
+        "Last-Modified": formatdate(stat.st_mtime, usegmt=True),
+    }
+    inm = request.headers.get("if-none-match")
+    if inm and (
+        inm.strip() == "*" or etag in [t.strip().removeprefix("W/") for t in inm.split(",")]
+    ):
+        return Response(status_code=304, headers=headers)
+    return FileResponse(
+        path, media_type=_ARTWORK_TYPES[name.rsplit(".", 1)[1]], headers=headers, stat_result=stat
     )

@@ -373,7 +373,11 @@
       this.listenButton = h("button", { class: "listen", type: "button", part: "listen" },
         h("span", { class: "icon play-icon", "aria-hidden": "true" }),
         h("span", { class: "listen-label", text: t.listen }),
-        h("span", { class: "listen-duration" }));
+        // The duration shows as "3:05" and is spoken as "3 Min. 5 Sek."; the button's
+        // name comes from its content, so it starts with the visible "Artikel anhören"
+        // (WCAG 2.5.3 Label in Name: a voice-control user says what they see).
+        h("span", { class: "listen-duration", "aria-hidden": "true" }),
+        h("span", { class: "listen-spoken sr-only" }));
 
       this.playButton = h("button", { class: "play", type: "button", "aria-label": t.play },
         h("span", { class: "icon play-icon", "aria-hidden": "true" }));
@@ -549,8 +553,8 @@
       const duration = Number(data.duration_s) || 0;
       this.duration = duration;
       this.listenButton.querySelector(".listen-duration").textContent = duration ? clock(duration) : "";
-      this.listenButton.setAttribute("aria-label",
-        duration ? `${t.listen}, ${spokenClock(duration, this.uiLang)}` : t.listen);
+      this.listenButton.querySelector(".listen-spoken").textContent =
+        duration ? `, ${spokenClock(duration, this.uiLang)}` : "";
       this.seek.max = String(Math.max(1, Math.ceil(duration)));
       this.remaining.textContent = `-${clock(duration)}`;
       this.infoVoice.textContent = t.infoVoice(voiceName(data.voice, data.engine, t));
