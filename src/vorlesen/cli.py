@@ -378,7 +378,7 @@ def read(
             warn_ignored(True, {"-o": output, "--format": fmt, "--timings": timings, "--vtt": vtt})
             options.validate()
             script = make_article_script(
-                source, language=language, options=options, settings=settings
+                source, language=language, options=options, settings=settings, warn=_warn
             )
             for line in script.lines():
                 typer.echo(line)

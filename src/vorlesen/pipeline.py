@@ -105,12 +105,17 @@ def make_article_script(
     options: RenderOptions | None = None,
     voice: str | None = None,
     settings: Settings | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> Script:
-    """Ingest ``source`` (URL, path, ``-``) and make the script that would be spoken."""
+    """Ingest ``source`` (URL, path, ``-``) and make the script that would be spoken;
+    ``warn`` hears what an editor should check (a doubtful extraction …)."""
     settings = settings or get_settings()
     options = options or RenderOptions()
     lexicon = load_lexicon(options)
     document = _ingest(source, language, settings)
+    if warn is not None:
+        for warning in document.warnings:
+            warn(warning)
     return make_script(document, lexicon=lexicon, voice=voice or options.voice or settings.voice)
 
 

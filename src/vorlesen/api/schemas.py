@@ -139,6 +139,12 @@ class ArticleState(BaseModel):
     utterances_total: int | None
     utterances_synthesized: int | None
     error: ErrorInfo | None
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What an editor should check before the audio goes on air: a doubtful "
+        "extraction (little text for the page, mostly short lines), SSML that was read "
+        "differently than written.",
+    )
     published_at: datetime | None
     created_at: datetime
     updated_at: datetime
@@ -172,6 +178,7 @@ def article_state(article: ArticleRecord, base_url: str = "") -> ArticleState:
         audio_mp3=url("audio.mp3"),
         audio_opus=url("audio.opus"),
         timings_json=url("timings.json"),
+        warnings=list(article.warnings),
         captions_vtt=url("captions.vtt"),
         utterances_total=article.utterances_total,
         utterances_synthesized=article.utterances_synthesized,

@@ -50,6 +50,7 @@ from vorlesen.ingest.boilerplate import (
     BOILERPLATE_TOKENS,
     BOX_TITLE,
     CREDIT,
+    DATE_PATTERN,
     DATELINE_TOKENS,
     KICKER_TOKENS,
     NAVIGATION_TOKENS,
@@ -199,11 +200,14 @@ def from_html(html: str, url: str | None = None) -> Document:
     labels = _section_and_image(root, url or meta.canonical)
     speakable = _speakable_elements(root, meta)
     _strip_invisible(root)
+    page_body = root.find("body")
+    page_chars = len(_text(page_body if page_body is not None else root))
     header = _find_header(root, meta)
     protected = _protected(root, header, speakable)
     _remove_boilerplate(root, protected, header)
     traf = _trafilatura_text(html, url)
     body, body_warnings = _body_blocks(root, header, speakable, traf)
+    fallback = not body
     if not body and len(traf) >= TRAFILATURA_MIN_CHARS:
         body = _trafilatura_blocks(traf, header, _norm(_text(root)))
     if not body and header.teaser and len(header.teaser) >= TEASER_AS_BODY_CHARS:
@@ -229,6 +233,7 @@ def from_html(html: str, url: str | None = None) -> Document:
         parts.append(_header_part("teaser", header.teaser, header.teaser_el, header, warnings))
     parts.extend(body)
     warnings.extend(body_warnings)
+    warnings.extend(_doubts(parts, page_chars, fallback))
     return build_document(
         parts,
         warnings=warnings,
@@ -240,6 +245,40 @@ def from_html(html: str, url: str | None = None) -> Document:
         language=normalize_language_tag(meta.language),
         **labels,
     )
+
+
+DOUBTFUL_CHARS = 500
+"""An article this short …"""
+DOUBTFUL_SHARE = 0.1
+"""… on a page with ten times its text is flagged: the body may not have been found."""
+DOUBTFUL_SHORT_LINES = 0.5
+"""A body with more than this share of short lines (no sentence end) reads like a list of
+links, a gallery or a table, not an article."""
+
+
+def _doubts(parts: list[MarkedPart], page_chars: int, fallback: bool) -> list[str]:
+    """Why an editor should look at this extraction before it goes on air (the API shows
+    these in the article's ``warnings``, ``read`` prints them)."""
+    out: list[str] = []
+    chars = sum(len(text) for _kind, text, _marks in parts)
+    if fallback:
+        out.append(
+            "doubtful extraction: the page has no recognisable article body; what is read was "
+            "recovered from its lead or from trafilatura's text"
+        )
+    elif chars < DOUBTFUL_CHARS and chars < DOUBTFUL_SHARE * page_chars:
+        out.append(
+            f"doubtful extraction: only {chars} of the page's {page_chars} characters were "
+            "taken as the article"
+        )
+    paragraphs = [text for kind, text, _marks in parts if kind == "paragraph"]
+    short = [t for t in paragraphs if len(t) < 60 and not _SENTENCE_END.search(t)]
+    if len(paragraphs) >= 6 and len(short) > DOUBTFUL_SHORT_LINES * len(paragraphs):
+        out.append(
+            f"doubtful extraction: {len(short)} of {len(paragraphs)} paragraphs are short "
+            "lines without a sentence end (a list of links, a gallery or a table?)"
+        )
+    return out
 
 
 def _section_and_image(root: HtmlElement, url: str | None) -> dict[str, str | None]:
@@ -847,6 +886,11 @@ def _is_bold_paragraph(el: HtmlElement) -> bool:
     return not (children[0].tail or "").strip() and len(_text(el)) >= 60
 
 
+_DATELINE_KEYWORD = re.compile(
+    # No \b before: an author's name may be glued on ("EichhornAktualisiert: …").
+    r"(\bstand|Stand|Aktualisiert|aktualisiert|Veröffentlicht|veröffentlicht|Erstellt|"
+    r"erstellt|Zuletzt|zuletzt|Geändert|geändert)\b"
+)
 _DATELINE_FILLER = re.compile(
     r"\b(stand|aktualisiert|veröffentlicht|erstellt|zuletzt|geändert|am|um|uhr|vom|von|"
     r"\d+\s*(min\.?|minuten)\s*(lesezeit|lesedauer))\b|[^\w\s]",
@@ -902,9 +946,44 @@ def _text_without_captions(el: HtmlElement) -> str:
     return " ".join("".join(parts).split()) or _text(el)
 
 
+def _spaced_text(el: HtmlElement) -> str:
+    """The text of ``el`` with a space where block elements and ``<br>`` meet, where the page
+    shows separate lines ("Christoph von Eichhorn</div><div>Aktualisiert: …")."""
+    parts: list[str] = []
+
+    def rec(node: HtmlElement) -> None:
+        block = node.tag in _BLOCK_TAGS or node.tag == "br"
+        parts.append(" " if block else "")
+        parts.append(node.text or "")
+        for child in node:
+            if isinstance(child.tag, str):
+                rec(child)
+            parts.append(child.tail or "")
+        parts.append(" " if block else "")
+
+    rec(el)
+    return " ".join("".join(parts).split())
+
+
 def _clean_dateline(text: str) -> str:
-    """A dateline without its reading-time label and dangling separators."""
-    return READING_TIME.sub("", text).strip(" •|·–-,")
+    """A dateline without its reading-time label, an author's name before it or a kicker
+    and headline after it, and dangling separators:
+    "Christoph von Eichhorn Aktualisiert: 11.04.2020, 10:27" → "Aktualisiert: 11.04.2020, 10:27",
+    "15. Mai 2019, 05:28 Uhr Deutschlandtakt Flixbus attackiert Bahn" → "15. Mai 2019, 05:28 Uhr".
+    """
+    text = READING_TIME.sub("", text)
+    dates = list(DATE_PATTERN.finditer(text))
+    if dates:
+        start, end = dates[0].start(), dates[-1].end()
+        keyword = _DATELINE_KEYWORD.search(text, 0, start)
+        if keyword is not None:
+            start = keyword.start()
+        if len(text[:start].split()) >= 3:
+            text, end = text[start:], end - start
+        after = text[end:]
+        if len(_DATELINE_FILLER.sub(" ", after).split()) > 3:
+            text = text[:end]
+    return text.strip(" •|·–-,/")
 
 
 def _dateline_of_time(el: HtmlElement) -> str | None:
@@ -977,7 +1056,7 @@ def _find_header(root: HtmlElement, meta: _Meta) -> _Header:
             elif (tokens & DATELINE_TOKENS or not _has_block_child(el)) and looks_like_dateline(
                 text
             ):
-                dateline = text
+                dateline = _spaced_text(el)
             if dateline and len(el.findall(".//a")) == 0:
                 header.dateline = _clean_dateline(dateline) or dateline
                 header.published = el.get("datetime") or next(

@@ -62,7 +62,10 @@ _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
 
 # Leading comments are matched possessively ("*+"): a plain "*" let "<!---->" * 30 + "x"
 # try every way of grouping the comments before failing, exponential time (ReDoS).
-_HTML_START = re.compile(r"^\s*(?:<!--.*?-->\s*)*+<(!doctype\s+html|html|head|body)\b", re.I | re.S)
+_HTML_START = re.compile(
+    r"^\s*(<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*+<(!doctype\s+html|html|head|body)\b", re.I | re.S
+)
+"""An HTML page, also served as XHTML with an XML declaration before it."""
 _HTML_TAG = re.compile(
     r"<(p|div|article|section|main|h[1-6]|span|a|br|ul|li|table|meta|title|blockquote)\b[^>]*>",
     re.I,

@@ -223,6 +223,7 @@ class JobQueue:
             teaser=result.teaser,
             link=result.link,
             image_url=result.image_url,
+            warnings=result.warnings,
         ):
             self._discard(claim)
             return "lost"

@@ -85,6 +85,7 @@ class RenderResult:
     teaser: str | None = None
     link: str | None = None
     image_url: str | None = None
+    warnings: tuple[str, ...] = ()
     """The article image's source; its re-encoded copy is the revision's ``cover.jpg``."""
 
 
@@ -252,6 +253,7 @@ def render_revision(
         teaser=next((b.text for b in document.blocks if b.kind == "teaser"), None),
         link=document.url,
         image_url=document.image,
+        warnings=document.warnings,
     )
 
 

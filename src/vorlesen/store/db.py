@@ -116,6 +116,7 @@ class ArticleRow(Base):
     teaser: Mapped[str | None] = mapped_column(Text, nullable=True)
     link: Mapped[str | None] = mapped_column(Text, nullable=True)
     image_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    warnings: Mapped[str | None] = mapped_column(Text, nullable=True)
     lease_until: Mapped[float] = mapped_column(Float, default=0.0)
     claimed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -239,6 +240,9 @@ class ArticleRecord:
     """The article's own page."""
     image_url: str | None
     """Where the article's image came from (its re-encoded copy lies beside the audio)."""
+    warnings: tuple[str, ...] = ()
+    """What an editor should look at before the served revision goes on air (a doubtful
+    extraction, an unknown say-as type …)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +340,7 @@ def _article(row: ArticleRow) -> ArticleRecord:
         ArticleRecord,
         row,
         payload=json.loads(row.payload),
+        warnings=tuple(json.loads(row.warnings or "[]")),
         published_at=_utc(row.published_at),
         ready_at=_utc(row.ready_at),
         created_at=_utc(row.created_at) or _now(),
@@ -736,6 +741,7 @@ class Store:
         teaser: str | None = None,
         link: str | None = None,
         image_url: str | None = None,
+        warnings: tuple[str, ...] = (),
     ) -> bool:
         """Point the article at the finished revision; False when the claim was lost.
         ``published_at`` (the date the article itself names) fills in a publication date
@@ -767,6 +773,7 @@ class Store:
                 "teaser": teaser,
                 "link": link,
                 "image_url": image_url,
+                "warnings": json.dumps(list(warnings), ensure_ascii=False),
             },
             RenderRow(
                 status="ready",

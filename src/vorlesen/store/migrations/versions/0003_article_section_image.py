@@ -24,12 +24,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("teaser", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("link", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("image_url", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("warnings", sa.Text(), nullable=True))
         batch_op.create_index(batch_op.f("ix_articles_section_key"), ["section_key"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_articles_section_key"))
+        batch_op.drop_column("warnings")
         batch_op.drop_column("image_url")
         batch_op.drop_column("link")
         batch_op.drop_column("teaser")
