@@ -226,3 +226,50 @@ def test_xhtml_with_an_xml_declaration_is_read_as_html() -> None:
     )
     assert sniff_format(xhtml) == "html"
     assert PARA2 in heard(xhtml)
+
+
+def test_a_live_tickers_entry_times_are_read_with_their_entries() -> None:
+    entries = "".join(
+        f"<div class='entry'><div class='stamp'>{t}</div><h3>{head}</h3><p>{text}</p></div>"
+        for t, head, text in (
+            ("14:30 Uhr", "Busse fahren wieder", PARA),
+            ("13:05", "Sperrung der Innenstadt wieder aufgehoben", PARA2),
+        )
+    )
+    html = page(
+        "<article><h1>Liveblog Verkehr</h1><p class='date'>Stand: 3. Mai 2024, 14:35 Uhr</p>"
+        f"{entries}</article>"
+    )
+    text = heard(html)
+    assert "14:30 Uhr: Busse fahren wieder" in text and "13:05: Sperrung der Innenstadt wieder aufgehoben" in text
+
+
+def test_a_small_data_table_is_read_row_by_row() -> None:
+    table = (
+        "<table><caption>Ergebnis der Wahl</caption><thead><tr><th>Partei</th><th>Anteil</th>"
+        "</tr></thead><tbody><tr><td>Grüne</td><td>31 Prozent</td></tr>"
+        "<tr><td>SPD</td><td>24 Prozent</td></tr></tbody></table>"
+    )
+    html = page(f"<article><h1>Neuer Plan</h1><p>{PARA}</p>{table}<p>{PARA2}</p></article>")
+    blocks = [text for _kind, text in kinds(html)]
+    assert "Tabelle: Ergebnis der Wahl." in blocks
+    assert "Partei: Grüne, Anteil: 31 Prozent." in blocks
+    assert blocks.index("Partei: SPD, Anteil: 24 Prozent.") < blocks.index(PARA2)
+
+
+def test_a_large_data_table_is_announced_not_dropped() -> None:
+    rows = "".join(f"<tr><td>Linie {i}</td><td>{i * 3} Min.</td></tr>" for i in range(1, 30))
+    table = f"<table><tr><th>Linie</th><th>Takt</th></tr>{rows}</table>"
+    html = page(f"<article><h1>Neuer Plan</h1><p>{PARA}</p>{table}<p>{PARA2}</p></article>")
+    text = heard(html)
+    assert "eine Tabelle mit den Spalten Linie, Takt (29 Zeilen); sie wird nicht vorgelesen" in text
+    assert "Linie 17" not in text
+
+
+def test_a_layout_table_is_read_as_the_text_it_holds() -> None:
+    html = page(
+        f"<table><tr><td><h1>Neuer Plan</h1><p>{PARA}</p><p>{PARA2}</p></td>"
+        "<td><p>Anzeige</p></td></tr></table>"
+    )
+    text = heard(html)
+    assert PARA in text and "Tabelle" not in text

@@ -185,6 +185,10 @@ class _Candidate:
     """What reading the embedded SSML had to say."""
     source: HtmlElement | None = None
     """The element whose text this block is (a container for text between its blocks)."""
+    table: bool = False
+    """Made from a data table (read row by row, or announced): kept without a vote."""
+    stamp: bool = False
+    """A live ticker's entry time on its own line, read with the entry after it."""
 
 
 def from_html(html: str, url: str | None = None) -> Document:
@@ -1355,7 +1359,13 @@ def _walk_blocks(
         if el in skip or not isinstance(el.tag, str):
             return
         tag = el.tag.lower()
-        if tag in _SKIP_IN_BODY:
+        if tag == "table":
+            rows = _table_rows(el)
+            if rows is not None:  # a data table: read small ones, announce large ones
+                for text in _table_speech(el, rows):
+                    add(el, [_Candidate("paragraph", text, 0, is_speakable(el), table=True)])
+                return
+        elif tag in _SKIP_IN_BODY:
             return
         if tag in _HEADINGS:
             emit(el, "heading")
@@ -1395,9 +1405,60 @@ def _link_density(cand: _Candidate) -> float:
     return cand.link_chars / max(len(cand.text), 1)
 
 
+TABLE_READ_ROWS = 8
+"""A data table with at most this many rows (and ``TABLE_READ_COLUMNS`` columns) is read
+row by row; a larger one is announced, so the listener knows the article has it."""
+TABLE_READ_COLUMNS = 4
+
+
+def _table_rows(table: HtmlElement) -> list[list[tuple[str, bool]]] | None:
+    """The cells (text, is-header) of a data table by row, or None for a layout table
+    (cells holding paragraphs or other tables: the page is laid out with it)."""
+    if table.find(".//table") is not None or table.find(".//p") is not None:
+        return None
+    rows: list[list[tuple[str, bool]]] = []
+    for tr in table.iter("tr"):
+        cells = [(_text(c), c.tag == "th") for c in tr if c.tag in ("td", "th")]
+        if any(text for text, _head in cells):
+            rows.append(cells)
+    if len(rows) < 2 or max(len(r) for r in rows) < 2:
+        return None
+    return rows
+
+
+def _table_speech(table: HtmlElement, rows: list[list[tuple[str, bool]]]) -> list[str]:
+    """What a listener hears of a data table: its rows as sentences ("Partei: CDU, Stimmen:
+    31 Prozent."), or for a large one what it holds."""
+    caption_el = table.find("caption")
+    caption = _text(caption_el) if caption_el is not None else ""
+    header: list[str] = []
+    if all(head for _text_, head in rows[0]) or table.find("thead") is not None:
+        header = [text for text, _head in rows[0]]
+        rows = rows[1:]
+    columns = max((len(r) for r in rows), default=0)
+    if not rows or len(rows) > TABLE_READ_ROWS or columns > TABLE_READ_COLUMNS:
+        about = f" „{caption}“" if caption else ""
+        what = f" mit den Spalten {', '.join(h for h in header if h)}" if any(header) else ""
+        return [
+            f"Der Artikel enthält hier eine Tabelle{about}{what} ({len(rows)} Zeilen); "
+            "sie wird nicht vorgelesen."
+        ]
+    out = [f"Tabelle: {caption}."] if caption else []
+    for row in rows:
+        cells = [text for text, _head in row]
+        if header and len(header) == len(cells):
+            parts = [f"{h}: {c}" if h else c for h, c in zip(header, cells, strict=True) if c]
+        else:
+            parts = [c for c in cells if c]
+        out.append(", ".join(parts).rstrip(".") + ".")
+    return out
+
+
 def _keep(cand: _Candidate, traf_norm: str) -> bool:
     """Vote on one body block; see the module docstring for the signals."""
     text = cand.text
+    if cand.table:
+        return True
     if is_boilerplate_text(text):
         return False
     score = 1.0
@@ -1455,6 +1516,10 @@ def _body_blocks(
             continue
         if cand.kind == "heading" and len(key) >= 4 and key in heads:
             continue  # the kicker or headline repeated above the body
+        if _ENTRY_TIME.match(cand.text) and not cand.marks:
+            cand.stamp = True
+            kept.append(cand)
+            continue
         if unite and cand.source not in members:
             above_title = cand.source is not None and order.get(cand.source, 0) < title_at
             if key[:60] not in traf_norm or above_title:
@@ -1496,6 +1561,32 @@ def _is_label(text: str) -> bool:
     return len(text) <= 25 and len(text.split()) <= 2 and not _SENTENCE_END.search(text)
 
 
+_ENTRY_TIME = re.compile(
+    r"^(\d{1,2}\.\d{1,2}\.(\d{2,4})?,?\s*)?\d{1,2}[:.]\d{2}(\s*Uhr)?$|"
+    r"^(vor\s+\d+\s+(Minuten?|Stunden?)|gestern,?\s+\d{1,2}[:.]\d{2}(\s*Uhr)?)$",
+    re.I,
+)
+"""A live ticker's entry stamp on its own line: "09:05 Uhr", "04.06. 09:05", "vor 5 Minuten"."""
+
+
+def _stamp_entries(cands: list[_Candidate]) -> list[_Candidate]:
+    """A live ticker's entry times are read with their entries ("09:05 Uhr: Pegel fällt …"),
+    not dropped as short lines: the time goes in front of the block that follows it. A
+    single stamp is no ticker (a date line the header missed): it goes."""
+    stamps = [c for c in cands if c.stamp]
+    out: list[_Candidate] = []
+    pending: str | None = None
+    for cand in cands:
+        if cand.stamp:
+            pending = cand.text if len(stamps) >= 2 else None
+            continue
+        if pending is not None and not cand.marks:
+            cand.text = f"{pending}: {cand.text}"
+        pending = None
+        out.append(cand)
+    return out
+
+
 def _is_box_title(cand: _Candidate) -> bool:
     """A heading (not a full sentence) or a lead-in ending with a colon."""
     text = cand.text
@@ -1514,7 +1605,7 @@ def _is_tail_junk(cand: _Candidate) -> bool:
 def _tidy_body(kept: list[_Candidate]) -> list[_Candidate]:
     """Remove what only shows as junk once the body is known: credits, a tail of labels,
     lead-ins and box titles, headings with no text after them, arrow links."""
-    kept = [c for c in kept if not CREDIT.match(c.text)]
+    kept = _stamp_entries([c for c in kept if not CREDIT.match(c.text)])
     while kept and kept[0].kind == "paragraph" and _is_label(kept[0].text):
         kept.pop(0)  # a section label above the body ("News", "Politik")
     while True:
