@@ -241,7 +241,8 @@ def test_a_live_tickers_entry_times_are_read_with_their_entries() -> None:
         f"{entries}</article>"
     )
     text = heard(html)
-    assert "14:30 Uhr: Busse fahren wieder" in text and "13:05: Sperrung der Innenstadt wieder aufgehoben" in text
+    assert "14:30 Uhr: Busse fahren wieder" in text
+    assert "13:05: Sperrung der Innenstadt wieder aufgehoben" in text
 
 
 def test_a_small_data_table_is_read_row_by_row() -> None:
