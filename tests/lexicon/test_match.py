@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from vorlesen.lexicon import LexEntry, Lexicon, LexPart, make_entry
@@ -156,16 +154,15 @@ def test_no_match_is_one_plain_part() -> None:
     assert Lexicon().apply("") == []
 
 
-def test_many_entries_long_text_stays_fast() -> None:
+def test_many_entries_long_text_are_all_matched() -> None:
+    """2,000 entries over 140,000 characters: every occurrence found, the text covered.
+    (How fast is measured by ``bench/normalize.py``, not asserted against the clock.)"""
     entries: list[LexEntry] = [
         make_entry(f"Name{i} Nachname{i}", "alias", f"Alias {i}") for i in range(2000)
     ]
     lex = Lexicon(entries).extended(Lexicon.builtin())
     sentence = "Laut Financial Times traf Name7 Nachname7 in Kyjiw Wolodymyr Selenskyj. "
     text = sentence * 2000  # ~140,000 characters
-    start = time.perf_counter()
     parts = lex.apply(text)
-    elapsed = time.perf_counter() - start
     assert sum(1 for p in parts if p.entry) == 4 * 2000
     assert_covers(text, parts)
-    assert elapsed < 2.0, f"matching took {elapsed:.2f}s"

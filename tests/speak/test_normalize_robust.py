@@ -92,7 +92,8 @@ def test_forty_digit_number() -> None:
 def test_lone_symbols_and_controls() -> None:
     for text in ["", " ", "€", "§", "%", "&", "+", "-", "–", "/", ".", "\x00", "\x1b[31m", "\t"]:
         _covers(text)
-        normalize_text(text)
+        spoken = normalize_text(text)
+        assert not ASCII_DIGIT.search(spoken), (text, spoken)
 
 
 def test_mixed_scripts_pass_through() -> None:
@@ -117,4 +118,8 @@ def test_one_megabyte_without_spaces_returns() -> None:
 def test_pathological_runs_return() -> None:
     # one chunk each for the URL/e-mail detector, dotted numbers, digits and abbreviations
     for chunk in ("a.b", "1.", "x@", "9", "www.", "1.000"):
-        normalize_text(chunk * (200_000 // len(chunk)))
+        text = chunk * (200_000 // len(chunk))
+        spoken = normalize_text(text)
+        assert spoken.strip(), chunk
+        assert not ASCII_DIGIT.search(spoken), chunk
+        _covers(text)

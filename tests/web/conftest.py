@@ -32,7 +32,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--autoplay-policy=no-user-gesture-required",
 ]
-SHOTS = Path("/tmp/shots")
 
 ARTICLE = {
     "kicker": "Verkehr",
@@ -124,12 +123,19 @@ def article(live: LiveService) -> str:
     return source_id
 
 
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where a test's screenshots go (pytest keeps the last runs' under its basetemp)."""
+    folder = tmp_path / "shots"
+    folder.mkdir()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
         pytest.skip("chromium is not installed (apt-get install chromium)")
     playwright_api = pytest.importorskip("playwright.sync_api")
-    SHOTS.mkdir(parents=True, exist_ok=True)
     with playwright_api.sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium

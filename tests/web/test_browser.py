@@ -1,15 +1,16 @@
 """The listener and editor loop in a real Chromium: play, follow along, change speed, send
 feedback, see it in the newsroom next to its sentence, fix the pronunciation, preview it,
-save it and watch the article re-render. Screenshots go to /tmp/shots/."""
+save it and watch the article re-render. Screenshots go to pytest's tmp_path."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from .conftest import SHOTS, TOKEN, LiveService
+from .conftest import TOKEN, LiveService
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +32,9 @@ def _login(page: Any, live: LiveService) -> None:
     page.wait_for_url(f"{live.url}/admin")
 
 
-def test_listen_feedback_fix_rerender(browser: Any, live: LiveService, article: str) -> None:
+def test_listen_feedback_fix_rerender(
+    shots: Path, browser: Any, live: LiveService, article: str
+) -> None:
     page = browser.new_page(viewport={"width": 1000, "height": 900})
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -45,7 +48,7 @@ def test_listen_feedback_fix_rerender(browser: Any, live: LiveService, article: 
     assert disclosure.startswith("KI")
     assert "Diese Audioversion wurde künstlich generiert." in disclosure
     page.wait_for_selector("#artikel .vorlesen-sentence")
-    page.screenshot(path=str(SHOTS / "player-idle.png"))
+    page.screenshot(path=str(shots / "player-idle.png"))
 
     listen.click()
     page.wait_for_function(f"() => {AUDIO}.currentTime > 0.5", timeout=20000)
@@ -55,7 +58,7 @@ def test_listen_feedback_fix_rerender(browser: Any, live: LiveService, article: 
         f"() => Number(document.querySelector('vorlesen-player').dataset.current) > {first}",
         timeout=20000,
     )
-    page.screenshot(path=str(SHOTS / "player-playing.png"))
+    page.screenshot(path=str(shots / "player-playing.png"))
     highlighted = page.locator("#artikel .vorlesen-current").first.inner_text()
     assert highlighted.strip()
 
@@ -73,7 +76,7 @@ def test_listen_feedback_fix_rerender(browser: Any, live: LiveService, article: 
     assert sentence.strip()
     _player(page, "#fb-category").select_option("pronunciation")
     _player(page, "#fb-message").fill("Der Name <b>Kowalczyk</b> klingt falsch.")
-    page.screenshot(path=str(SHOTS / "feedback-dialog.png"))
+    page.screenshot(path=str(shots / "feedback-dialog.png"))
     _player(page, "button[type=submit]").click()
     _player(page, ".fb-status.ok").wait_for()
     assert "Danke" in _player(page, ".fb-status").inner_text()
@@ -92,7 +95,7 @@ def test_listen_feedback_fix_rerender(browser: Any, live: LiveService, article: 
     assert end > start
     play.click()
     page.wait_for_function(f"() => document.getElementById('sentence-audio').currentTime > {start}")
-    page.screenshot(path=str(SHOTS / "admin-inbox.png"), full_page=True)
+    page.screenshot(path=str(shots / "admin-inbox.png"), full_page=True)
 
     item.locator("a", has_text="Aussprache korrigieren").click()
     page.wait_for_url("**/admin/lexicon?**")
@@ -110,7 +113,7 @@ def test_listen_feedback_fix_rerender(browser: Any, live: LiveService, article: 
         " if (a.readyState >= 1) r(a.duration); else a.onloadedmetadata = () => r(a.duration); })"
     )
     assert 0.2 < duration < 20
-    page.screenshot(path=str(SHOTS / "lexicon-fix.png"), full_page=True)
+    page.screenshot(path=str(shots / "lexicon-fix.png"), full_page=True)
     page.click("button[type=submit].primary")
     page.wait_for_selector(".notice")
     assert "1 Artikel wird neu vertont" in page.inner_text(".notice")
@@ -127,7 +130,7 @@ def test_listen_feedback_fix_rerender(browser: Any, live: LiveService, article: 
     row = page.locator("table.articles tr", has_text=article)
     assert "fertig" in row.inner_text()
     assert page.locator(".charts svg").count() == 3
-    page.screenshot(path=str(SHOTS / "admin-articles.png"), full_page=True)
+    page.screenshot(path=str(shots / "admin-articles.png"), full_page=True)
     assert not [e for e in errors if "Content Security Policy" in e], errors
     page.close()
 

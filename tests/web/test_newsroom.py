@@ -1,11 +1,12 @@
 """The newsroom in German (issue: QA pass): plural of the re-render notice, German
 sentences for errors the API reports in English (bad IPA, PLS import, failed renders), the
 word "Aussprache korrigieren" pre-fills, what "Vorhören" plays, the demo page of a failed
-article, and every newsroom page on a 375 px phone. Screenshots go to /tmp/shots/."""
+article, and every newsroom page on a 375 px phone. Screenshots go to pytest's tmp_path."""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -15,7 +16,7 @@ import pytest
 from vorlesen.web.messages import REASONS, german_reason, rerender_notice
 from vorlesen.web.routes import COOKIE, word_to_fix
 
-from .conftest import ARTICLE, AUTH, SHOTS, TOKEN, LiveService
+from .conftest import ARTICLE, AUTH, TOKEN, LiveService
 
 ENGLISH_TEXT = (
     "The city council met on Tuesday evening to discuss the new budget. After a long "
@@ -262,7 +263,7 @@ def _login(page: Any, live: LiveService) -> None:
 
 @pytest.mark.slow
 def test_newsroom_fits_a_375px_phone(
-    browser: Any, live: LiveService, article: str, failed: str, cranzahl: str
+    shots: Path, browser: Any, live: LiveService, article: str, failed: str, cranzahl: str
 ) -> None:
     timings = httpx.get(f"{live.url}/api/articles/{cranzahl}/timings.json").json()
     feedback = {
@@ -293,5 +294,5 @@ def test_newsroom_fits_a_375px_phone(
                 path
             )
         name = urlsplit(path).path.strip("/").replace("/", "-")
-        page.screenshot(path=str(SHOTS / f"{name}-375.png"), full_page=True)
+        page.screenshot(path=str(shots / f"{name}-375.png"), full_page=True)
     context.close()

@@ -1,18 +1,19 @@
 """The player's states and conveniences in a real Chromium (issue 6): the "Mehr Infos"
 panel, audio that is not ready yet, an API that is down, resuming where the listener
 stopped, the Media Session API, dark mode and reduced motion, AA contrast in both colour
-schemes, the speed options and the ±15 s skip buttons. Screenshots go to /tmp/shots/."""
+schemes, the speed options and the ±15 s skip buttons. Screenshots go to pytest's tmp_path."""
 
 from __future__ import annotations
 
 import re
 import socket
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from .conftest import ARTICLE, AUTH, SHOTS, LiveService
+from .conftest import ARTICLE, AUTH, LiveService
 
 pytestmark = pytest.mark.slow
 
@@ -151,7 +152,9 @@ STYLES = f"""() => {{
 }}"""
 
 
-def _styles(browser: Any, live: LiveService, article: str, scheme: str, motion: str) -> Any:
+def _styles(
+    shots: Path, browser: Any, live: LiveService, article: str, scheme: str, motion: str
+) -> Any:
     page = _new_page(browser, color_scheme=scheme, reduced_motion=motion)
     page.goto(f"{live.url}/demo/{article}")
     _player(page, "button.listen").wait_for()
@@ -159,16 +162,16 @@ def _styles(browser: Any, live: LiveService, article: str, scheme: str, motion: 
     styles = page.evaluate(STYLES)
     if scheme == "dark":
         _player(page, "button.more").click()
-        page.screenshot(path=str(SHOTS / "player-dark.png"))
+        page.screenshot(path=str(shots / "player-dark.png"))
     page.context.close()
     return styles
 
 
 def test_dark_mode_reduced_motion_and_contrast(
-    browser: Any, live: LiveService, article: str
+    shots: Path, browser: Any, live: LiveService, article: str
 ) -> None:
-    light = _styles(browser, live, article, "light", "no-preference")
-    dark = _styles(browser, live, article, "dark", "reduce")
+    light = _styles(shots, browser, live, article, "light", "no-preference")
+    dark = _styles(shots, browser, live, article, "dark", "reduce")
 
     # Dark mode: a dark box with light text, not the light scheme.
     assert light["boxBg"] != dark["boxBg"] and light["boxFg"] != dark["boxFg"]
@@ -196,7 +199,9 @@ def test_dark_mode_reduced_motion_and_contrast(
             assert ratio >= 4.5, f"{scheme} {name}: {fg} on {bg} is {ratio:.2f}:1"
 
 
-def test_info_panel_names_voice_and_links(browser: Any, live: LiveService, article: str) -> None:
+def test_info_panel_names_voice_and_links(
+    shots: Path, browser: Any, live: LiveService, article: str
+) -> None:
     state = httpx.get(f"{live.url}/api/articles/{article}").json()
     page = _new_page(browser)
     page.goto(_embed(live, page, f'article="{article}" info-url="{INFO_URL}"'))
@@ -218,7 +223,7 @@ def test_info_panel_names_voice_and_links(browser: Any, live: LiveService, artic
     assert "Vorgelesen wird der Text des Artikels" in text
     link = _player(page, "a.info-link")
     assert link.is_visible() and link.get_attribute("href") == INFO_URL
-    page.screenshot(path=str(SHOTS / "player-info.png"))
+    page.screenshot(path=str(shots / "player-info.png"))
     page.keyboard.press("Escape")  # focus is on the button: Escape closes the panel
     assert not panel.is_visible()
     assert more.get_attribute("aria-expanded") == "false"
@@ -233,7 +238,7 @@ def test_info_panel_names_voice_and_links(browser: Any, live: LiveService, artic
 
 
 def test_not_ready_then_ready_without_reload(
-    browser: Any, live: LiveService, monkeypatch: pytest.MonkeyPatch
+    shots: Path, browser: Any, live: LiveService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source_id = "noch-nicht-fertig"
     monkeypatch.setattr(live.service.queue, "run_pending", lambda limit=1000: 0)  # worker paused
@@ -248,7 +253,7 @@ def test_not_ready_then_ready_without_reload(
     assert not _player(page, "button.listen").is_visible()
     assert not _player(page, ".controls").is_visible()
     assert _player(page, ".disclosure").is_visible()
-    page.screenshot(path=str(SHOTS / "player-pending.png"))
+    page.screenshot(path=str(shots / "player-pending.png"))
     assert httpx.get(f"{live.url}/api/articles/{source_id}").json()["status"] == "queued"
 
     monkeypatch.undo()  # the worker renders it now
@@ -458,7 +463,7 @@ def _assert_english_disclosure(page: Any) -> None:
 
 
 def test_english_labels_pending_and_error(
-    browser: Any, live: LiveService, article: str, monkeypatch: pytest.MonkeyPatch
+    shots: Path, browser: Any, live: LiveService, article: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """lang="en": every label English (the AI badge too) while the audio is being made,
     when it is ready, and when the audio file cannot be loaded."""
@@ -475,7 +480,7 @@ def test_english_labels_pending_and_error(
     _assert_english_disclosure(page)
     _player(page, "button.more").click()
     assert "About this audio version" in _player(page, ".info").inner_text()
-    page.screenshot(path=str(SHOTS / "player-pending-en.png"))
+    page.screenshot(path=str(shots / "player-pending-en.png"))
     monkeypatch.undo()
     live.wait_ready(source_id)
 
@@ -494,5 +499,5 @@ def test_english_labels_pending_and_error(
     assert _player(page, "button.play").get_attribute("aria-label") == "Play"
     assert _player(page, "button.skip.back").get_attribute("aria-label") == "Back 15 seconds"
     assert _player(page, "select.speed").get_attribute("aria-label") == "Speed"
-    page.screenshot(path=str(SHOTS / "player-error-en.png"))
+    page.screenshot(path=str(shots / "player-error-en.png"))
     page.context.close()
