@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from vorlesen.api.deps import Service
-from vorlesen.api.routes.lexicon import save_entries
 from vorlesen.jobs.webhooks import verify
 from vorlesen.lexicon import make_entry
+from vorlesen.service.lexicon import save_entries
 from vorlesen.synth.voices import voice_cache_dir
 
 from .conftest import AUTH
@@ -211,18 +211,19 @@ def test_importing_the_same_entries_again_re_renders_nothing(
         make_entry("Radweg", "alias", "Rad-Weg"),
         make_entry("Stadtrat", "alias", "Stadt-Rat"),
     ]
-    records, rerendered = save_entries(service, entries)
+    records, rerendered = save_entries(service.store, service.queue, entries)
     assert rerendered == [ready] and len(records) == 2
     service.queue.run_pending()
-    again, rerendered = save_entries(service, entries)
+    again, rerendered = save_entries(service.store, service.queue, entries)
     assert rerendered == [] and [r.id for r in again] == [r.id for r in records]
     assert client.get(f"/api/articles/{ready}").json()["revision"] == 2
     changed = [entries[0], make_entry("Stadtrat", "alias", "Stadtrat")]
-    _, rerendered = save_entries(service, changed)  # one of two changed: that re-renders
+    # one of two changed: that re-renders
+    _, rerendered = save_entries(service.store, service.queue, changed)
     assert rerendered == [ready]
     # The same key twice in one import: the later entry wins, as in a lexicon file.
     twice = [make_entry("Radweg", "alias", "Rad-Bahn"), make_entry("Radweg", "alias", "Rad-Weg")]
-    save_entries(service, twice)
+    save_entries(service.store, service.queue, twice)
     values = {r.grapheme: r.value for r in service.store.lexicon_entries()}
     assert values["Radweg"] == "Rad-Weg"
 

@@ -26,8 +26,9 @@ from huey.api import Huey  # type: ignore[import-untyped]
 from vorlesen.closing import Closing
 from vorlesen.config import Settings, public_base_url
 from vorlesen.errors import VorlesenError
-from vorlesen.jobs.render import lexicon_from_records, render_revision
+from vorlesen.jobs.render import render_revision
 from vorlesen.jobs.webhooks import deliver
+from vorlesen.service.lexicon import lexicon_from_records
 from vorlesen.store.blobs import LocalBlobStore, revision_prefix
 from vorlesen.store.db import Claim, Store
 from vorlesen.synth.pool import WarmPool

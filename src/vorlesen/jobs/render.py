@@ -26,13 +26,12 @@ from vorlesen.audio.encode import AudioFormat
 from vorlesen.audio.timings import timings_json, webvtt
 from vorlesen.config import Settings
 from vorlesen.errors import InputError, VorlesenError
-from vorlesen.lexicon import LexEntry, Lexicon, make_entry
+from vorlesen.lexicon import LexEntry, Lexicon
 from vorlesen.limits import check_document, check_script
 from vorlesen.models import BlockKind, Document
 from vorlesen.pipeline import document_tags, render_audio, timings_meta
 from vorlesen.speak.script import make_script
 from vorlesen.store.blobs import BlobStore, revision_prefix
-from vorlesen.store.db import LexiconRecord
 from vorlesen.synth.cache import SegmentCache
 from vorlesen.synth.pool import WarmPool
 from vorlesen.synth.select import choose_engine
@@ -43,7 +42,6 @@ __all__ = [
     "COVER_FILE",
     "RenderResult",
     "document_from_payload",
-    "lexicon_from_records",
     "render_revision",
 ]
 
@@ -149,14 +147,6 @@ def document_from_payload(payload: Mapping[str, Any], settings: Settings) -> Doc
         section=doc.section,
         image=doc.image,
     )
-
-
-def lexicon_from_records(records: list[LexiconRecord]) -> list[LexEntry]:
-    """Stored entries as :class:`LexEntry` values (each re-checked by ``make_entry``)."""
-    return [
-        make_entry(r.grapheme, r.kind, r.value, case_sensitive=r.case_sensitive, voice=r.voice)
-        for r in records
-    ]
 
 
 def render_revision(

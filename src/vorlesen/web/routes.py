@@ -26,21 +26,21 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from vorlesen.api.deps import Service, client_key, get_service, guarded_token_state
-from vorlesen.api.routes.lexicon import (
-    check_for_voice,
-    rerender_touched,
-    save_entries,
-    voice_phonemes,
-)
 from vorlesen.cleantext import clean_text
 from vorlesen.errors import InputError, RateLimitError, VorlesenError
-from vorlesen.jobs.render import lexicon_from_records
 from vorlesen.lexicon import (
     LexEntry,
     dump_pls,
     make_entry,
     parse_pls,
     validate_ipa,
+)
+from vorlesen.service.lexicon import (
+    check_for_voice,
+    lexicon_from_records,
+    rerender_touched,
+    save_entries,
+    voice_phonemes,
 )
 from vorlesen.store.blobs import revision_prefix
 from vorlesen.store.db import FeedbackRecord, hash_token
@@ -650,7 +650,7 @@ def admin_lexicon_save(
     try:
         entry = fields.entry()
         check_for_voice(service.settings, entry)
-        _, rerendered = save_entries(service, [entry])
+        _, rerendered = save_entries(service.store, service.queue, [entry])
         if feedback.isdigit():
             service.store.set_feedback_status(int(feedback), "done")
     except VorlesenError as exc:
@@ -701,7 +701,7 @@ def admin_lexicon_delete(entry_id: int, request: Request, service: ServiceDep) -
         return _to_login(request)
     try:
         record = service.store.delete_lexicon_entry(entry_id)
-        rerender_touched(service, lexicon_from_records([record]))
+        rerender_touched(service.store, service.queue, lexicon_from_records([record]))
     except VorlesenError as exc:
         return _lexicon_page(service, error=german_message(exc), status=404)
     return RedirectResponse("/admin/lexicon", status_code=303)
@@ -750,7 +750,7 @@ async def admin_lexicon_import(
             error = f"„{entry.grapheme}“: {_entry_error(service, exc, entry)}"
             return _lexicon_page(service, error=error, status=422)
     try:
-        _, rerendered = save_entries(service, entries)
+        _, rerendered = save_entries(service.store, service.queue, entries)
     except VorlesenError as exc:
         return _lexicon_page(service, error=german_message(exc), status=422)
     count = "1 Eintrag" if len(entries) == 1 else f"{len(entries)} Einträge"

@@ -22,6 +22,7 @@ from vorlesen.ingest.fetch import vet_url
 from vorlesen.ingest.ssml import from_ssml
 from vorlesen.jobs.render import ARTICLE_FILES, COVER_FILE, parse_published
 from vorlesen.limits import check_characters
+from vorlesen.service.lexicon import voice_phonemes
 from vorlesen.store.blobs import revision_prefix
 
 from ..deps import Service, ServiceDep, require_token
@@ -33,7 +34,6 @@ from ..schemas import (
     ListenIn,
     article_state,
 )
-from .lexicon import voice_phonemes
 
 __all__ = ["content_hash", "router"]
 
