@@ -243,14 +243,14 @@ def test_list_settings_are_documented_as_they_are_parsed() -> None:
     assert re.search(r"`VORLESEN_FETCH_ALLOW_HOSTS`[^\n]*JSON list", readme)
 
 
-# -- 4. the default lexicon file is the one read and say use -----------------------------
+# -- 4. the lexicon `vorlesen lexicon` edits is the one read and say use -----------------
 
 
 def test_lexicon_add_without_file_is_used_by_read_and_say(tmp_path: Path) -> None:
     (tmp_path / "t.txt").write_text(SHORT, encoding="utf-8")
     added = run("lexicon", "add", "Berlin", "--alias", "Bärlinn", cwd=tmp_path)
     assert added.returncode == 0, added.stderr
-    assert (tmp_path / "vorlesen-data" / "lexicon.tsv").is_file()
+    assert (tmp_path / "vorlesen-data" / "vorlesen.db").is_file()
 
     read = run("read", "t.txt", "--text-only", cwd=tmp_path)
     assert read.returncode == 0, read.stderr
@@ -260,12 +260,12 @@ def test_lexicon_add_without_file_is_used_by_read_and_say(tmp_path: Path) -> Non
     assert said.returncode == 0, said.stderr
     assert said.stdout.splitlines()[0] == "spoken:   Bärlinn"
 
-    # --lexicon chooses another file instead of the default one.
+    # --lexicon applies a file on top of the publisher lexicon.
     other = tmp_path / "other.tsv"
     other.write_text("Zug\talias\tTsuuk\n", encoding="utf-8")
     read = run("read", "t.txt", "--text-only", "--lexicon", str(other), cwd=tmp_path)
     assert read.returncode == 0, read.stderr
-    assert "Der Tsuuk nach Berlin" in read.stdout
+    assert "Der Tsuuk nach Bärlinn" in read.stdout
 
 
 def test_the_default_lexicon_follows_the_data_dir(tmp_path: Path) -> None:
@@ -274,7 +274,7 @@ def test_the_default_lexicon_follows_the_data_dir(tmp_path: Path) -> None:
     assert (
         run("lexicon", "add", "Berlin", "--alias", "Bärlinn", cwd=tmp_path, env=env).returncode == 0
     )
-    assert (tmp_path / "daten" / "lexicon.tsv").is_file()
+    assert (tmp_path / "daten" / "vorlesen.db").is_file()
     read = run("read", "t.txt", "--text-only", cwd=tmp_path, env=env)
     assert "nach Bärlinn fährt" in read.stdout, read.stderr
     read = run("read", "t.txt", "--text-only", cwd=tmp_path)  # another data dir: not applied

@@ -359,7 +359,7 @@ def read(
     """Read an article aloud into an audio file with timings and captions."""
     with _user_errors():
         from vorlesen.config import get_settings
-        from vorlesen.lexicon.cli import render_lexicon
+        from vorlesen.lexicon_cli import publisher_entries_for_render, render_lexicon
         from vorlesen.pipeline import RenderOptions, make_article_script, render_article
 
         settings = get_settings()
@@ -372,6 +372,7 @@ def read(
             jobs=jobs,
             use_cache=cache,
             lexicon=lexicon_file,
+            entries=tuple(publisher_entries_for_render(settings)),
             builtin_lexicon=builtin_lexicon,
         )
         if text_only:
@@ -503,7 +504,7 @@ def voices_list() -> None:
 
 def _register_extensions() -> None:
     """Command groups that live beside their stage (lexicon, service, say)."""
-    from vorlesen.lexicon.cli import app as lexicon_app
+    from vorlesen.lexicon_cli import app as lexicon_app
     from vorlesen.say import register as _say
     from vorlesen.service_cli import register as _service
 

@@ -57,8 +57,8 @@ class Settings(BaseSettings):
     lexicon: Path | None = Field(
         None,
         description=(
-            "The publisher lexicon file `vorlesen lexicon` edits and `read`/`say` apply;"
-            " unset: lexicon.tsv in the data directory."
+            "A TSV/PLS lexicon file `read`/`say` apply on top of the publisher lexicon in"
+            " the database (as --lexicon)."
         ),
     )
     target_lufs: float = Field(-16.0, description="Integrated loudness of the output.")

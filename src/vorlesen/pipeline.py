@@ -26,7 +26,7 @@ from vorlesen.audio.timings import timings_json, webvtt
 from vorlesen.config import Settings, get_settings
 from vorlesen.errors import UsageError
 from vorlesen.fileio import check_output_path, write_text_atomic
-from vorlesen.lexicon import Lexicon, LexiconFile
+from vorlesen.lexicon import LexEntry, Lexicon, LexiconFile
 from vorlesen.models import AudioArray, Document, Rendition, Script, Segment, Timing
 from vorlesen.speak.script import make_script
 from vorlesen.synth.base import EngineSpec
@@ -67,7 +67,9 @@ class RenderOptions:
     use_cache: bool = True
     """Reuse utterances synthesized before with the same voice and settings."""
     lexicon: Path | None = None
-    """The publisher's pronunciation lexicon (.tsv or .pls), applied over the built-in one."""
+    """A pronunciation lexicon file (.tsv or .pls), applied over everything else."""
+    entries: tuple[LexEntry, ...] = ()
+    """The publisher's lexicon (the service's database), applied over the built-in one."""
     builtin_lexicon: bool = True
     """Apply the built-in table of names and English terms common in German news."""
 
@@ -91,8 +93,11 @@ class RenderOptions:
 
 
 def load_lexicon(options: RenderOptions) -> Lexicon:
-    """The built-in lexicon (unless switched off) extended by the publisher's file."""
+    """The built-in lexicon (unless switched off), extended by the publisher's entries and
+    then by the lexicon file."""
     lexicon = Lexicon.builtin() if options.builtin_lexicon else Lexicon()
+    if options.entries:
+        lexicon = lexicon.extended(list(options.entries))
     if options.lexicon is not None:
         lexicon = lexicon.extended(LexiconFile(options.lexicon).load(missing_ok=False))
     return lexicon

