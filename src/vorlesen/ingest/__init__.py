@@ -8,8 +8,6 @@ the content (not only the name), dispatch to one reader per format and check the
 from __future__ import annotations
 
 import dataclasses
-import importlib
-import importlib.util
 import json
 import re
 import sys
@@ -51,15 +49,9 @@ _URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
 def _from_ssml(text: str) -> Document:
-    """SSML hook: ``ingest/ssml.py`` provides ``from_ssml(text) -> Document`` when present."""
-    if importlib.util.find_spec("vorlesen.ingest.ssml") is not None:
-        module = importlib.import_module("vorlesen.ingest.ssml")
-        reader: Callable[[str], Document] = module.from_ssml
-        return reader(text)
-    raise UnsupportedContentError(
-        "SSML input is not supported yet; pass the article as HTML, text or Markdown.",
-        reason="ssml_unsupported",
-    )
+    from vorlesen.ingest.ssml import from_ssml
+
+    return from_ssml(text)
 
 
 def _from_json_text(text: str) -> Document:
@@ -150,10 +142,12 @@ def from_bytes(
     content_type: str | None = None,
     url: str | None = None,
     language: str | None = None,
+    settings: Settings | None = None,
 ) -> Document:
     """Read an article from raw bytes (an upload or a request body).
 
-    ``filename`` and ``content_type`` are hints; the content decides first. Raises
+    ``filename`` and ``content_type`` are hints; the content decides first. ``settings``
+    (default: the environment's) set the input limit: a service passes its own. Raises
     :class:`~vorlesen.errors.InputError` subclasses with a ``reason`` for every failure.
     """
     return _read(
@@ -162,7 +156,7 @@ def from_bytes(
         content_type=content_type,
         url=url,
         language=language,
-        settings=get_settings(),
+        settings=settings or get_settings(),
     )
 
 

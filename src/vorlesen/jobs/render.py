@@ -99,7 +99,7 @@ def _read_source(payload: Mapping[str, Any], settings: Settings) -> Document:
         value = payload.get(field)
         if value:
             return ingest.from_bytes(
-                str(value).encode("utf-8"), filename=filename, language=language
+                str(value).encode("utf-8"), filename=filename, language=language, settings=settings
             )
     raise InputError("The article has no url, html, text or ssml.", reason="no_content")
 
