@@ -125,7 +125,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Speak one word or phrase as an article would: preview a pronunciation fix."""
-        from vorlesen.cli import (
+        from vorlesen.cli_support import (
             _user_errors,
             _warn,
             check_language,
