@@ -500,50 +500,31 @@ class GermanNormalizer:
         classes = self._classes(toks[j].text)
         if not classes:
             return "none", "nom", j
-        if "def_dat" in classes:
-            return "def", "dat", j
-        if "def_acc" in classes:
-            return "def", "acc", j
-        if "def_gen" in classes:
-            return "def", "gen", j
-        if "def_der" in classes:
-            k = self._prev(toks, j)
-            if k >= 0:
-                before = toks[k]
-                before_classes = self._classes(before.text)
-                if any(c.startswith("prep_") for c in before_classes):
-                    return "def", "dat", j
-                if before.kind == WORD and self._is_noun(before):
-                    return "def", "gen", j
-            return "def", "nom", j
-        if "def_nom" in classes:
-            return "def", "nom", j
-        if "ind_nom" in classes or "ind_e" in classes:
-            return "indef", "nom", j
-        if "ind_acc" in classes:
-            return "indef", "acc", j
-        if "ind_dat" in classes:
-            return "indef", "dat", j
-        if "ind_gen" in classes:
-            return "indef", "gen", j
-        if "prep_dat" in classes:
-            return "none", "dat", j
-        if "prep_acc" in classes:
-            return "none", "acc", j
-        if "prep_gen" in classes:
-            return "none", "gen", j
-        if "verb_acc" in classes and not self._amount_follows(toks, i):
-            # "dauert noch 1 Monat" → "einen Monat"; but with a second amount the count
-            # is the subject: "Jetzt kostet 1 kg Butter 2,39 Euro" → "ein Kilogramm"
-            return "none", "acc", j
-        if (
-            "verb_obj" in classes
-            and not self._amount_follows(toks, i)
-            and not self._subject_follows_verb(toks, j)
-        ):
-            # "Die Köchin nimmt 1 Ei" → "ein Ei"; "Er gewinnt 1 Pokal" → "einen Pokal"
-            return "none", "acc", j
+        # The table (word_contexts.tsv) says which class decides, in order; the rules
+        # named there are the conditions that need the words around.
+        for context in self.tables.word_contexts:
+            if context.word_class not in classes:
+                continue
+            if context.rule == "der":
+                return "def", self._case_of_der(toks, j), j
+            if context.rule in ("amount", "object") and self._amount_follows(toks, i):
+                continue  # "Jetzt kostet 1 kg Butter 2,39 Euro": the count is the subject
+            if context.rule == "object" and self._subject_follows_verb(toks, j):
+                continue  # "Heute gewinnt 1 Team den Pokal"
+            return context.article, context.case, j
         return "none", "nom", j
+
+    def _case_of_der(self, toks: list[Token], j: int) -> Case:
+        """ "der" before a number: dative after a preposition ("mit der 1. Mannschaft"),
+        genitive after a noun ("Sieger der 3. Etappe"), else nominative."""
+        k = self._prev(toks, j)
+        if k >= 0:
+            before = toks[k]
+            if any(c.startswith("prep_") for c in self._classes(before.text)):
+                return "dat"
+            if before.kind == WORD and self._is_noun(before):
+                return "gen"
+        return "nom"
 
     def _subject_follows_verb(self, toks: list[Token], v: int) -> bool:
         """Whether the verb at ``v`` opens its clause after a sentence adverb ("Dann

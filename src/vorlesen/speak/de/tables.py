@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import cast
 
 from vorlesen.errors import UsageError
-from vorlesen.speak.de.numbers import Gender
+from vorlesen.speak.de.numbers import Article, Case, Gender
 from vorlesen.speak.de.tokens import tokenize
 
 DATA_DIR = Path(__file__).with_name("data")
@@ -52,6 +52,22 @@ class Acronym:
     spoken: str
 
 
+@dataclass(frozen=True, slots=True)
+class WordContext:
+    """A class of the word before a number and the article and case it gives the number;
+    ``rule`` names a condition the normalizer checks (see ``word_contexts.tsv``)."""
+
+    word_class: str
+    article: Article
+    case: Case
+    rule: str = ""
+
+
+_ARTICLES: tuple[Article, ...] = ("def", "indef", "none")
+_CASES: tuple[Case, ...] = ("nom", "acc", "dat", "gen")
+_CONTEXT_RULES = ("", "der", "amount", "object")
+
+
 @dataclass(slots=True)
 class Tables:
     """All tables, keyed by written form."""
@@ -83,6 +99,8 @@ class Tables:
     """Swiss canton codes read as the canton after "Kapo" or "Kanton" ("Kapo BE")."""
     names: dict[str, str] = field(default_factory=dict)
     """Names written with digits, read as a whole ("1Password" → "One Password")."""
+    word_contexts: list[WordContext] = field(default_factory=list)
+    """The classes of the word before a number that set its article and case, in order."""
     max_unit_tokens: int = 1
     """Longest unit in tokens ("km/h" is three), bounding the look-ahead."""
 
@@ -130,8 +148,26 @@ def _unit_rows(path: Path, with_subunit: bool) -> dict[str, Unit]:
     return table
 
 
+def _word_contexts(path: Path) -> list[WordContext]:
+    out: list[WordContext] = []
+    for word_class, article, case, rule in _rows(path, 4):
+        found_article = next((a for a in _ARTICLES if a == article), None)
+        found_case = next((c for c in _CASES if c == case), None)
+        if found_article is None or found_case is None or rule not in _CONTEXT_RULES:
+            raise UsageError(
+                f"{path.name} {word_class}: article must be one of {', '.join(_ARTICLES)}, "
+                f"case one of {', '.join(_CASES)}, rule empty or {', '.join(_CONTEXT_RULES[1:])}.",
+                reason="table_malformed",
+            )
+        out.append(WordContext(word_class, found_article, found_case, rule))
+    return out
+
+
 def load_dir(tables: Tables, folder: Path) -> None:
     """Merge every known table file found in ``folder`` into ``tables`` (rows override)."""
+    path = folder / "word_contexts.tsv"
+    if path.exists():  # a publisher's file replaces the whole order
+        tables.word_contexts = _word_contexts(path)
     path = folder / "abbreviations.tsv"
     if path.exists():
         readings: dict[str, list[Abbreviation]] = {}
