@@ -122,7 +122,7 @@ def _iso_date(text: str | None) -> datetime | None:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _child(elem: ET.Element, *path: str) -> ET.Element | None:
@@ -176,19 +176,24 @@ def _feed(data: bytes, kind: SourceKind) -> ParsedSource:
     parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
     items = []
     for entry in parsed.entries:
-        link = str(entry.get("link") or "").strip()
+        # dict.get, not entry.get: feedparser's own get() maps "updated" to "published"
+        # with a DeprecationWarning; the feed's fields are read as the feed has them.
+        def field(name: str, entry: Any = entry) -> Any:
+            return dict.get(entry, name)
+
+        link = str(field("link") or "").strip()
         if not link:
             continue
-        key = str(entry.get("id") or entry.get("guid") or link).strip()
-        updated = entry.get("updated") or entry.get("published")
-        when = entry.get("published_parsed") or entry.get("updated_parsed")
+        key = str(field("id") or field("guid") or link).strip()
+        updated = field("updated") or field("published")
+        when = field("published_parsed") or field("updated_parsed")
         items.append(
             FeedItem(
                 key=key,
                 url=link,
-                title=str(entry.get("title") or "").strip() or None,
+                title=str(field("title") or "").strip() or None,
                 published=_struct_time(when),
-                item_hash=_digest(link, entry.get("title"), entry.get("summary"), updated),
+                item_hash=_digest(link, field("title"), field("summary"), updated),
             )
         )
     return ParsedSource(kind, tuple(items))

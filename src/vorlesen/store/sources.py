@@ -18,7 +18,7 @@ Three tables beside the articles (migration ``0004``):
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import (
@@ -240,6 +240,8 @@ class SourceStore:
         one conditional ``UPDATE`` of ``checked_at``.
         """
         now = _now()
+        if published_at is not None:  # SQLite keeps the wall time only: store UTC
+            published_at = published_at.astimezone(UTC)
         try:
             with self.store.session() as s:
                 row = PageRow(
@@ -412,6 +414,8 @@ class SourceStore:
     def save_source_item(self, source_pk: int, item: SourceItemRecord) -> None:
         """Insert or update one listed item."""
         now = _now()
+        if item.published_at is not None:
+            item = replace(item, published_at=item.published_at.astimezone(UTC))
         with self.store.session() as s:
             row = s.scalar(
                 select(SourceItemRow).where(
