@@ -72,6 +72,19 @@ def adoption(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Adoption]:
             if "vorlesen" in (self.headers.get("User-Agent") or ""):
                 with lock:
                     fetches[self.path] += 1
+            if self.path == "/feed.rss":
+                feed = (
+                    "<?xml version='1.0'?><rss version='2.0'><channel><title>Zeitung</title>"
+                    f"<link>http://{self.headers.get('Host')}/</link><description>d</description>"
+                    f"<item><title>Bahn</title><link>http://{self.headers.get('Host')}"
+                    "/politik/bahn</link><guid>bahn</guid></item></channel></rss>"
+                ).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml")
+                self.send_header("Content-Length", str(len(feed)))
+                self.end_headers()
+                self.wfile.write(feed)
+                return
             if not self.path.startswith("/politik/bahn"):
                 self.send_response(404)
                 self.send_header("Content-Length", "0")
@@ -182,3 +195,41 @@ def test_page_on_other_host_shows_nothing_and_costs_nothing(
     assert adoption.service.pages.pages.page_fetches() == before
     assert adoption.service.queue.pending() == pending_before
     assert not any(path.startswith("/politik") and n > 1 for path, n in adoption.fetches.items())
+
+
+def test_newsroom_sources_page(browser: Any, adoption: Adoption, tmp_path: Path) -> None:
+    """The "Quellen" page: add sources, see last check, articles found and errors in German;
+    axe-core finds no violation."""
+    from .test_accessibility import _violations
+
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    page.goto(f"{adoption.service_url}/admin/login")
+    page.fill("#token", "t")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{adoption.service_url}/admin")
+    page.click("nav >> text=Quellen")
+    page.wait_for_url(f"{adoption.service_url}/admin/sources")
+    assert "Noch keine Quellen." in page.inner_text("main")
+    for path in ("/feed.rss", "/fehlt.rss"):
+        page.fill("#url", f"{adoption.publisher_url}{path}")
+        page.click("form.entry-form button[type=submit]")
+        assert "hinzugefügt" in page.inner_text("[role=status]")
+    page.fill("#url", "http://169.254.169.254/latest/feed")
+    page.click("form.entry-form button[type=submit]")
+    assert "internes Netz" in page.inner_text("[role=alert]")
+    sources = adoption.service.queue.sources
+    for source in sources.all():
+        sources.poll(source.id)
+    page.goto(f"{adoption.service_url}/admin/sources")
+    rows = page.locator("table.sources tbody tr")
+    assert rows.count() == 2
+    good, bad = rows.nth(0).inner_text(), rows.nth(1).inner_text()
+    assert "RSS" in good and "\t1\t" in good and "UTC" in good
+    assert "Fehler geantwortet" in bad
+    assert _violations(page) == []
+    page.screenshot(path=str(tmp_path / "newsroom-sources.png"), full_page=True)
+    page.locator("table.sources tbody tr").nth(1).locator("button").click()
+    page.wait_for_url(f"{adoption.service_url}/admin/sources")
+    assert page.locator("table.sources tbody tr").count() == 1
+    context.close()
