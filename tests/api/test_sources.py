@@ -370,3 +370,17 @@ def test_api_and_cli(
         assert exited.value.code == 3
         assert "There is no source 99. [not_found]" in capsys.readouterr().err
         assert len(client.get("/api/sources", headers=AUTH).json()) == 1
+
+
+def test_the_worker_sweep_polls_due_sources(site: FeedSite, service: Service) -> None:
+    """What ``vorlesen worker``'s sweep does: queue every due source's poll; the poll queues
+    the pages, the pages their renders — all through the one queue."""
+    base = site.base
+    site.put("/feed.rss", _rss(base, [("/artikel/7", "Sieben", "g")]), "application/rss+xml")
+    service.queue.sources.add(f"{base}/feed.rss")
+    assert service.queue.queue_due_sources() == 1
+    assert service.queue.queue_due_sources() == 0  # claimed: not queued twice
+    _drain(service)
+    assert service.store.get_article(_pid(f"{base}/artikel/7")).status == "ready"
+    record = service.queue.sources.all()[0]
+    assert record.items_found == 1 and record.next_poll_at > 0
