@@ -315,3 +315,32 @@ def test_hundred_listeners_one_fetch_one_render(
         server.should_exit = True
         thread.join(10)
         service.store.close()
+
+
+def test_deleted_article_stays_unpublished(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, publisher: tuple[Publisher, str]
+) -> None:
+    """A publisher's DELETE is final for a page: later views (and rechecks) neither fetch
+    nor render it again; a PUT of the article publishes it anew."""
+    site, base = publisher
+    settings = next(_settings(tmp_path, monkeypatch, VORLESEN_RECHECK_S="0"))
+    service = make_service(settings)
+    try:
+        with TestClient(create_app(settings, service=service)) as client:
+            url = f"{base}/artikel"
+            source_id = client.get("/api/pages", params={"url": url}).json()["source_id"]
+            service.queue.run_pending()
+            auth = {"Authorization": "Bearer t"}
+            assert client.delete(f"/api/articles/{source_id}", headers=auth).status_code == 204
+            for _ in range(3):
+                answer = client.get("/api/pages", params={"url": url})
+                assert (answer.status_code, answer.json()["reason"]) == (422, "unpublished")
+                service.queue.run_pending()
+            assert site.fetches["/artikel"] == 1
+            put = client.put(
+                f"/api/articles/{source_id}", json={"text": "Ein neuer Text. " * 5}, headers=auth
+            )
+            assert put.status_code == 202
+            assert client.get("/api/pages", params={"url": url}).json()["status"] == "queued"
+    finally:
+        service.store.close()

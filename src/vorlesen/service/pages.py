@@ -24,7 +24,13 @@ from typing import Protocol
 
 from vorlesen import ingest
 from vorlesen.config import Settings
-from vorlesen.errors import ExtractionError, FetchError, RateLimitError, VorlesenError
+from vorlesen.errors import (
+    ExtractionError,
+    FetchError,
+    NotFoundError,
+    RateLimitError,
+    VorlesenError,
+)
 from vorlesen.ingest.fetch import fetch
 from vorlesen.ingest.sniff import decode
 from vorlesen.store.db import ArticleRecord, Store
@@ -43,6 +49,9 @@ __all__ = [
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 """What a page fetch accepts: a player sits on an HTML page."""
+
+UNPUBLISHED = "unpublished"
+"""The reason of a page whose article the publisher deleted: never fetched again."""
 
 MAX_URL_CHARS = 2000
 """Longest page URL taken (the same limit as an article's ``url`` field)."""
@@ -178,6 +187,10 @@ class PageService:
         return self._answer(page)
 
     def _due(self, page: PageRecord) -> bool:
+        """Whether the page may be fetched again: its recheck time came, and the publisher
+        did not delete its article (an unpublished page stays unpublished)."""
+        if page.reason == UNPUBLISHED:
+            return False
         cutoff = datetime.now(UTC) - timedelta(seconds=self.settings.recheck_s)
         return page.checked_at < cutoff
 
@@ -197,15 +210,20 @@ class PageService:
         return page
 
     def _answer(self, page: PageRecord) -> PageLookup:
+        article = self._article(page.source_id) if page.fetches else None
+        if article is not None:  # a later refusal (the page gone) keeps the audio made
+            return PageLookup(page=page, article=article)
         if page.status == "refused":
             raise _refusal(page)
-        article = None
-        if page.status == "article" or page.fetches:
-            try:
-                article = self.store.get_article(page.source_id)
-            except VorlesenError:
-                article = None
-        return PageLookup(page=page, article=article)
+        if page.status == "article":  # rendered once, then deleted by the publisher
+            raise _unpublished()
+        return PageLookup(page=page, article=None)
+
+    def _article(self, source_id: str) -> ArticleRecord | None:
+        try:
+            return self.store.get_article(source_id)
+        except NotFoundError:
+            return None
 
     # -- the queue's fetch ---------------------------------------------------------------
 
@@ -215,6 +233,12 @@ class PageService:
         page = self.pages.get_page(source_id)
         if page is None:
             return "gone"
+        if page.reason == UNPUBLISHED or (
+            page.status == "article" and self._article(source_id) is None
+        ):
+            error = _unpublished()
+            self.pages.finish_page(source_id, "refused", reason=error.reason, message=error.message)
+            return f"refused:{UNPUBLISHED}"
         try:
             fetched = fetch(page.url, settings=self.settings, accept=HTML_TYPES)
             html = decode(fetched.data, fetched.content_type)
@@ -250,6 +274,14 @@ class PageService:
             return "unchanged"
         self.queue.enqueue_render(source_id, article.revision)
         return "queued"
+
+
+def _unpublished() -> ExtractionError:
+    return ExtractionError(
+        "The publisher deleted this page's audio; it is not rendered again "
+        "(a PUT of the article publishes it anew).",
+        reason=UNPUBLISHED,
+    )
 
 
 def _refusal(page: PageRecord) -> ExtractionError:

@@ -106,6 +106,7 @@ REASONS: dict[str, str] = {
     "conflict": "Diese Quelle gibt es schon.",
     "bad_language": "Das ist keine Sprache, die vorgelesen werden kann.",
     "host_not_allowed": "Seiten dieses Hosts werden nicht vorgelesen.",
+    "unpublished": "Das Audio dieser Seite wurde gelöscht; sie wird nicht wieder vertont.",
     # -- requests ----------------------------------------------------------------------------
     "rate_limited": "Zu viele Anfragen. Bitte etwas später noch einmal versuchen.",
     "invalid_text": "Der Text enthält ungültige Zeichen.",
