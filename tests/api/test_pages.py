@@ -344,3 +344,34 @@ def test_deleted_article_stays_unpublished(
             assert client.get("/api/pages", params={"url": url}).json()["status"] == "queued"
     finally:
         service.store.close()
+
+
+def test_a_lost_fetch_is_claimed_again_after_the_lease(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, publisher: tuple[Publisher, str]
+) -> None:
+    """A page whose fetch never finished (its queue message lost with a worker) is not stuck
+    until the next hourly recheck: after ``VORLESEN_RENDER_LEASE_S`` a view claims it again."""
+    site, base = publisher
+    settings = next(_settings(tmp_path, monkeypatch, VORLESEN_RENDER_LEASE_S="1"))
+    service = make_service(settings)
+    try:
+        with TestClient(create_app(settings, service=service)) as client:
+            url = f"{base}/artikel"
+            assert client.get("/api/pages", params={"url": url}).status_code == 202
+            service.queue.huey.flush()  # the message is lost
+            assert client.get("/api/pages", params={"url": url}).status_code == 202
+            assert service.queue.pending() == 0  # within the lease: nobody claims it
+            wait_until(
+                lambda: (
+                    client.get("/api/pages", params={"url": url}) is not None
+                    and service.queue.pending() == 1
+                ),
+                10,
+                "the page to be claimed again",
+                poll=0.3,
+            )
+            service.queue.run_pending()
+            assert client.get("/api/pages", params={"url": url}).json()["status"] == "ready"
+            assert site.fetches["/artikel"] == 1
+    finally:
+        service.store.close()

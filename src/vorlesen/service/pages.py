@@ -53,6 +53,9 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 UNPUBLISHED = "unpublished"
 """The reason of a page whose article the publisher deleted: never fetched again."""
 
+TRANSIENT_REASONS = frozenset({"timeout", "unreachable", "fetch_failed", "internal_error"})
+"""Refusals that say little about the page: tried again after ``render_lease_s``, not an hour."""
+
 MAX_URL_CHARS = 2000
 """Longest page URL taken (the same limit as an article's ``url`` field)."""
 
@@ -186,12 +189,23 @@ class PageService:
             page = self._claim(source_id, normalized, host, page)
         return self._answer(page)
 
+    def _wait(self, page: PageRecord | None) -> float:
+        """Seconds after its last claim before a page may be fetched again: ``recheck_s``;
+        less for a fetch that failed on the way (a timeout, an unreachable server) and for
+        one that never finished (its worker died, its message was lost)."""
+        recheck = self.settings.recheck_s
+        if page is None:
+            return recheck
+        if page.status == "pending" or page.reason in TRANSIENT_REASONS:
+            return min(recheck, self.settings.render_lease_s)
+        return recheck
+
     def _due(self, page: PageRecord) -> bool:
-        """Whether the page may be fetched again: its recheck time came, and the publisher
-        did not delete its article (an unpublished page stays unpublished)."""
+        """Whether the page may be fetched again: its wait is over, and the publisher did
+        not delete its article (an unpublished page stays unpublished)."""
         if page.reason == UNPUBLISHED:
             return False
-        cutoff = datetime.now(UTC) - timedelta(seconds=self.settings.recheck_s)
+        cutoff = datetime.now(UTC) - timedelta(seconds=self._wait(page))
         return page.checked_at < cutoff
 
     def _claim(self, source_id: str, url: str, host: str, known: PageRecord | None) -> PageRecord:
@@ -201,7 +215,7 @@ class PageService:
             if known is not None:
                 return known  # the recheck waits; the known answer stands
             raise
-        page, won = self.pages.claim_page(source_id, url, host, recheck_s=self.settings.recheck_s)
+        page, won = self.pages.claim_page(source_id, url, host, recheck_s=self._wait(known))
         if won:
             # A concurrent claim may have filled the window; this one is made already.
             with contextlib.suppress(RateLimitError):
