@@ -238,9 +238,10 @@ def test_list_settings_are_documented_as_they_are_parsed() -> None:
         for name, field in Settings.model_fields.items()
         if getattr(field.annotation, "__origin__", None) is list
     ]
-    assert json_lists == ["fetch_allow_hosts"]
+    assert json_lists == ["fetch_allow_hosts", "publisher_hosts"]
     assert "lists are comma-separated" not in readme
     assert re.search(r"`VORLESEN_FETCH_ALLOW_HOSTS`[^\n]*JSON list", readme)
+    assert re.search(r"`VORLESEN_PUBLISHER_HOSTS`[^\n]*JSON list", readme)
 
 
 # -- 4. the lexicon `vorlesen lexicon` edits is the one read and say use -----------------

@@ -174,6 +174,54 @@ class Settings(BaseSettings):
         120.0, description="A render not heard from for this long is taken over by another worker."
     )
 
+    # -- adoption without CMS work: the player's page, feeds and sitemaps -----------------
+    publisher_hosts: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Hosts whose pages a player without an `article` attribute may have rendered"
+            ' (JSON list: exact names or "*.example.de" for any subdomain); empty: none.'
+        ),
+    )
+    recheck_s: float = Field(
+        3600.0,
+        ge=0,
+        description=(
+            "Seconds before a page a player sits on is fetched again to see whether it"
+            " changed (a changed text becomes a new revision)."
+        ),
+    )
+    page_lookups_per_minute: int = Field(
+        120,
+        ge=0,
+        description="Page lookups by players allowed per client and minute (0: unlimited).",
+    )
+    page_fetches_per_minute: int = Field(
+        30,
+        ge=0,
+        description=(
+            "New or rechecked pages fetched per publisher host and minute (0: unlimited);"
+            " a player over it is told to wait."
+        ),
+    )
+    sources_poll_s: float = Field(
+        300.0,
+        gt=0,
+        description=(
+            "Seconds between polls of each feed or sitemap (`vorlesen sources`); a failing"
+            " source waits longer (doubling, at most a day), every wait has 10 % jitter."
+        ),
+    )
+    source_max_bytes: int = Field(
+        10 * 1024 * 1024,
+        ge=1,
+        description="Largest feed or sitemap read (after gunzip), in bytes.",
+    )
+    source_max_items: int = Field(
+        200,
+        ge=1,
+        description="Most items taken from one feed or sitemap poll (newest first).",
+    )
+
     @field_validator("feed_category")
     @classmethod
     def _apple_category(cls, value: str) -> str:

@@ -18,6 +18,7 @@ from vorlesen.errors import UsageError
 
 if TYPE_CHECKING:  # SQLAlchemy loads in the commands that use it
     from vorlesen.config import Settings
+    from vorlesen.service.sources import SourceService
     from vorlesen.store.db import Store
 
 __all__ = ["register"]
@@ -191,8 +192,65 @@ def token_revoke(token_id: Annotated[int, typer.Argument(help="Id from 'token li
     typer.echo(f"token {record.id} ({record.name}) revoked")
 
 
+sources_app = typer.Typer(
+    help="Feeds (RSS, Atom) and sitemaps the worker polls and renders.", no_args_is_help=True
+)
+
+
+def _sources() -> SourceService:
+    from vorlesen.config import get_settings
+    from vorlesen.jobs.queue import JobQueue
+    from vorlesen.store.blobs import LocalBlobStore
+
+    settings = get_settings()
+    store = _open_store(settings)
+    return JobQueue(settings, store, LocalBlobStore(settings.data_dir)).sources
+
+
+@sources_app.command("add")
+def sources_add(
+    url: Annotated[str, typer.Argument(help="Feed or sitemap URL (http/https).")],
+    voice: Annotated[str | None, typer.Option(help="Voice for its articles.")] = None,
+    language: Annotated[
+        str | None, typer.Option(help="Language of its articles (skips detection).")
+    ] = None,
+) -> None:
+    """Add a feed or sitemap; the worker polls it every VORLESEN_SOURCES_POLL_S seconds."""
+    record = _sources().add(url, voice=voice, language=language)
+    typer.echo(f"source {record.id} added: {record.url}")
+
+
+@sources_app.command("list")
+def sources_list() -> None:
+    """List sources: id, URL, kind, articles found, last check, last error."""
+    for s in _sources().all():
+        checked = s.last_checked_at.isoformat(timespec="seconds") if s.last_checked_at else "-"
+        error = f"{s.error_reason}: {s.error_message}" if s.error_reason else "-"
+        typer.echo(f"{s.id}\t{s.url}\t{s.kind or '-'}\t{s.items_found}\t{checked}\t{error}")
+
+
+@sources_app.command("remove")
+def sources_remove(
+    source_id: Annotated[int, typer.Argument(help="Id from 'sources list'.")],
+) -> None:
+    """Stop polling a source; the articles it brought keep their audio."""
+    record = _sources().remove(source_id)
+    typer.echo(f"source {record.id} removed: {record.url}")
+
+
+@sources_app.command("poll")
+def sources_poll() -> None:
+    """Poll every source now and queue what is new or changed (the worker renders it)."""
+    service = _sources()
+    for s in service.all():
+        result = service.poll(s.id)
+        detail = f" ({result.reason})" if result.reason else ""
+        typer.echo(f"{s.id}\t{result.status}{detail}\tnew {result.new}\tchanged {result.changed}")
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``serve``, ``worker`` and ``token`` to the ``vorlesen`` command."""
+    """Add ``serve``, ``worker``, ``token`` and ``sources`` to the ``vorlesen`` command."""
     app.command("serve")(serve)
     app.command("worker")(worker)
     app.add_typer(token_app, name="token")
+    app.add_typer(sources_app, name="sources")

@@ -59,6 +59,7 @@ _STATUS_BY_REASON: dict[str, int] = {
     "too_large": 413,
     "rate_limited": 429,
     "conflict": 409,
+    "host_not_allowed": 403,
 }
 """Reasons whose status is the same whichever class carries them."""
 
@@ -341,11 +342,11 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         swagger_ui_oauth2_redirect_url=None,
     )
     app.state.service = service
-    from .routes import admin, articles, feed, feedback, lexicon
+    from .routes import admin, articles, feed, feedback, lexicon, pages, sources
 
     feed.prepare_artwork(service)  # a wrong VORLESEN_FEED_IMAGE stops the start, not the feed
 
-    for module in (articles, feedback, lexicon, feed, admin):
+    for module in (articles, feedback, lexicon, feed, admin, pages, sources):
         app.include_router(module.router)
     mount_docs(app)
     web = _mount_web(app)

@@ -13,10 +13,11 @@ from fastapi import Depends, Request
 from vorlesen.config import Settings, public_base_url
 from vorlesen.errors import AuthError, RateLimitError
 from vorlesen.jobs.queue import JobQueue, split_list
+from vorlesen.service.pages import PageService
 from vorlesen.store.blobs import LocalBlobStore
 from vorlesen.store.db import Store
 
-from .ratelimit import RateLimiter
+from .ratelimit import RateLimiter, rate_limiter
 
 __all__ = [
     "Service",
@@ -44,6 +45,25 @@ class Service:
     """Blob key of the publisher's checked ``VORLESEN_FEED_IMAGE`` file (set at start)."""
 
     _ready: dict[str, tuple[float, int | None]] = field(default_factory=dict)
+    _pages: PageService | None = None
+
+    @property
+    def pages(self) -> PageService:
+        """Players' page lookups, limited per client and per publisher host."""
+        if self._pages is None:
+            settings = self.settings
+            self._pages = PageService(
+                settings,
+                self.store,
+                self.queue,
+                client_limiter=rate_limiter(
+                    settings, settings.page_lookups_per_minute, what="page lookups"
+                ),
+                host_limiter=rate_limiter(
+                    settings, settings.page_fetches_per_minute, what="new pages"
+                ),
+            )
+        return self._pages
 
     def ready_revision(self, source_id: str, max_age: float = 1.0) -> int | None:
         """The served revision of an article, remembered for ``max_age`` seconds.

@@ -84,6 +84,11 @@ class Fetched:
     content_type: str | None
     url: str
     """The final URL after redirects."""
+    status: int = 200
+    """200, or 304 when a conditional GET found the resource unchanged (``data`` empty)."""
+    etag: str | None = None
+    last_modified: str | None = None
+    """The validators to send as ``If-None-Match``/``If-Modified-Since`` next time."""
 
 
 def is_blocked_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
@@ -283,11 +288,14 @@ def fetch(
     settings: Settings,
     accept: Collection[str] | None = None,
     max_bytes: int | None = None,
+    conditional: tuple[str | None, str | None] = (None, None),
 ) -> Fetched:
     """GET ``url`` safely; see the module docstring for what is refused and why.
 
     ``accept``: the only content types taken (default: the article formats);
-    ``max_bytes``: the size cap (default ``settings.max_input_bytes``).
+    ``max_bytes``: the size cap (default ``settings.max_input_bytes``);
+    ``conditional``: an ETag and a Last-Modified from the last fetch, sent as
+    ``If-None-Match``/``If-Modified-Since`` (a 304 comes back with ``status=304``).
 
     Raises :class:`FetchError` (reasons ``scheme_not_allowed``, ``ssrf_blocked``,
     ``timeout``, ``http_status``, ``unreachable``, ``too_many_redirects``, ``bad_url``) or
@@ -302,6 +310,11 @@ def fetch(
         else "text/html,application/xhtml+xml,text/plain;q=0.9,application/json;q=0.8,*/*;q=0.1",
         "Accept-Language": "de,en;q=0.5",
     }
+    etag, last_modified = conditional
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
     watchdog = _Watchdog(deadline)
     # trust_env=False: an environment proxy would connect by name and undo the pinning.
     with httpx.Client(follow_redirects=False, trust_env=False) as client, watchdog:
@@ -332,6 +345,12 @@ def fetch(
                     if response.status_code in _REDIRECT_CODES and location:
                         current = _redirect_target(target, location)
                         continue
+                    validators = {
+                        "etag": response.headers.get("etag"),
+                        "last_modified": response.headers.get("last-modified"),
+                    }
+                    if response.status_code == 304:
+                        return Fetched(b"", None, current, status=304, **validators)
                     if response.status_code >= 400:
                         phrase = response.reason_phrase or "error"
                         raise FetchError(
@@ -345,7 +364,7 @@ def fetch(
                     data = _read_body(response, limit, deadline)
                     if watchdog.fired:  # the cut connection ended the body early
                         raise FetchError("Fetching the article took too long.", reason="timeout")
-                    return Fetched(data=data, content_type=content_type, url=current)
+                    return Fetched(data=data, content_type=content_type, url=current, **validators)
             except httpx.InvalidURL as exc:  # httpx builds the redirect request eagerly
                 raise FetchError(
                     f"The server at {target.host} redirected to an invalid URL.", reason="bad_url"

@@ -29,6 +29,8 @@ from vorlesen.errors import VorlesenError
 from vorlesen.jobs.render import render_revision
 from vorlesen.jobs.webhooks import deliver
 from vorlesen.service.lexicon import lexicon_from_records
+from vorlesen.service.pages import PageService
+from vorlesen.service.sources import SourceService
 from vorlesen.store.blobs import LocalBlobStore, revision_prefix
 from vorlesen.store.db import Claim, Store
 from vorlesen.synth.pool import WarmPool
@@ -109,6 +111,19 @@ class LeaseKeeper(Closing):
         self._thread.join()
 
 
+class _Unlimited:
+    """No limit: a queued fetch was limited when it was claimed."""
+
+    def hit(self, key: str) -> None:
+        """Count nothing."""
+
+    def check(self, key: str) -> None:
+        """Refuse nothing."""
+
+
+_UNLIMITED = _Unlimited()
+
+
 class JobQueue:
     """The service's queue plus what its tasks need (store, blobs, settings)."""
 
@@ -122,6 +137,13 @@ class JobQueue:
         """Synthesis processes kept across renders; set while :meth:`run_worker` runs."""
         self._render_task = self.huey.task(name="render")(self.render)
         self._webhook_task = self.huey.task(name="webhook")(self.send_webhooks)
+        self._page_task = self.huey.task(name="page")(self.fetch_page)
+        self._poll_task = self.huey.task(name="poll_source")(self.poll_source)
+        self.pages = PageService(
+            settings, store, self, client_limiter=_UNLIMITED, host_limiter=_UNLIMITED
+        )
+        """Page fetches (the API's lookups bring their own limits)."""
+        self.sources = SourceService(settings, store, self)
 
     @staticmethod
     def _make_huey(settings: Settings) -> Huey:
@@ -136,6 +158,21 @@ class JobQueue:
     def enqueue_render(self, source_id: str, revision: int) -> None:
         """Queue the render of ``revision`` (a stale or duplicate job does nothing)."""
         self._render_task(source_id, revision)
+
+    def enqueue_page(self, source_id: str) -> None:
+        """Queue the fetch of a page a player or a source named (claimed already)."""
+        self._page_task(source_id)
+
+    def enqueue_poll(self, source_pk: int) -> None:
+        """Queue the poll of a feed or sitemap (claimed already)."""
+        self._poll_task(source_pk)
+
+    def queue_due_sources(self) -> int:
+        """Queue a poll of every source whose time came; returns how many."""
+        due = self.sources.poll_due()
+        for source_pk in due:
+            self.enqueue_poll(source_pk)
+        return len(due)
 
     def pending(self) -> int:
         """Messages waiting in the queue (for /metrics)."""
@@ -234,6 +271,24 @@ class JobQueue:
         self._notify("audio.ready", source_id, revision)
         return "ready"
 
+    def fetch_page(self, source_id: str) -> str:
+        """Task body: fetch a page and publish its article (or remember its refusal)."""
+        try:
+            return self.pages.fetch_page(source_id)
+        except Exception:  # a bug or the database away: logged; the next recheck retries
+            log.exception("fetching page %s crashed", source_id)
+            return "crashed"
+
+    def poll_source(self, source_pk: int) -> str:
+        """Task body: poll one feed or sitemap."""
+        try:
+            return self.sources.poll(source_pk).status
+        except VorlesenError as exc:  # removed meanwhile
+            return exc.reason
+        except Exception:
+            log.exception("polling source %d crashed", source_pk)
+            return "crashed"
+
     def _failed(self, claim: Claim, reason: str, message: str, wall_s: float) -> str:
         if self.store.fail_render(claim, reason, message, wall_s):
             self._notify("audio.failed", claim.source_id, claim.revision)
@@ -285,6 +340,7 @@ class JobQueue:
             while not stop.wait(interval):
                 try:
                     self.requeue_stale()
+                    self.queue_due_sources()
                 except Exception:  # the database may be briefly away; try next time
                     log.exception("sweeping for abandoned renders failed")
 

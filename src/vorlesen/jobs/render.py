@@ -98,8 +98,14 @@ def _read_source(payload: Mapping[str, Any], settings: Settings) -> Document:
     ):
         value = payload.get(field)
         if value:
+            # A page fetched for a player or a source keeps its address (the episode link).
+            page_url = payload.get("page_url")
             return ingest.from_bytes(
-                str(value).encode("utf-8"), filename=filename, language=language, settings=settings
+                str(value).encode("utf-8"),
+                filename=filename,
+                language=language,
+                url=str(page_url) if page_url else None,
+                settings=settings,
             )
     raise InputError("The article has no url, html, text or ssml.", reason="no_content")
 

@@ -2,7 +2,8 @@
 
 ``db`` holds the SQLAlchemy tables and the :class:`~vorlesen.store.db.Store` whose methods
 the API, the workers and the newsroom pages call; ``blobs`` holds rendered audio behind a
-small interface (a local directory today, object storage later).
+small interface (a local directory today, object storage later); ``sources`` the pages
+players sit on and the feeds and sitemaps the service polls.
 """
 
 from vorlesen.store.blobs import BlobStore, LocalBlobStore, revision_prefix
@@ -17,6 +18,7 @@ from vorlesen.store.db import (
     TokenRecord,
     database_url,
 )
+from vorlesen.store.sources import PageRecord, SourceRecord, SourceStore  # its tables too
 
 __all__ = [
     "ArticleRecord",
@@ -27,6 +29,9 @@ __all__ = [
     "LexiconRecord",
     "ListenCount",
     "LocalBlobStore",
+    "PageRecord",
+    "SourceRecord",
+    "SourceStore",
     "Store",
     "TokenRecord",
     "database_url",

@@ -100,6 +100,13 @@ REASONS: dict[str, str] = {
     "too_many_characters": "Der Artikel ist länger, als für eine Vertonung erlaubt ist.",
     "too_many_utterances": "Der Artikel hat mehr Sätze, als für eine Vertonung erlaubt ist.",
     "too_much_audio": "Die Vertonung würde länger dauern, als für einen Artikel erlaubt ist.",
+    # -- sources (feeds, sitemaps) and players' pages ------------------------------------------
+    "unsupported_source": "Die Adresse liefert weder RSS, Atom noch eine Sitemap.",
+    "bad_gzip": "Die gzip-Datei der Sitemap ist beschädigt.",
+    "conflict": "Diese Quelle gibt es schon.",
+    "bad_language": "Das ist keine Sprache, die vorgelesen werden kann.",
+    "host_not_allowed": "Seiten dieses Hosts werden nicht vorgelesen.",
+    "unpublished": "Das Audio dieser Seite wurde gelöscht; sie wird nicht wieder vertont.",
     # -- requests ----------------------------------------------------------------------------
     "rate_limited": "Zu viele Anfragen. Bitte etwas später noch einmal versuchen.",
     "invalid_text": "Der Text enthält ungültige Zeichen.",

@@ -755,3 +755,78 @@ async def admin_lexicon_import(
         return _lexicon_page(service, error=german_message(exc), status=422)
     count = "1 Eintrag" if len(entries) == 1 else f"{len(entries)} Einträge"
     return _lexicon_page(service, notice=f"{count} importiert; {rerender_notice(len(rerendered))}.")
+
+
+# -- newsroom: sources (feeds, sitemaps) -----------------------------------------------------
+
+SOURCE_KIND_NAMES = {
+    "rss": "RSS",
+    "atom": "Atom",
+    "sitemap": "Sitemap",
+    "sitemap_index": "Sitemap-Index",
+}
+"""How the newsroom names a source's kind."""
+
+
+def _sources_page(
+    service: Service,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+    status: int = 200,
+    form: dict[str, str] | None = None,
+) -> HTMLResponse:
+    form = form or {}
+    return _html(
+        "admin/sources.html",
+        status=status,
+        sources=service.queue.sources.all(),
+        kind_names_sources=SOURCE_KIND_NAMES,
+        poll_minutes=f"{service.settings.sources_poll_s / 60:g}".replace(".", ","),
+        error=error,
+        notice=notice,
+        form_url=form.get("url"),
+        form_voice=form.get("voice"),
+        form_language=form.get("language"),
+        active="sources",
+        lang="de",
+    )
+
+
+@router.get("/admin/sources", response_class=HTMLResponse, response_model=None)
+def admin_sources(request: Request, service: ServiceDep) -> Response:
+    """The sources: last check, articles found, errors; a form to add one."""
+    if not _editor(request, service):
+        return _to_login(request)
+    return _sources_page(service)
+
+
+@router.post("/admin/sources", response_class=HTMLResponse, response_model=None)
+def admin_sources_add(
+    request: Request,
+    service: ServiceDep,
+    url: Annotated[str, Form(max_length=2000)],
+    voice: Annotated[str, Form(max_length=200)] = "",
+    language: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    if not _editor(request, service) or not _same_origin(request):
+        return _to_login(request)
+    form = {"url": clean_text(url), "voice": clean_text(voice), "language": clean_text(language)}
+    try:
+        record = service.queue.sources.add(
+            form["url"], voice=form["voice"] or None, language=form["language"] or None
+        )
+    except VorlesenError as exc:
+        return _sources_page(service, error=german_message(exc), status=422, form=form)
+    return _sources_page(service, notice=f"Quelle {record.url} hinzugefügt.")
+
+
+@router.post("/admin/sources/{source_pk}/delete", response_model=None)
+def admin_sources_delete(source_pk: int, request: Request, service: ServiceDep) -> Response:
+    if not _editor(request, service) or not _same_origin(request):
+        return _to_login(request)
+    try:
+        service.queue.sources.remove(source_pk)
+    except VorlesenError as exc:
+        return _sources_page(service, error=german_message(exc), status=404)
+    return RedirectResponse("/admin/sources", status_code=303)

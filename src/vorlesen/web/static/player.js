@@ -5,7 +5,10 @@
  *   <vorlesen-player article="SOURCE_ID"></vorlesen-player>
  *
  * Attributes
- *   article   source id of the article (required)
+ *   article   source id of the article; without it the player asks for the article of the
+ *             page it sits on (its canonical URL: <link rel="canonical">, else og:url,
+ *             else the address without query and fragment), which the service renders
+ *             the first time when the page's host is one the publisher allowed
  *   api       base URL of the vorlesen service (default: where this script came from)
  *   lang      "de" (default) or "en": the language of the labels
  *   follow    CSS selector of the article text on the page; when set, the sentence being
@@ -334,7 +337,29 @@
     }
 
     get articleId() {
-      return this.getAttribute("article") || "";
+      return this.getAttribute("article") || this.pageArticle || "";
+    }
+
+    /** The page's canonical URL, as the service keys articles found on pages. */
+    pageUrl() {
+      const canonical = document.querySelector('link[rel~="canonical"][href]');
+      const og = document.querySelector('meta[property="og:url"][content]');
+      const given = canonical ? canonical.getAttribute("href") : og ? og.getAttribute("content") : "";
+      let url;
+      try {
+        url = new URL(given || location.href, location.href);
+      } catch (_err) {
+        url = new URL(location.href);
+      }
+      url.search = "";
+      url.hash = "";
+      return url.href;
+    }
+
+    /** Where the article's state is asked for: by id, or by the page's URL. */
+    stateUrl() {
+      if (this.getAttribute("article")) return this.url();
+      return `${this.api}/api/pages?url=${encodeURIComponent(this.pageUrl())}`;
     }
 
     /** The article's API URL, or a path below it. */
@@ -502,17 +527,21 @@
 
     async load() {
       clearTimeout(this.retryTimer);
-      if (!this.articleId) return;
+      const byPage = !this.getAttribute("article");
       let data;
       try {
-        const response = await fetch(this.url(), { headers: { Accept: "application/json" } });
+        const response = await fetch(this.stateUrl(), { headers: { Accept: "application/json" } });
         if (!response.ok) {
           /* Unknown article or a server problem: show nothing, look again later. */
           this.box.hidden = true;
-          this.retryLater(response.status === 404 ? 4 : 1);
+          /* A page the service will not read (host not allowed, not an article): stay
+           * hidden and ask no more on this view. */
+          if (byPage && (response.status === 403 || response.status === 422)) return;
+          this.retryLater(response.status === 404 ? 4 : response.status === 429 ? 2 : 1);
           return;
         }
         data = await response.json();
+        if (byPage) this.pageArticle = data.source_id;
       } catch (_err) {
         this.box.hidden = true; // API down: nothing broken on the page
         this.retryLater(1);
