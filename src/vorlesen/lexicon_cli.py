@@ -73,12 +73,15 @@ def publisher_entries_for_render(settings: Settings) -> list[LexEntry]:
     from vorlesen.service.lexicon import import_legacy_file, publisher_entries
     from vorlesen.store.db import Store
 
-    legacy = Path(settings.data_dir) / "lexicon.tsv"
-    if not _has_database(settings) and not legacy.is_file():
+    legacy = (Path(settings.data_dir) / "lexicon.tsv").is_file()
+    if not _has_database(settings) and not legacy:
         return []
-    store = Store.from_settings(settings)
+    # Reading needs no migration (the lexicon table is as old as the schema): a render does
+    # not pay for alembic; importing an old file writes, so it brings the schema up first.
+    store = Store.from_settings(settings, migrate=legacy)
     try:
-        import_legacy_file(store, Path(settings.data_dir), _note)
+        if legacy:
+            import_legacy_file(store, Path(settings.data_dir), _note)
         return publisher_entries(store)
     finally:
         store.close()
