@@ -24,8 +24,12 @@ import pytest
 from vorlesen.config import Settings, get_settings
 
 __all__ = [
+    "S3_ENV",
     "billion_laughs",
+    "create_bucket",
     "free_port",
+    "moto_server",
+    "s3_keys",
     "serve_http",
     "service_settings",
     "settings_from_env",
@@ -142,3 +146,69 @@ def billion_laughs(root: str, body: str, *, indent: str = " ") -> str:
         prev = "lol" if i == 1 else f"lol{i - 1}"
         lines.append(f'{indent}<!ENTITY lol{i} "{("&" + prev + ";") * 10}">')
     return f'<?xml version="1.0"?>\n<!DOCTYPE {root} [\n' + "\n".join(lines) + f"\n]>\n{body}"
+
+
+S3_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+"""Credentials and region for the moto server (it checks no signature by default)."""
+
+
+@contextlib.contextmanager
+def moto_server(log: Path) -> Iterator[str]:
+    """A real S3-API HTTP server (moto's server mode) on a free 127.0.0.1 port, as a
+    subprocess; yields its endpoint URL. Its output goes to ``log``."""
+    import sys
+
+    port = free_port()
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                with (
+                    contextlib.suppress(OSError),
+                    socket.create_connection(("127.0.0.1", port), timeout=1),
+                ):
+                    break
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"moto server did not start: {log.read_text()[-2000:]}")
+                time.sleep(0.05)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            stop_processes([proc], [])
+
+
+def create_bucket(endpoint: str, bucket: str) -> None:
+    """Create ``bucket`` on the S3 server at ``endpoint`` (plain HTTP: moto signs nothing)."""
+    import httpx
+
+    httpx.put(f"{endpoint}/{bucket}", timeout=10).raise_for_status()
+
+
+def s3_keys(endpoint: str, bucket: str, prefix: str = "") -> list[str]:
+    """Every object key under ``prefix`` in ``bucket``, read over the S3 API itself."""
+    import xml.etree.ElementTree as ET
+
+    import httpx
+
+    keys: list[str] = []
+    token: str | None = None
+    ns = "{http://s3.amazonaws.com/doc/2006-03-01/}"
+    while True:
+        params = {"list-type": "2", "prefix": prefix}
+        if token:
+            params["continuation-token"] = token
+        response = httpx.get(f"{endpoint}/{bucket}", params=params, timeout=10)
+        response.raise_for_status()
+        root = ET.fromstring(response.content)
+        keys += [el.text or "" for el in root.iter(f"{ns}Key")]
+        token = root.findtext(f"{ns}NextContinuationToken")
+        if not token:
+            return sorted(keys)

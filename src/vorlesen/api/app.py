@@ -39,7 +39,7 @@ from vorlesen.errors import (
     VorlesenError,
 )
 from vorlesen.jobs.queue import JobQueue, split_list
-from vorlesen.store.blobs import LocalBlobStore
+from vorlesen.store.blobs import open_blob_store
 from vorlesen.store.db import Store
 
 from .deps import Service, env_tokens
@@ -309,9 +309,11 @@ def _mount_web(app: FastAPI) -> Any:
 
 
 def make_service(settings: Settings) -> Service:
-    """Open the database (migrating it), blob store and queue the settings name."""
+    """Open the database (migrating it), blob store and queue the settings name; a bad
+    ``VORLESEN_STORAGE_URL`` or an unreachable bucket stops the start with its reason."""
+    blobs = open_blob_store(settings)
+    blobs.check()
     store = Store.from_settings(settings)
-    blobs = LocalBlobStore(Path(settings.data_dir))
     queue = JobQueue(settings, store, blobs)
     return Service(
         settings=settings,
@@ -344,7 +346,6 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
     from .routes import admin, articles, feed, feedback, lexicon
 
     feed.prepare_artwork(service)  # a wrong VORLESEN_FEED_IMAGE stops the start, not the feed
-
 
     for module in (articles, feedback, lexicon, feed, admin):
         app.include_router(module.router)

@@ -13,7 +13,7 @@ from fastapi import Depends, Request
 from vorlesen.config import Settings, public_base_url
 from vorlesen.errors import AuthError, RateLimitError
 from vorlesen.jobs.queue import JobQueue, split_list
-from vorlesen.store.blobs import LocalBlobStore
+from vorlesen.store.blobs import BlobStore
 from vorlesen.store.db import Store
 
 from .ratelimit import RateLimiter
@@ -34,7 +34,7 @@ class Service:
 
     settings: Settings
     store: Store
-    blobs: LocalBlobStore
+    blobs: BlobStore
     queue: JobQueue
     feedback_limiter: RateLimiter
     auth_limiter: RateLimiter

@@ -28,7 +28,7 @@ from vorlesen.config import Settings, public_base_url
 from vorlesen.errors import VorlesenError
 from vorlesen.jobs.render import lexicon_from_records, render_revision
 from vorlesen.jobs.webhooks import deliver
-from vorlesen.store.blobs import LocalBlobStore, revision_prefix
+from vorlesen.store.blobs import BlobStore, revision_prefix
 from vorlesen.store.db import Claim, Store
 from vorlesen.synth.pool import WarmPool
 
@@ -111,7 +111,7 @@ class LeaseKeeper(Closing):
 class JobQueue:
     """The service's queue plus what its tasks need (store, blobs, settings)."""
 
-    def __init__(self, settings: Settings, store: Store, blobs: LocalBlobStore) -> None:
+    def __init__(self, settings: Settings, store: Store, blobs: BlobStore) -> None:
         self.settings = settings
         self.store = store
         self.blobs = blobs

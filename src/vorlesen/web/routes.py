@@ -33,7 +33,7 @@ from vorlesen.api.routes.lexicon import (
     voice_phonemes,
 )
 from vorlesen.cleantext import clean_text
-from vorlesen.errors import InputError, RateLimitError, VorlesenError
+from vorlesen.errors import InputError, NotFoundError, RateLimitError, VorlesenError
 from vorlesen.jobs.render import lexicon_from_records
 from vorlesen.lexicon import (
     LexEntry,
@@ -173,11 +173,9 @@ def _timings(service: Service, source_id: str, revision: int | None) -> dict[str
     if revision is None:
         return None
     key = f"{revision_prefix(source_id, revision)}/timings.json"
-    if not service.blobs.exists(key):
-        return None
     try:
-        data = json.loads(service.blobs.local_path(key).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(service.blobs.read_bytes(key).decode("utf-8"))
+    except (NotFoundError, OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
 

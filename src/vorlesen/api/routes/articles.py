@@ -24,6 +24,7 @@ from vorlesen.jobs.render import ARTICLE_FILES, COVER_FILE, parse_published
 from vorlesen.limits import check_characters
 from vorlesen.store.blobs import revision_prefix
 
+from ..delivery import delivery_mode, local_blobs, remote_article_file
 from ..deps import Service, ServiceDep, require_token
 from ..schemas import (
     SOURCE_ID_PATTERN,
@@ -207,7 +208,8 @@ def _open_served(service: Service, source_id: str, name: str) -> tuple[int, FsPa
         if revision is None:
             raise NotFoundError(f"The article {source_id!r} has no audio yet.", reason="not_found")
         try:
-            path = service.blobs.local_path(f"{revision_prefix(source_id, revision)}/{name}")
+            key = f"{revision_prefix(source_id, revision)}/{name}"
+            path = local_blobs(service).local_path(key)
             return revision, path, os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         except (NotFoundError, FileNotFoundError):
             # A newer revision replaced this one since we remembered it: look again once.
@@ -278,6 +280,18 @@ async def article_file(
         raise NotFoundError(
             f"No file {name[:64]!r} here; an article has {', '.join(ARTICLE_FILES)}.",
             reason="not_found",
+        )
+    if delivery_mode(service) != "local":  # object storage: redirect or proxy (delivery.py)
+        return await run_in_threadpool(
+            remote_article_file,
+            service,
+            request,
+            source_id,
+            name,
+            media_type=ARTICLE_FILES[name],
+            versioned=v,
+            immutable=_IMMUTABLE,
+            short=_SHORT,
         )
     # One worker-thread hop for revision + open + fstat + pread (Starlette's FileResponse
     # takes five: stat, open, seek, read, close). Inline in the event loop measured only
