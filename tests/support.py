@@ -25,6 +25,7 @@ from vorlesen.config import Settings, get_settings
 
 __all__ = [
     "S3_ENV",
+    "StallingProxy",
     "billion_laughs",
     "create_bucket",
     "free_port",
@@ -212,3 +213,82 @@ def s3_keys(endpoint: str, bucket: str, prefix: str = "") -> list[str]:
         token = root.findtext(f"{ns}NextContinuationToken")
         if not token:
             return sorted(keys)
+
+
+class StallingProxy:
+    """A TCP proxy in front of an HTTP server that forwards everything until a request
+    whose head contains ``marker`` arrives: it forwards that request's head and half of
+    its body, then forwards nothing more from that client and sets :attr:`stalled`.
+
+    So a test can kill a process provably *during* an upload (the server holds a partial
+    body), with no sleeps and no hooks in the code under test.
+    """
+
+    def __init__(self, upstream: str, marker: bytes) -> None:
+        host, _, port = upstream.removeprefix("http://").partition(":")
+        self._upstream = (host, int(port))
+        self._marker = marker
+        self.stalled = threading.Event()
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._server.getsockname()[1]}"
+        self._closing = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._closing:
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self._upstream)
+            threading.Thread(target=self._pipe, args=(server, client), daemon=True).start()
+            threading.Thread(target=self._requests, args=(client, server), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+    def _requests(self, client: socket.socket, server: socket.socket) -> None:
+        """Forward request by request (head, then Content-Length bytes of body)."""
+        buf = b""
+        body_left = 0  # body bytes of the current request still to forward
+        hold_after = -1  # in the marked request: stall once this many body bytes are left
+        with contextlib.suppress(OSError):
+            while data := client.recv(65536):
+                if self.stalled.is_set():
+                    continue  # hold the upload: the client waits for an answer
+                buf += data
+                while buf and not self.stalled.is_set():
+                    if body_left == 0:
+                        end = buf.find(b"\r\n\r\n")
+                        if end < 0:
+                            break  # the head is not complete yet
+                        head, buf = buf[: end + 4], buf[end + 4 :]
+                        body_left = next(
+                            (
+                                int(line.split(b":", 1)[1])
+                                for line in head.split(b"\r\n")
+                                if line.lower().startswith(b"content-length:")
+                            ),
+                            0,
+                        )
+                        hold_after = body_left // 2 if self._marker in head else -1
+                        server.sendall(head)
+                        continue
+                    take = body_left - max(hold_after, 0)
+                    part, buf = buf[:take], buf[take:]
+                    server.sendall(part)
+                    body_left -= len(part)
+                    if hold_after >= 0 and body_left == hold_after:
+                        self.stalled.set()
+        client.close()
+        with contextlib.suppress(OSError):
+            server.close()
+
+    def close(self) -> None:
+        self._closing = True
+        self._server.close()
