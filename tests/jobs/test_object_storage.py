@@ -4,11 +4,15 @@ SIGKILL in the middle of an upload leaves no revision that points at a missing o
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import signal
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+
+import av
+from sqlalchemy import text
 
 from support import S3_ENV, StallingProxy, s3_keys, settings_from_env, subprocess_env, wait_until
 from vorlesen.jobs.queue import JobQueue
@@ -84,4 +88,77 @@ def test_a_worker_killed_mid_upload_leaves_the_old_revision_served(
     assert objects(1) == []  # the old revision's objects went with it
     assert served_objects_exist()
     assert [(r, s) for r, s, _ in store.renders_of("kill-1")][-1] == (2, "ready")
+    store.close()
+
+
+def test_two_workers_sharing_only_postgres_redis_and_the_bucket(
+    tmp_path: Path,
+    scaleout_env: dict[str, str],
+    s3_endpoint: str,
+    s3_bucket: str,
+    spawn_worker: Spawn,
+) -> None:
+    """Scale-out without a shared directory: two workers, each with its own data and cache
+    directory, one killed with SIGKILL mid-render; 20 articles, none lost, none rendered
+    twice, every served revision complete in the bucket. (≈15 s on the 2-core machine.)"""
+    shared = {
+        **scaleout_env,
+        **S3_ENV,
+        "VORLESEN_STORAGE_URL": f"s3://{s3_bucket}/scale",
+        "VORLESEN_S3_ENDPOINT_URL": s3_endpoint,
+    }
+
+    def machine(name: str) -> dict[str, str]:
+        return {
+            **shared,
+            "VORLESEN_DATA_DIR": str(tmp_path / name / "data"),
+            "VORLESEN_CACHE_DIR": str(tmp_path / name / "cache"),
+        }
+
+    settings = settings_from_env(machine("publisher"))
+    store = Store.from_settings(settings)
+    assert store.engine.dialect.name == "postgresql"
+    blobs = open_blob_store(settings)
+    queue = JobQueue(settings, store, blobs)
+    ids = [f"meldung-{n}" for n in range(20)]
+    for n, source_id in enumerate(ids):
+        _publish(queue, store, source_id, ARTICLE.format(n=n))
+    victim = spawn_worker(machine("a"))
+    survivor = spawn_worker(machine("b"))
+
+    def victim_rendering() -> bool:
+        with store.session() as s:
+            rows = s.execute(
+                text(
+                    "SELECT source_id FROM articles WHERE status = 'rendering' "
+                    "AND claimed_by LIKE :pat"
+                ),
+                {"pat": f"%:{victim.pid}:%"},
+            ).all()
+        return bool(rows)
+
+    wait_until(victim_rendering, 60, "the first worker to start a render", poll=0.02)
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait(timeout=10)
+
+    def all_ready() -> bool:
+        return all(store.get_article(i).status == "ready" for i in ids)
+
+    wait_until(all_ready, 120, "all 20 articles", poll=0.05)
+    assert survivor.poll() is None
+    for source_id in ids:
+        renders = store.renders_of(source_id)
+        assert [(r, s) for r, s, _w in renders] == [(1, "ready")], (source_id, renders)
+        assert f":{victim.pid}:" not in renders[0][2]
+        article = store.get_article(source_id)
+        with av.open(io.BytesIO(blobs.read_bytes(f"audio/{source_id}/1/audio.mp3"))) as mp3:
+            seconds = float(mp3.duration or 0) / 1_000_000
+        assert abs(seconds - (article.duration_s or 0)) < 0.2
+    assert s3_keys(s3_endpoint, s3_bucket) == sorted(
+        f"scale/audio/{i}/1/{f}" for i in ids for f in FILES
+    )
+    # Nothing of the audio in either machine's own directory.
+    assert not list(tmp_path.glob("*/data/audio"))
+    wait_until(lambda: queue.pending() == 0, 30, "the queue to drain", poll=0.02)
+    assert all(len(store.renders_of(i)) == 1 for i in ids)
     store.close()
