@@ -3,6 +3,7 @@ bucket, serve by redirect (presigned or CDN URL) or by proxy with Range, delete.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from support import s3_keys, service_settings
+from support import create_bucket, moto_server, s3_keys, service_settings
 from vorlesen.api.app import create_app, make_service
 from vorlesen.api.deps import Service
 from vorlesen.config import Settings
@@ -202,3 +203,24 @@ def test_an_unreachable_bucket_stops_the_service_start_with_its_reason(
         with pytest.raises(StorageError) as caught:
             make_service(settings)
         assert caught.value.reason == "bucket_not_found"
+
+
+def test_a_bucket_gone_away_is_a_503_problem_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, s3_bucket: str, article_text: str
+) -> None:
+    """The object storage stops answering after the start: listeners get 503 with the
+    reason ``storage_unreachable`` (a load balancer retries elsewhere), never a 500 page."""
+    with contextlib.ExitStack() as outer:
+        with moto_server(tmp_path / "own-moto.log") as endpoint:
+            create_bucket(endpoint, s3_bucket)
+            clients = _client(tmp_path, monkeypatch, endpoint, s3_bucket, VORLESEN_S3_PROXY="true")
+            client, service = next(clients)
+            outer.callback(clients.close)
+            _publish(client, service, "radweg-6", article_text)
+            assert client.get("/api/articles/radweg-6/audio.mp3").status_code == 200
+        # The S3 server is gone; the service lives on.
+        answer = client.get("/api/articles/radweg-6/timings.json")
+        assert answer.status_code == 503, answer.text
+        problem = answer.json()
+        assert problem["reason"] == "storage_unreachable"
+        assert "cannot be reached" in problem["detail"]

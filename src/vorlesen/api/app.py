@@ -71,6 +71,8 @@ def status_for(exc: VorlesenError) -> int:
     if isinstance(exc, AuthError):
         return 403 if exc.reason in _FORBIDDEN_REASONS else 401
     if isinstance(exc, StorageError):
+        if exc.reason == "storage_unreachable":
+            return 503  # the object storage is away: try again, as a load balancer would
         return 507 if exc.reason == "disk_full" else 500
     if exc.reason in _STATUS_BY_REASON:
         return _STATUS_BY_REASON[exc.reason]
