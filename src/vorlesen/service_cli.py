@@ -200,6 +200,8 @@ def worker(
     # alembic logs its plugin set-up when imported and its SQL dialect when migrating:
     # nothing an operator acts on (store.migrate logs one line when the schema changes).
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # botocore logs where it found the S3 credentials at every start: nothing to act on.
+    logging.getLogger("botocore").setLevel(logging.WARNING)
     _exit_with_parent()
     service = make_service(get_settings())
     service.queue.run_worker(threads=threads)
