@@ -114,15 +114,18 @@ def test_a_render_lands_in_the_bucket_and_audio_redirects_to_a_presigned_url(
     assert int(enclosure.length) == len(mp3.content)
 
 
-def test_a_new_revision_replaces_the_old_objects_and_delete_removes_all(
+def test_new_revisions_replace_old_objects_and_delete_removes_all(
     presigned: tuple[TestClient, Service], s3_endpoint: str, s3_bucket: str, article_text: str
 ) -> None:
     client, service = presigned
     _publish(client, service, "radweg-2", article_text)
     _publish(client, service, "radweg-3", article_text)
     _publish(client, service, "radweg-2", article_text + "\n\nEin Satz mehr zum Schluss.")
+    _publish(client, service, "radweg-2", article_text + "\n\nZwei Sätze mehr. Zum Schluss.")
+    # The revision before the served one stays (listeners redirected to it keep seeking
+    # in it); older ones are gone.
     assert s3_keys(s3_endpoint, s3_bucket, "vorlesen/audio/radweg-2/") == [
-        f"vorlesen/audio/radweg-2/2/{f}" for f in FILES
+        f"vorlesen/audio/radweg-2/{r}/{f}" for r in (2, 3) for f in FILES
     ]
     assert client.delete("/api/articles/radweg-2", headers=AUTH).status_code == 204
     assert s3_keys(s3_endpoint, s3_bucket, "vorlesen/audio/radweg-2") == []

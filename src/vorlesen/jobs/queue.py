@@ -226,8 +226,12 @@ class JobQueue:
         ):
             self._discard(claim)
             return "lost"
+        # Older revisions go once the new one is served. In object storage the one just
+        # before stays until the next revision: listeners were redirected to its URLs and
+        # keep fetching ranges from them for as long as they listen.
+        keep_from = revision - 1 if self.settings.storage_url else revision
         for old in self.blobs.revisions(source_id):
-            if old < revision:
+            if old < keep_from:
                 self.blobs.delete_prefix(revision_prefix(source_id, old))
         self._notify("audio.ready", source_id, revision)
         return "ready"

@@ -120,6 +120,7 @@ _FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {t: {} for t in ARTICLE_FILES.values()}},
     206: {"description": "Partial content (Range)"},
     304: {"description": "Not modified (If-None-Match)"},
+    307: {"description": "Audio or artwork in object storage: its CDN or a presigned URL"},
 }
 
 
