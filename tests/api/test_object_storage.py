@@ -108,6 +108,16 @@ def test_a_render_lands_in_the_bucket_and_audio_redirects_to_a_presigned_url(
     # No cover for a text article: a 404, not a redirect to nothing.
     assert client.get("/api/articles/radweg-1/cover.jpg", follow_redirects=False).status_code == 404
 
+    # Feedback finds the sentence in the timings stored in the bucket.
+    report = client.post(
+        "/api/articles/radweg-1/feedback",
+        json={"category": "number", "message": "Zahl falsch gelesen", "utterance": 2},
+    )
+    assert report.status_code == 201, report.text
+    assert report.json()["written"].startswith("Die Strecke soll 4,5 Kilometer")
+    # The demo page reads them from there too.
+    assert "Die Strecke soll" in client.get("/demo/radweg-1").text
+
     feed = feedparser.parse(client.get("/feed.xml").content)
     (entry,) = feed.entries
     (enclosure,) = entry.enclosures
