@@ -9,5 +9,30 @@ it off by default and ``tests/synth/test_optimize.py`` turns it on where it is t
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from support import S3_ENV, create_bucket, moto_server
 
 os.environ.setdefault("VORLESEN_OPTIMIZE_VOICES", "0")
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A moto S3 server for the whole session (started on first use)."""
+    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh, empty bucket on the moto server; this process's AWS_* point at moto."""
+    for key, value in S3_ENV.items():
+        monkeypatch.setenv(key, value)
+    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(key, raising=False)
+    bucket = f"vt-{uuid.uuid4().hex[:16]}"
+    create_bucket(s3_endpoint, bucket)
+    return bucket

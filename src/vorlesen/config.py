@@ -173,6 +173,42 @@ class Settings(BaseSettings):
     render_lease_s: float = Field(
         120.0, description="A render not heard from for this long is taken over by another worker."
     )
+    # -- object storage (scale-out without a shared directory) -------------------------
+    storage_url: str = Field(
+        "",
+        description=(
+            "Where rendered audio lives: unset, files under data_dir; s3://bucket/prefix,"
+            " S3-compatible object storage (credentials and region from the standard AWS"
+            " variables)."
+        ),
+    )
+    s3_endpoint_url: str = Field(
+        "",
+        description=(
+            "The S3 API's address for storage other than AWS (MinIO, R2, Ceph, Hetzner:"
+            " https://fsn1.your-objectstorage.com); unset: AWS S3."
+        ),
+    )
+    public_audio_url: str = Field(
+        "",
+        description=(
+            "Base URL of a CDN (or public bucket) serving the bucket's objects by key:"
+            " audio and artwork requests are redirected to it + '/' + the object key."
+        ),
+    )
+    s3_proxy: bool = Field(
+        False,
+        description=(
+            "Serve audio from object storage through the API itself (Range, ETag) instead"
+            " of redirecting to the bucket: for a bucket listeners cannot reach."
+        ),
+    )
+    s3_url_expires_s: int = Field(
+        3600,
+        ge=60,
+        le=7 * 24 * 3600,  # SigV4 presigned URLs live at most 7 days
+        description="Lifetime of the presigned URLs audio requests are redirected to.",
+    )
 
     # -- adoption without CMS work: the player's page, feeds and sitemaps -----------------
     publisher_hosts: list[str] = Field(

@@ -22,7 +22,7 @@ for "it failed".
     └── EngineError                   exit 4   synthesis cannot run
         ├── VoiceError                         unknown voice, corrupt model, download failed
         ├── AudioError                         encoding or mastering failed
-        └── StorageError                       rendered audio cannot be stored (disk full)
+        └── StorageError                       audio cannot be stored (disk full, bucket away)
 """
 
 from __future__ import annotations
@@ -157,7 +157,10 @@ class AudioError(EngineError):
 
 
 class StorageError(EngineError):
-    """Rendered audio cannot be stored: ``disk_full`` (no space, quota) or
-    ``storage_unwritable`` (read-only mount, a file where a directory belongs)."""
+    """Rendered audio cannot be stored or read: ``disk_full`` (no space, quota),
+    ``storage_unwritable`` (read-only mount, a file where a directory belongs); in object
+    storage ``bucket_not_found``, ``storage_denied`` (credentials, bucket policy),
+    ``storage_no_credentials``, ``storage_unreachable`` (endpoint down, network) or
+    ``storage_error`` (any other answer of the S3 API)."""
 
     default_reason = "storage_unwritable"

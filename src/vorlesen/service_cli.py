@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # SQLAlchemy loads in the commands that use it
     from vorlesen.service.sources import SourceService
     from vorlesen.store.db import Store
 
-__all__ = ["register"]
+__all__ = ["app_factory", "register"]
 
 _PARENT_ENV = "VORLESEN_SERVE_PID"
 
@@ -68,6 +68,34 @@ def _check_range(option: str, value: int, low: int, high: int | None, allowed: s
         raise UsageError(f"{option} {value} is not valid; use {allowed}.", reason="bad_option")
 
 
+def app_factory() -> object:
+    """The API app for one of ``serve --http-workers N``'s processes (uvicorn imports this
+    by name in each process it starts): the settings from the environment, then what
+    exists now moved out of the cyclic collector's reach (see :func:`serve`)."""
+    from vorlesen.api.app import create_app
+
+    app = create_app()
+    gc.collect()
+    gc.freeze()
+    return app
+
+
+def _log_config(pids: bool) -> dict[str, object]:
+    """uvicorn's logging, with ``[pid]`` before every line when several processes answer
+    (which process served a request, and whose start-up failed)."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, object] = copy.deepcopy(LOGGING_CONFIG)
+    if pids:
+        formatters = config["formatters"]
+        assert isinstance(formatters, dict)
+        for formatter in formatters.values():
+            formatter["fmt"] = "[%(process)d] " + formatter["fmt"]
+    return config
+
+
 token_app = typer.Typer(help="Manage API tokens (stored hashed; shown once).", no_args_is_help=True)
 
 
@@ -80,17 +108,33 @@ def serve(
     access_log: Annotated[
         bool, typer.Option(help="Log every request (costs throughput on audio range requests).")
     ] = False,
+    http_workers: Annotated[
+        int,
+        typer.Option(
+            help="HTTP processes sharing the port (uvicorn workers); with VORLESEN_REDIS_URL "
+            "they share the rate limits, and sign-ins live in the database."
+        ),
+    ] = 1,
 ) -> None:
     """Run the API (and, unless --workers 0, render workers) — one command, nothing else."""
     _check_range("--port", port, 1, 65535, "a port number from 1 to 65535")
     _check_range("--workers", workers, 0, None, "0 or more (0: the API alone)")
+    _check_range("--http-workers", http_workers, 1, None, "1 or more")
     import uvicorn
 
     from vorlesen.api.app import create_app
     from vorlesen.config import get_settings
+    from vorlesen.store.blobs import open_blob_store
 
     settings = get_settings()
+    open_blob_store(settings).check()  # a wrong bucket stops the start here, in one line
     _open_store(settings).close()  # migrate once, before workers race to do it
+    if http_workers > 1 and not settings.redis_url:
+        typer.echo(
+            f"warning: {http_workers} HTTP processes without VORLESEN_REDIS_URL count the "
+            "feedback and sign-in limits each on its own (up to that many times the limit).",
+            err=True,
+        )
     # Workers die with serve even when it is killed: uvicorn re-raises SIGTERM after its
     # shutdown (so the `finally` below may never run), and kill -9 runs nothing at all.
     parent = str(os.getpid())
@@ -101,7 +145,29 @@ def serve(
         )
         for _ in range(workers)
     ]
+    server_options: dict[str, object] = {
+        "host": host,
+        "port": port,
+        "log_level": "info",
+        "access_log": access_log,
+        # A server that drops idle connections first races clients reusing them: a
+        # request sent as the close arrives is lost (a reset, not a response).
+        "timeout_keep_alive": settings.keep_alive_s,
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+        "log_config": _log_config(pids=http_workers > 1),
+    }
     try:
+        if http_workers > 1:
+            # uvicorn starts (and restarts, should one die) the processes; each builds
+            # its own app, database pool, S3 client and Redis connection.
+            uvicorn.run(
+                "vorlesen.service_cli:app_factory",
+                factory=True,
+                workers=http_workers,
+                **server_options,  # type: ignore[arg-type]  # run() types each keyword
+            )
+            return
         app = create_app(settings)
         # What exists now (modules, the app, the service) lives as long as the process:
         # move it out of the cyclic collector's reach, so a full collection under load
@@ -109,18 +175,7 @@ def serve(
         # 40-135 ms before, which were the whole p99 (bench/serve.py).
         gc.collect()
         gc.freeze()
-        uvicorn.run(
-            app,
-            host=host,
-            port=port,
-            log_level="info",
-            access_log=access_log,
-            # A server that drops idle connections first races clients reusing them: a
-            # request sent as the close arrives is lost (a reset, not a response).
-            timeout_keep_alive=settings.keep_alive_s,
-            proxy_headers=True,
-            forwarded_allow_ips=settings.forwarded_allow_ips,
-        )
+        uvicorn.run(app, **server_options)  # type: ignore[arg-type]  # run() types each keyword
     finally:
         for child in children:
             child.terminate()
@@ -146,6 +201,8 @@ def worker(
     # alembic logs its plugin set-up when imported and its SQL dialect when migrating:
     # nothing an operator acts on (store.migrate logs one line when the schema changes).
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # botocore logs where it found the S3 credentials at every start: nothing to act on.
+    logging.getLogger("botocore").setLevel(logging.WARNING)
     _exit_with_parent()
     service = make_service(get_settings())
     service.queue.run_worker(threads=threads)

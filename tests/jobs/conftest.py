@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
 import pytest
 
-from support import stop_processes
+from support import stop_processes, subprocess_env
+
+PG_URL = os.environ.get("VORLESEN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("VORLESEN_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 ARTICLE = (
     "Meldung Nummer {n}\n\n"
@@ -41,3 +46,36 @@ def spawn_worker(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], subproce
 
     yield spawn
     stop_processes(procs, logs)
+
+
+@pytest.fixture
+def scaleout_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    psycopg = pytest.importorskip("psycopg")
+    redis = pytest.importorskip("redis")
+    try:
+        admin = psycopg.connect(PG_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL at {PG_URL} is unreachable: {exc}")
+    try:
+        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+        client.ping()
+    except redis.RedisError as exc:
+        admin.close()
+        pytest.skip(f"Redis at {REDIS_URL} is unreachable: {exc}")
+    tag = "vt_" + uuid.uuid4().hex[:12]
+    admin.execute(f'CREATE SCHEMA "{tag}"')
+    sep = "&" if "?" in PG_URL else "?"
+    env = subprocess_env(
+        tmp_path,
+        VORLESEN_DATABASE_URL=f"{PG_URL}{sep}options=-csearch_path%3D{tag}",
+        VORLESEN_REDIS_URL=REDIS_URL,
+        VORLESEN_QUEUE_NAME=tag,
+    )
+    try:
+        yield env
+    finally:
+        admin.execute(f'DROP SCHEMA "{tag}" CASCADE')
+        admin.close()
+        for key in client.scan_iter(match=f"*{tag}*"):
+            client.delete(key)
+        client.close()

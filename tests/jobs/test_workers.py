@@ -6,8 +6,7 @@ import hashlib
 import os
 import signal
 import subprocess
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import av
@@ -21,9 +20,6 @@ from vorlesen.store.db import Store
 from .conftest import ARTICLE
 
 Spawn = Callable[[dict[str, str]], subprocess.Popen[bytes]]
-
-PG_URL = os.environ.get("VORLESEN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("VORLESEN_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
 def _publish(queue: JobQueue, store: Store, n: int) -> str:
@@ -54,39 +50,6 @@ def test_sqlite_queue_with_a_worker_process(tmp_path: Path, spawn_worker: Spawn)
         assert blobs.exists(f"{revision_prefix(source_id, 1)}/audio.opus")
     assert queue.pending() == 0
     store.close()
-
-
-@pytest.fixture
-def scaleout_env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    psycopg = pytest.importorskip("psycopg")
-    redis = pytest.importorskip("redis")
-    try:
-        admin = psycopg.connect(PG_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL at {PG_URL} is unreachable: {exc}")
-    try:
-        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
-        client.ping()
-    except redis.RedisError as exc:
-        admin.close()
-        pytest.skip(f"Redis at {REDIS_URL} is unreachable: {exc}")
-    tag = "vt_" + uuid.uuid4().hex[:12]
-    admin.execute(f'CREATE SCHEMA "{tag}"')
-    sep = "&" if "?" in PG_URL else "?"
-    env = subprocess_env(
-        tmp_path,
-        VORLESEN_DATABASE_URL=f"{PG_URL}{sep}options=-csearch_path%3D{tag}",
-        VORLESEN_REDIS_URL=REDIS_URL,
-        VORLESEN_QUEUE_NAME=tag,
-    )
-    try:
-        yield env
-    finally:
-        admin.execute(f'DROP SCHEMA "{tag}" CASCADE')
-        admin.close()
-        for key in client.scan_iter(match=f"*{tag}*"):
-            client.delete(key)
-        client.close()
 
 
 @pytest.mark.slow

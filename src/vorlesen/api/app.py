@@ -39,7 +39,7 @@ from vorlesen.errors import (
     VorlesenError,
 )
 from vorlesen.jobs.queue import JobQueue, split_list
-from vorlesen.store.blobs import LocalBlobStore
+from vorlesen.store.blobs import open_blob_store
 from vorlesen.store.db import Store
 
 from .deps import Service, env_tokens
@@ -72,6 +72,8 @@ def status_for(exc: VorlesenError) -> int:
     if isinstance(exc, AuthError):
         return 403 if exc.reason in _FORBIDDEN_REASONS else 401
     if isinstance(exc, StorageError):
+        if exc.reason == "storage_unreachable":
+            return 503  # the object storage is away: try again, as a load balancer would
         return 507 if exc.reason == "disk_full" else 500
     if exc.reason in _STATUS_BY_REASON:
         return _STATUS_BY_REASON[exc.reason]
@@ -310,9 +312,11 @@ def _mount_web(app: FastAPI) -> Any:
 
 
 def make_service(settings: Settings) -> Service:
-    """Open the database (migrating it), blob store and queue the settings name."""
+    """Open the database (migrating it), blob store and queue the settings name; a bad
+    ``VORLESEN_STORAGE_URL`` or an unreachable bucket stops the start with its reason."""
+    blobs = open_blob_store(settings)
+    blobs.check()
     store = Store.from_settings(settings)
-    blobs = LocalBlobStore(Path(settings.data_dir))
     queue = JobQueue(settings, store, blobs)
     return Service(
         settings=settings,

@@ -14,7 +14,7 @@ from vorlesen.config import Settings, public_base_url
 from vorlesen.errors import AuthError, RateLimitError
 from vorlesen.jobs.queue import JobQueue, split_list
 from vorlesen.service.pages import PageService
-from vorlesen.store.blobs import LocalBlobStore
+from vorlesen.store.blobs import BlobStore
 from vorlesen.store.db import Store
 
 from .ratelimit import RateLimiter, rate_limiter
@@ -35,7 +35,7 @@ class Service:
 
     settings: Settings
     store: Store
-    blobs: LocalBlobStore
+    blobs: BlobStore
     queue: JobQueue
     feedback_limiter: RateLimiter
     auth_limiter: RateLimiter

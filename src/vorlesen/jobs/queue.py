@@ -31,7 +31,7 @@ from vorlesen.jobs.webhooks import deliver
 from vorlesen.service.lexicon import lexicon_from_records
 from vorlesen.service.pages import PageService
 from vorlesen.service.sources import SourceService
-from vorlesen.store.blobs import LocalBlobStore, revision_prefix
+from vorlesen.store.blobs import BlobStore, revision_prefix
 from vorlesen.store.db import Claim, Store
 from vorlesen.synth.pool import WarmPool
 
@@ -127,7 +127,7 @@ _UNLIMITED = _Unlimited()
 class JobQueue:
     """The service's queue plus what its tasks need (store, blobs, settings)."""
 
-    def __init__(self, settings: Settings, store: Store, blobs: LocalBlobStore) -> None:
+    def __init__(self, settings: Settings, store: Store, blobs: BlobStore) -> None:
         self.settings = settings
         self.store = store
         self.blobs = blobs
@@ -265,8 +265,12 @@ class JobQueue:
         ):
             self._discard(claim)
             return "lost"
+        # Older revisions go once the new one is served. In object storage the one just
+        # before stays until the next revision: listeners were redirected to its URLs and
+        # keep fetching ranges from them for as long as they listen.
+        keep_from = revision - 1 if self.settings.storage_url else revision
         for old in self.blobs.revisions(source_id):
-            if old < revision:
+            if old < keep_from:
                 self.blobs.delete_prefix(revision_prefix(source_id, old))
         self._notify("audio.ready", source_id, revision)
         return "ready"

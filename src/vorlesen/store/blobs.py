@@ -1,10 +1,15 @@
-"""Blob storage for rendered audio: one small interface, a local-directory implementation.
+"""Blob storage for rendered audio: one small interface, two implementations.
 
-Keys look like ``audio/{source_id}/{revision}/audio.mp3``. Every write is atomic (temp
-file + rename, see :mod:`vorlesen.fileio`), so a reader — or a worker killed mid-render —
-never leaves or sees half a file. A revision becomes visible only when the database points
-at it, which happens after all its files are written; the previous revision keeps being
-served meanwhile. Object storage is a later step: it implements the same five methods.
+Keys look like ``audio/{source_id}/{revision}/audio.mp3``. Every write is atomic — a
+temp file + rename for the local directory (see :mod:`vorlesen.fileio`), one PUT (or a
+completed multipart upload) per object in S3-compatible storage — so a reader, or a
+worker killed mid-render, never leaves or sees half a file. A revision becomes visible
+only when the database points at it, which happens after all its files are written; the
+previous revision keeps being served meanwhile.
+
+:func:`open_blob_store` picks the implementation from ``VORLESEN_STORAGE_URL``: unset, the
+data directory (:class:`LocalBlobStore`); ``s3://bucket/prefix``, object storage
+(:class:`vorlesen.store.s3.S3BlobStore`, the only importer of boto3).
 """
 
 from __future__ import annotations
@@ -14,13 +19,26 @@ import errno
 import re
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlsplit
 
 from vorlesen.errors import NotFoundError, StorageError, UsageError
 from vorlesen.fileio import atomic_write, write_bytes_atomic
 
-__all__ = ["BlobStore", "LocalBlobStore", "revision_prefix"]
+if TYPE_CHECKING:  # config is ground floor, but keep the import graph light at run time
+    from vorlesen.config import Settings
+
+__all__ = [
+    "BlobInfo",
+    "BlobStore",
+    "LocalBlobStore",
+    "StorageLocation",
+    "open_blob_store",
+    "parse_storage_url",
+    "revision_prefix",
+]
 
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 """Keys are relative paths of safe segments: no '..', no leading '/', no hidden files."""
@@ -68,6 +86,18 @@ def revision_prefix(source_id: str, revision: int) -> str:
     return f"audio/{source_id}/{revision}"
 
 
+@dataclass(frozen=True, slots=True)
+class BlobInfo:
+    """What a reader needs to know of a stored blob before reading it."""
+
+    size: int
+    """Bytes."""
+    etag: str
+    """Changes whenever the content may have (unquoted)."""
+    modified: float
+    """Last write, seconds since the epoch."""
+
+
 class BlobStore(Protocol):
     """Where rendered files live; every method is safe to call from many processes."""
 
@@ -79,8 +109,12 @@ class BlobStore(Protocol):
         """Store ``data`` under ``key`` atomically."""
         ...
 
-    def local_path(self, key: str) -> Path:
-        """A local path to read ``key`` from; raises ``NotFoundError`` if absent."""
+    def read_bytes(self, key: str) -> bytes:
+        """The content of ``key``; raises ``NotFoundError`` if absent."""
+        ...
+
+    def stat(self, key: str) -> BlobInfo:
+        """Size, ETag and modification time of ``key``; raises ``NotFoundError`` if absent."""
         ...
 
     def exists(self, key: str) -> bool:
@@ -89,6 +123,14 @@ class BlobStore(Protocol):
 
     def delete_prefix(self, prefix: str) -> None:
         """Remove every key under ``prefix`` (a no-op when there are none)."""
+        ...
+
+    def revisions(self, source_id: str) -> list[int]:
+        """Revisions of an article that have files (complete or not), ascending."""
+        ...
+
+    def check(self) -> None:
+        """Raise ``StorageError`` (with a reason) when the storage cannot be used."""
         ...
 
 
@@ -117,10 +159,25 @@ class LocalBlobStore:
             write_bytes_atomic(path, data)
 
     def local_path(self, key: str) -> Path:
+        """A local path to read ``key`` from; raises ``NotFoundError`` if absent."""
         path = self._path(key)
         if not path.is_file():
             raise NotFoundError(f"No stored file {key!r}.", reason="not_found")
         return path
+
+    def read_bytes(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise NotFoundError(f"No stored file {key!r}.", reason="not_found") from None
+
+    def stat(self, key: str) -> BlobInfo:
+        st = self.local_path(key).stat()
+        return BlobInfo(st.st_size, f"{st.st_size:x}-{st.st_mtime_ns:x}", st.st_mtime)
+
+    def check(self) -> None:
+        """Nothing to check up front: the directory is created on the first write, and a
+        write that fails says why (``disk_full``, ``storage_unwritable``)."""
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
@@ -141,3 +198,54 @@ class LocalBlobStore:
 
     def __repr__(self) -> str:
         return f"LocalBlobStore({str(self.root)!r})"
+
+
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+"""An S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StorageLocation:
+    """Where ``VORLESEN_STORAGE_URL`` puts the blobs: a bucket and a key prefix in it."""
+
+    bucket: str
+    prefix: str
+    """Joined before every key with a ``/``; empty for the bucket's root."""
+
+
+def parse_storage_url(url: str) -> StorageLocation:
+    """``s3://bucket`` or ``s3://bucket/prefix`` as a :class:`StorageLocation`;
+    ``UsageError(reason="bad_storage_url")`` naming what is wrong otherwise."""
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() != "s3":
+        raise UsageError(
+            f"VORLESEN_STORAGE_URL={url!r} is not an s3://bucket/prefix URL; leave it unset "
+            "to keep audio in VORLESEN_DATA_DIR.",
+            reason="bad_storage_url",
+        )
+    bucket = parts.netloc
+    prefix = parts.path.strip("/")
+    if not _BUCKET.match(bucket) or ".." in bucket:
+        raise UsageError(
+            f"VORLESEN_STORAGE_URL={url!r} names no valid bucket ({bucket!r}: 3-63 lowercase "
+            "letters, digits, dots and hyphens).",
+            reason="bad_storage_url",
+        )
+    if parts.query or parts.fragment or parts.username or (prefix and not _KEY.match(prefix)):
+        raise UsageError(
+            f"VORLESEN_STORAGE_URL={url!r} has an invalid prefix {prefix!r} (segments of "
+            "letters, digits, '.', '_' and '-', no query).",
+            reason="bad_storage_url",
+        )
+    return StorageLocation(bucket, prefix)
+
+
+def open_blob_store(settings: Settings) -> BlobStore:
+    """The blob store the settings name: object storage when ``VORLESEN_STORAGE_URL`` is
+    set, else the data directory. Nothing is contacted here (see :meth:`BlobStore.check`)."""
+    if not settings.storage_url:
+        return LocalBlobStore(Path(settings.data_dir))
+    location = parse_storage_url(settings.storage_url)
+    from vorlesen.store.s3 import S3BlobStore  # boto3 loads only when object storage is used
+
+    return S3BlobStore(location, endpoint_url=settings.s3_endpoint_url or None)

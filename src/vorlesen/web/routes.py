@@ -27,7 +27,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from vorlesen.api.deps import Service, client_key, get_service, guarded_token_state
 from vorlesen.cleantext import clean_text
-from vorlesen.errors import InputError, RateLimitError, VorlesenError
+from vorlesen.errors import InputError, NotFoundError, RateLimitError, VorlesenError
 from vorlesen.lexicon import (
     LexEntry,
     dump_pls,
@@ -173,11 +173,9 @@ def _timings(service: Service, source_id: str, revision: int | None) -> dict[str
     if revision is None:
         return None
     key = f"{revision_prefix(source_id, revision)}/timings.json"
-    if not service.blobs.exists(key):
-        return None
     try:
-        data = json.loads(service.blobs.local_path(key).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(service.blobs.read_bytes(key).decode("utf-8"))
+    except (NotFoundError, OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
 

@@ -25,6 +25,7 @@ from vorlesen.limits import check_characters
 from vorlesen.service.lexicon import voice_phonemes
 from vorlesen.store.blobs import revision_prefix
 
+from ..delivery import delivery_mode, local_blobs, remote_article_file
 from ..deps import Service, ServiceDep, require_token
 from ..schemas import (
     SOURCE_ID_PATTERN,
@@ -119,6 +120,7 @@ _FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {t: {} for t in ARTICLE_FILES.values()}},
     206: {"description": "Partial content (Range)"},
     304: {"description": "Not modified (If-None-Match)"},
+    307: {"description": "Audio or artwork in object storage: its CDN or a presigned URL"},
 }
 
 
@@ -207,7 +209,8 @@ def _open_served(service: Service, source_id: str, name: str) -> tuple[int, FsPa
         if revision is None:
             raise NotFoundError(f"The article {source_id!r} has no audio yet.", reason="not_found")
         try:
-            path = service.blobs.local_path(f"{revision_prefix(source_id, revision)}/{name}")
+            key = f"{revision_prefix(source_id, revision)}/{name}"
+            path = local_blobs(service).local_path(key)
             return revision, path, os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         except (NotFoundError, FileNotFoundError):
             # A newer revision replaced this one since we remembered it: look again once.
@@ -278,6 +281,18 @@ async def article_file(
         raise NotFoundError(
             f"No file {name[:64]!r} here; an article has {', '.join(ARTICLE_FILES)}.",
             reason="not_found",
+        )
+    if delivery_mode(service) != "local":  # object storage: redirect or proxy (delivery.py)
+        return await run_in_threadpool(
+            remote_article_file,
+            service,
+            request,
+            source_id,
+            name,
+            media_type=ARTICLE_FILES[name],
+            versioned=v,
+            immutable=_IMMUTABLE,
+            short=_SHORT,
         )
     # One worker-thread hop for revision + open + fstat + pread (Starlette's FileResponse
     # takes five: stat, open, seek, read, close). Inline in the event loop measured only

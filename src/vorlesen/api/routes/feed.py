@@ -25,6 +25,7 @@ from vorlesen.podcast import Channel, Episode, Transcript, parse_category, rss
 from vorlesen.store.blobs import revision_prefix
 from vorlesen.store.db import ArticleRecord
 
+from ..delivery import blob_response, delivery_mode, local_blobs
 from ..deps import Service, ServiceDep
 
 __all__ = ["FeedInfo", "FeedList", "prepare_artwork", "router"]
@@ -106,7 +107,7 @@ def _episode(service: Service, article: ArticleRecord, base: str) -> Episode | N
         return None
     prefix = revision_prefix(article.source_id, revision)
     try:
-        size = service.blobs.local_path(f"{prefix}/audio.mp3").stat().st_size
+        size = service.blobs.stat(f"{prefix}/audio.mp3").size
     except (NotFoundError, OSError):  # removed under us (a newer revision): leave it out
         return None
     files = f"{base}/api/articles/{article.source_id}"
@@ -229,7 +230,17 @@ def artwork(name: str, request: Request, service: ServiceDep) -> Response:
     """Channel artwork; its name changes with its content, so it is cached for good."""
     if _ARTWORK_NAME.fullmatch(name) is None:
         raise NotFoundError(f"No artwork {name[:64]!r} here.", reason="not_found")
-    path = service.blobs.local_path(f"feed/{name}")
+    media_type = _ARTWORK_TYPES[name.rsplit(".", 1)[1]]
+    if delivery_mode(service) != "local":  # object storage: redirect or proxy (delivery.py)
+        return blob_response(
+            service,
+            request,
+            f"feed/{name}",
+            media_type=media_type,
+            etag_prefix="",
+            cache_control="public, max-age=31536000, immutable",
+        )
+    path = local_blobs(service).local_path(f"feed/{name}")
     stat = path.stat()
     etag = f'"{name}"'
     headers = {
@@ -243,6 +254,4 @@ def artwork(name: str, request: Request, service: ServiceDep) -> Response:
         inm.strip() == "*" or etag in [t.strip().removeprefix("W/") for t in inm.split(",")]
     ):
         return Response(status_code=304, headers=headers)
-    return FileResponse(
-        path, media_type=_ARTWORK_TYPES[name.rsplit(".", 1)[1]], headers=headers, stat_result=stat
-    )
+    return FileResponse(path, media_type=media_type, headers=headers, stat_result=stat)

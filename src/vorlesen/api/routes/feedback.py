@@ -27,8 +27,8 @@ router = APIRouter(tags=["feedback"])
 
 def _timings(service: Service, source_id: str, revision: int) -> list[dict[str, Any]]:
     try:
-        path = service.blobs.local_path(f"{revision_prefix(source_id, revision)}/timings.json")
-        doc = json.loads(path.read_text("utf-8"))
+        key = f"{revision_prefix(source_id, revision)}/timings.json"
+        doc = json.loads(service.blobs.read_bytes(key).decode("utf-8"))
     except (VorlesenError, OSError, ValueError):
         return []
     utterances = doc.get("utterances") if isinstance(doc, dict) else None
