@@ -16,7 +16,7 @@ import hmac
 import json
 import re
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -370,6 +370,31 @@ class _SentenceGroup:
     start: float | None
     end: float | None
     items: list[FeedbackRecord]
+    words: dict[int, _HeardWord] = field(default_factory=dict)
+    """Feedback id → the word the listener pointed at (the player sends its start time)."""
+
+
+@dataclass(frozen=True)
+class _HeardWord:
+    """A written word a listener's report points at, and where it is heard now."""
+
+    written: str
+    start: float | None
+    end: float | None
+    """Its span in the audio now served (``None`` when that no longer reads it)."""
+
+
+def _word_at(timings: dict[str, Any] | None, utterance: int, time_s: float) -> int | None:
+    """Position in utterance ``utterance``'s words of the one begun by ``time_s``."""
+    for u in (timings or {}).get("utterances", []):
+        if u.get("index") != utterance:
+            continue
+        found = None
+        for k, w in enumerate(u.get("words") or []):
+            if float(w.get("start", 0.0)) <= time_s + 0.0005:
+                found = k
+        return found
+    return None
 
 
 @dataclass
@@ -382,10 +407,23 @@ class _ArticleGroup:
     """Every sentence of the article now served (where a word a listener names is
     looked up when the sentence reported lacks it)."""
 
-    def fix_query(self, sentence: str | None, message: str | None, feedback: int) -> str:
+    def fix_query(
+        self,
+        sentence: str | None,
+        message: str | None,
+        feedback: int,
+        heard: _HeardWord | None = None,
+    ) -> str:
         """The query of the "Aussprache korrigieren" link: the word to fix, a sentence
-        that contains it (the one reported, else the article's first with it), the item."""
-        word = word_to_fix(sentence, message, "\n".join(self.written))
+        that contains it (the one reported, else the article's first with it), the item.
+
+        The word is the one the listener's message names (in the sentence, else in the
+        article), else the word the listener pointed at in the player (exactly as
+        written), else the sentence's longest word."""
+        article = "\n".join(self.written)
+        named = _named_in(sentence, message) or _named_in(article, message) if message else None
+        word = named or (heard.written if heard is not None else None)
+        word = word or word_to_fix(sentence, message, article)
         context = sentence or ""
         if word and not _has_word(context, word):
             context = next((w for w in self.written if _has_word(w, word)), context)
@@ -408,6 +446,7 @@ def _group_feedback(service: Service, items: list[FeedbackRecord]) -> list[_Arti
             title, revision = f"{source_id} (gelöscht)", None
         timings = _timings(service, source_id, revision)
         utterances = {u.get("index"): u for u in (timings or {}).get("utterances", [])}
+        heard_in: dict[int | None, dict[str, Any] | None] = {revision: timings}
         sentences: OrderedDict[int | None, _SentenceGroup] = OrderedDict()
         for record in records:
             group = sentences.get(record.utterance)
@@ -426,12 +465,51 @@ def _group_feedback(service: Service, items: list[FeedbackRecord]) -> list[_Arti
                 )
                 sentences[record.utterance] = group
             group.items.append(record)
+            heard = _heard_word(service, source_id, record, heard_in, utterances)
+            if heard is not None:
+                group.words[record.id] = heard
         audio = (
             f"/api/articles/{source_id}/audio.mp3?v={revision}" if revision is not None else None
         )
         written = [str(u.get("written") or "") for u in utterances.values()]
         groups.append(_ArticleGroup(source_id, title, audio, list(sentences.values()), written))
     return groups
+
+
+def _heard_word(
+    service: Service,
+    source_id: str,
+    record: FeedbackRecord,
+    heard_in: dict[int | None, dict[str, Any] | None],
+    served: dict[Any, dict[str, Any]],
+) -> _HeardWord | None:
+    """The written word at the report's time in the revision the listener heard, and its
+    span in the audio now served when that still reads the same sentence."""
+    if record.utterance is None or record.time_s is None:
+        return None
+    if record.revision not in heard_in:
+        heard_in[record.revision] = _timings(service, source_id, record.revision)
+    timings = heard_in[record.revision]
+    k = _word_at(timings, record.utterance, record.time_s)
+    if k is None or timings is None:
+        return None
+    then = next(u for u in timings["utterances"] if u.get("index") == record.utterance)
+    if record.written not in (None, then.get("written")):
+        return None
+    word = then["words"][k]
+    now = served.get(record.utterance)
+    now_words = (now or {}).get("words") or []
+    same = (
+        now is not None
+        and now.get("written") == then.get("written")
+        and k < len(now_words)
+        and now_words[k].get("written") == word.get("written")
+    )
+    return _HeardWord(
+        written=str(word.get("written") or ""),
+        start=float(now_words[k]["start"]) if same else None,
+        end=float(now_words[k]["end"]) if same else None,
+    )
 
 
 _WORD = re.compile(r"\w+(?:['’-]\w+)*")
