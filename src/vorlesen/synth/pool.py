@@ -47,6 +47,8 @@ class SynthItem:
     phonemes: str | None = None
     speed: float = 1.0
     """Rate factor for this utterance alone (SSML ``prosody``), multiplied into the spec's."""
+    timed: bool = True
+    """Whether the engine times the words (off: audio only, cached apart)."""
 
 
 @dataclass(slots=True)
@@ -94,8 +96,8 @@ _ErrorInfo = tuple[str, str, str]
 """(error class name in vorlesen.errors, reason, message) — exceptions with keyword-only
 ``reason`` do not survive pickling intact, so errors cross the process boundary as data."""
 
-_Task = tuple[int, str, str | None, float]
-"""(position, text, phonemes, speed) sent to a worker; ``None`` tells it to exit."""
+_Task = tuple[int, str, str | None, float, bool]
+"""(position, text, phonemes, speed, timed) sent to a worker; ``None`` tells it to exit."""
 _Result = tuple[int, int, AudioArray | None, int, tuple[WordTime, ...], _ErrorInfo | None]
 """(position, worker pid, audio, sample rate, word times, error) sent back."""
 
@@ -126,13 +128,13 @@ def _worker_main(conn: Connection, spec: EngineSpec) -> None:
             return
         if task is None:
             return
-        position, text, phonemes, speed = task
+        position, text, phonemes, speed, timed = task
         result: _Result
         if engine is None:
             result = (position, pid, None, 0, (), error)
         else:
             try:
-                audio, words = _speak(engine, text, phonemes, speed)
+                audio, words = _speak(engine, text, phonemes, speed, timed)
                 result = (position, pid, audio, engine.sample_rate, words, None)
             except Exception as exc:
                 result = (position, pid, None, 0, (), _error_info(exc))
@@ -140,13 +142,15 @@ def _worker_main(conn: Connection, spec: EngineSpec) -> None:
 
 
 def _speak(
-    engine: Engine, text: str, phonemes: str | None, speed: float = 1.0
+    engine: Engine, text: str, phonemes: str | None, speed: float = 1.0, timed: bool = True
 ) -> tuple[AudioArray, tuple[WordTime, ...]]:
     """Audio and word times of one item (a phoneme item has no written words to time)."""
     if phonemes is not None:
         if speed == 1.0:  # engines written before per-item speed keep working
             return engine.synthesize_phonemes(phonemes), ()
         return engine.synthesize_phonemes(phonemes, speed=speed), ()
+    if not timed:
+        return engine.synthesize(text, speed=speed), ()
     return engine.synthesize_timed(text, speed=speed)
 
 
@@ -397,7 +401,7 @@ def _in_process(
                 continue
         if engine is None:
             engine = spec.open()
-        audio, words = _speak(engine, item.text, item.phonemes, item.speed)
+        audio, words = _speak(engine, item.text, item.phonemes, item.speed, item.timed)
         if cache is not None and key is not None:
             cache.put(key, audio, engine.sample_rate, words)
         stats.synthesized += 1
@@ -461,7 +465,7 @@ def _drain(
             position = todo.popleft()
             item = items[position]
             try:
-                worker.conn.send((position, item.text, item.phonemes, item.speed))
+                worker.conn.send((position, item.text, item.phonemes, item.speed, item.timed))
             except OSError as exc:
                 raise _crashed(f"its pipe closed: {exc}") from exc
             worker.busy = position
@@ -523,10 +527,12 @@ def _drain(
 
 def _item_spec_key(spec_key: str, item: SynthItem) -> str:
     """The spec key with the item's own speed folded in (unchanged at speed 1.0, so audio
-    cached before per-item speeds existed is still found)."""
+    cached before per-item speeds existed is still found); untimed audio is kept apart, so
+    a timed render never takes an entry without word times."""
+    key = spec_key if item.timed else f"{spec_key}|untimed"
     if item.speed == 1.0:
-        return spec_key
-    return f"{spec_key}|speed={round(item.speed, 6)}"
+        return key
+    return f"{key}|speed={round(item.speed, 6)}"
 
 
 def _check_speeds(items: Sequence[SynthItem], spec: EngineSpec) -> None:
