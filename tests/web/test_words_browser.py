@@ -127,6 +127,14 @@ def test_words_highlight_seek_and_feedback(
     item.locator("a", has_text="Aussprache korrigieren").click()
     admin.wait_for_url("**/admin/lexicon?**")
     assert admin.input_value("#grapheme") == word["written"]
+    # …and the fix form plays the word as listeners hear it now
+    again = admin.locator(".play-word")
+    assert float(again.get_attribute("data-start")) == word["start"]
+    again.click()
+    admin.wait_for_function(
+        f"() => document.getElementById('sentence-audio').currentTime >= {word['start']}"
+    )
+    admin.screenshot(path=str(tmp_path / "word-fix.png"), full_page=True)
     admin.close()
 
 

@@ -323,7 +323,7 @@ class PiperEngine:
         cached = self._word_phonemes.get(word)
         if cached is None:
             cached = [p for s in self._voice.phonemize(word) for p in s if _sounds(p)]
-            if len(self._word_phonemes) < 4096:
+            if len(self._word_phonemes) < 4096:  # a few articles' words; bounded memory
                 self._word_phonemes[word] = cached
         return cached
 

@@ -391,6 +391,7 @@ def _word_at(timings: dict[str, Any] | None, utterance: int, time_s: float) -> i
             continue
         found = None
         for k, w in enumerate(u.get("words") or []):
+            # the player sends the word's start rounded to ms, as the timings hold it
             if float(w.get("start", 0.0)) <= time_s + 0.0005:
                 found = k
         return found
@@ -427,7 +428,15 @@ class _ArticleGroup:
         context = sentence or ""
         if word and not _has_word(context, word):
             context = next((w for w in self.written if _has_word(w, word)), context)
-        return urlencode({"grapheme": word, "sentence": context, "feedback": feedback})
+        query: dict[str, str | int | float] = {
+            "grapheme": word,
+            "sentence": context,
+            "feedback": feedback,
+        }
+        if heard is not None and heard.written == word and heard.start is not None:
+            # where the word is heard now, so the fix form can play it as listeners hear it
+            query.update(article=self.source_id, start=heard.start, end=heard.end or heard.start)
+        return urlencode(query)
 
 
 def _group_feedback(service: Service, items: list[FeedbackRecord]) -> list[_ArticleGroup]:
@@ -690,9 +699,21 @@ def admin_lexicon(
     feedback: Annotated[int | None, Query()] = None,
     saved: Annotated[str, Query(max_length=500)] = "",
     rerendered: Annotated[int | None, Query()] = None,
+    article: Annotated[str, Query(max_length=200)] = "",
+    start: Annotated[float | None, Query(ge=0, le=24 * 3600, allow_inf_nan=False)] = None,
+    end: Annotated[float | None, Query(ge=0, le=24 * 3600, allow_inf_nan=False)] = None,
 ) -> Response:
     if not _editor(request, service):
         return _to_login(request)
+    heard = None
+    if article and start is not None and end is not None and end >= start:
+        try:  # the word as listeners hear it now, in the article's served audio
+            revision = service.store.get_article(article).ready_revision
+        except InputError:
+            revision = None
+        if revision is not None:
+            audio = f"/api/articles/{quote(article, safe='')}/audio.mp3?v={revision}"
+            heard = {"audio": audio, "start": start, "end": end}
     notice = None
     if saved:
         notice = f"„{saved}“ gespeichert; {rerender_notice(rerendered or 0)}."
@@ -702,6 +723,7 @@ def admin_lexicon(
         "value": "",
         "sentence": sentence,
         "feedback": feedback,
+        "heard": heard,
     }
     return _lexicon_page(service, q=q, form=form, notice=notice)
 

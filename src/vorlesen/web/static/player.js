@@ -850,6 +850,7 @@
       const words = (u && u.words) || [];
       let found = -1;
       for (let k = 0; k < words.length; k++) {
+        /* 20 ms early: a frame's lag in the page, so the word lights as it is heard. */
         if (words[k].start <= seconds + 0.02) found = k;
         else break;
       }
