@@ -345,7 +345,6 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
 
     feed.prepare_artwork(service)  # a wrong VORLESEN_FEED_IMAGE stops the start, not the feed
 
-
     for module in (articles, feedback, lexicon, feed, admin):
         app.include_router(module.router)
     mount_docs(app)
