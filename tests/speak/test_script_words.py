@@ -86,3 +86,16 @@ def test_spoken_words_keep_a_phoneme_block_whole() -> None:
         "2",
         "Wörter.",
     ]
+
+
+def test_text_a_normalizer_passes_through_is_mapped_word_by_word() -> None:
+    """The basic normalizer (other languages) returns plain text as one token."""
+    doc = Document.build([("paragraph", "Turnout was 75 percent in 2024.")], language="en")
+    assert tokens(make_script(doc)) == [
+        ("Turnout", ["Turnout"]),
+        ("was", ["was"]),
+        ("75", ["seventy-five"]),
+        ("percent", ["percent"]),
+        ("in", ["in"]),
+        ("2024", ["two", "thousand", "and", "twenty-four."]),
+    ]

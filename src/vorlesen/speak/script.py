@@ -195,11 +195,15 @@ def speak_sentence_words(
     for src in sources:
         for k in range(len(src.text)):
             origin.append((src.start + k, src.start + k + 1) if src.exact else (src.start, src.end))
-    normalized = norm("".join(src.text for src in sources))
+    given = "".join(src.text for src in sources)
+    normalized = norm(given)
     # The spoken text character by character, each with the written span it reads.
     chars: list[tuple[str, int, int]] = []
     for tok in normalized.tokens:
         inside = origin[tok.start : tok.end]
+        if tok.spoken == given[tok.start : tok.end]:  # passed through: char for char
+            chars.extend((ch, *span) for ch, span in zip(tok.spoken, inside, strict=True))
+            continue
         if inside:
             span = (min(a for a, _ in inside), max(b for _, b in inside))
         else:  # spoken without a written counterpart: sits where it was inserted
