@@ -7,6 +7,13 @@ run and prints both wall times, their ratio, the real-time factors and the audio
   (b) `vorlesen read` (worker pool, one single-threaded ONNX session per core, the voice's
       optimized graph), no utterance cache
   (c) the same without the optimized graph (VORLESEN_OPTIMIZE_VOICES=0), for comparison
+  (d) (b) without word timings (VORLESEN_WORD_TIMINGS=0): what timing every word costs
+      (target: (b) at most 3 % slower than (d))
+
+Whole renders on a busy machine vary more than 3 %, so the cost of word timings is also
+measured where it arises, interleaved sentence by sentence in one process (one Piper
+engine on the optimized graph, noise off: synthesize vs synthesize_timed), plus the
+script's word map (make_script) against the render's wall time.
 
 Target on a 2-core machine: (b) <= 0.45 x (a) with the same audio duration +-3 %.
 vorlesen inserts structural pauses plain Piper does not have, so durations are compared
@@ -121,6 +128,34 @@ def build_optimized(model: Path) -> float:
     return time.perf_counter() - t0
 
 
+def word_timing_cost(model: Path, text: str, rounds: int) -> tuple[float, float, float]:
+    """Seconds synthesizing every sentence of ``text`` without and with word times
+    (interleaved, ``rounds`` times), and seconds making the script (with its word map)."""
+    from vorlesen.config import Settings
+    from vorlesen.models import Document
+    from vorlesen.speak.script import make_script
+    from vorlesen.synth.optimize import optimized_model
+    from vorlesen.synth.piper import PiperEngine
+
+    config = model.with_name(model.name + ".json")
+    session = optimized_model(model, config, Settings())
+    engine = PiperEngine(model, config, session_model=session, noise_scale=0.0, noise_w_scale=0.0)
+    engine.synthesize_timed(SENTENCES[0])  # warm both paths up
+    engine.synthesize(SENTENCES[0])
+    plain = timed = 0.0
+    for _ in range(rounds):
+        for sentence in SENTENCES:
+            t0 = time.perf_counter()
+            engine.synthesize(sentence)
+            t1 = time.perf_counter()
+            engine.synthesize_timed(sentence)
+            plain, timed = plain + t1 - t0, timed + time.perf_counter() - t1
+    document = Document.build([("paragraph", p) for p in text.split("\n\n")], language="en")
+    t0 = time.perf_counter()
+    make_script(document)
+    return plain, timed, time.perf_counter() - t0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--minutes", type=float, default=3.0, help="length of the text to render")
@@ -131,7 +166,8 @@ def main() -> None:
     build = build_optimized(model)
     env_b = dict(os.environ)
     env_c = dict(os.environ, VORLESEN_OPTIMIZE_VOICES="0")
-    runs: dict[str, list[tuple[float, float, float]]] = {"a": [], "b": [], "c": []}
+    env_d = dict(os.environ, VORLESEN_WORD_TIMINGS="0")
+    runs: dict[str, list[tuple[float, float, float]]] = {"a": [], "b": [], "c": [], "d": []}
     with tempfile.TemporaryDirectory() as tmp:
         text_file = Path(tmp) / "long.txt"
         text_file.write_text(text, encoding="utf-8")
@@ -140,6 +176,7 @@ def main() -> None:
             runs["a"].append(plain_piper(text, model))
             runs["b"].append(vorlesen_read(text_file, model, out, env_b))
             runs["c"].append(vorlesen_read(text_file, model, out, env_c))
+            runs["d"].append(vorlesen_read(text_file, model, out, env_d))
     best = {key: min(values) for key, values in runs.items()}
     (wall_a, dur_a, speech_a), (wall_b, dur_b, speech_b) = best["a"], best["b"]
     print(f"text: {len(text.split())} words, voice en_US-joe-medium, {os.cpu_count()} cores")
@@ -148,12 +185,21 @@ def main() -> None:
         "a": "(a) piper-tts plain",
         "b": "(b) vorlesen read",
         "c": "(c) (b), original graph",
+        "d": "(d) (b), no word timings",
     }
     for key, label in labels.items():
         wall, dur, _speech = best[key]
         print(f"{label:<24}: wall {wall:7.2f} s  audio {dur:7.1f} s  RTF {wall / dur:.3f}")
     print(f"ratio (b)/(a)           : {wall_b / wall_a:.2f}   (target <= 0.45)")
     print(f"ratio (c)/(a)           : {best['c'][0] / wall_a:.2f}")
+    overhead = 100 * (wall_b / best["d"][0] - 1)
+    print(f"word timings cost       : {overhead:+.1f} %   ((b) vs (d); target <= 3 %)")
+    plain, timed, script = word_timing_cost(model, text, max(1, args.repeat))
+    print(
+        f"  in the engine         : {100 * (timed / plain - 1):+.1f} %   "
+        f"(synthesize {plain:.2f} s, synthesize_timed {timed:.2f} s, interleaved)"
+    )
+    print(f"  script with word map  : {script:.2f} s   ({100 * script / wall_b:.1f} % of (b))")
     diff = 100 * (dur_b - dur_a) / dur_a
     print(f"duration difference     : {diff:+.1f} %   (target within +-3 %)")
     print(

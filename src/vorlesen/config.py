@@ -48,6 +48,11 @@ class Settings(BaseSettings):
         "vorlesen/0.1 (+https://github.com/vorlesen/vorlesen)",
         description="User-Agent for article fetches and voice downloads.",
     )
+    word_timings: bool = Field(
+        True,
+        description="Time every word (timings JSON, WebVTT, the player's word highlight); "
+        "off gives sentence timings only (bench/render.py measures the difference).",
+    )
     optimize_voices: bool = Field(
         True,
         description="Run Piper voices through an equivalent, faster ONNX graph (built once per "

@@ -163,6 +163,23 @@ class NormalizedText:
 
 
 @dataclass(frozen=True, slots=True)
+class WordSpan:
+    """A written token of the article and the spoken words that read it.
+
+    "1. August" is one written token read as two spoken words; a lexicon alias or an SSML
+    ``<sub>`` is read by its alias's words but points back at the written grapheme.
+    """
+
+    start: int
+    end: int
+    """Character span in :attr:`Document.text` (end exclusive)."""
+    first: int
+    """Index of its first spoken word in ``vorlesen.words.spoken_words(utterance.spoken)``."""
+    count: int
+    """How many spoken words read it (at least one)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Utterance:
     """One sentence (or heading) to be synthesized on its own."""
 
@@ -181,6 +198,8 @@ class Utterance:
     """When set, the engine speaks these phonemes instead of ``spoken`` (lexicon, SSML)."""
     rate: float = 1.0
     """Speaking-rate factor on top of the render's speed (SSML ``prosody rate``)."""
+    words: tuple[WordSpan, ...] = ()
+    """The written tokens in reading order, each with the spoken words that read it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +218,14 @@ AudioArray = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True, slots=True)
+class WordTime:
+    """When one spoken word is heard, in seconds from the start of its segment's audio."""
+
+    start: float
+    end: float
+
+
+@dataclass(frozen=True, slots=True)
 class Segment:
     """Synthesized audio of one utterance: mono float32 samples in [-1, 1]."""
 
@@ -206,10 +233,29 @@ class Segment:
     audio: AudioArray
     sample_rate: int
     cached: bool = False
+    words: tuple[WordTime, ...] = ()
+    """One per spoken word of the utterance (``vorlesen.words.spoken_words``), in order;
+    empty when the engine could not time them."""
 
     @property
     def duration(self) -> float:
         return len(self.audio) / self.sample_rate
+
+
+@dataclass(frozen=True, slots=True)
+class WordTiming:
+    """Where one written token is heard in the final audio."""
+
+    start: float
+    end: float
+    """Seconds from the start of the audio."""
+    written: str
+    """The token as written in the article ("1. August")."""
+    spoken: str
+    """The spoken words that read it ("ersten August")."""
+    char_start: int
+    char_end: int
+    """Character span in the extracted article text."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +273,8 @@ class Timing:
     char_start: int
     char_end: int
     """Character span in the extracted article text."""
+    words: tuple[WordTiming, ...] = ()
+    """The utterance's written tokens with their times; empty when the engine gave none."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -242,7 +242,13 @@ def render_audio(
     for path in outputs.values():
         check_output_path(path)
     items = [
-        SynthItem(index=u.index, text=u.spoken, phonemes=u.phonemes, speed=u.rate)
+        SynthItem(
+            index=u.index,
+            text=u.spoken,
+            phonemes=u.phonemes,
+            speed=u.rate,
+            timed=settings.word_timings,
+        )
         for u in script.utterances
     ]
     total = len(items)

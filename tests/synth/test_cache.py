@@ -45,3 +45,27 @@ def test_keys_change_with_what_changes_the_sound(joe_model: Path, joe_config: Pa
     assert segment_key(k, "a") != segment_key(k, "b")
     assert segment_key(k, "a") != segment_key(k, "a", "ə")
     assert segment_key(k, "a", "ə") == segment_key(k, "b", "ə")  # phonemes are what is spoken
+
+
+def test_word_times_are_kept_with_the_audio(tmp_path: Path) -> None:
+    from vorlesen.models import WordTime
+
+    cache = SegmentCache(tmp_path)
+    key = segment_key("spec", "Hallo Welt")
+    words = (WordTime(0.05, 0.4), WordTime(0.45, 0.9))
+    cache.put(key, np.ones(100, dtype=np.float32) / 2, 22050, words)
+    hit = cache.get(key)
+    assert hit is not None and len(hit.audio) == 100 and hit.sample_rate == 22050
+    assert [(round(w.start, 6), round(w.end, 6)) for w in hit.words] == [(0.05, 0.4), (0.45, 0.9)]
+
+
+def test_an_entry_of_the_old_format_is_a_miss(tmp_path: Path) -> None:
+    """Entries from before word times are synthesized again (now with their words)."""
+    import struct
+
+    cache = SegmentCache(tmp_path)
+    key = segment_key("spec", "alt")
+    path = tmp_path / key[:2] / f"{key}.f32"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(struct.pack("<4sI", b"VLA1", 22050) + np.zeros(8, "<f4").tobytes())
+    assert cache.get(key) is None

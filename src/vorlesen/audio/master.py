@@ -39,7 +39,8 @@ import numpy as np
 import numpy.typing as npt
 
 from vorlesen.errors import AudioError
-from vorlesen.models import AudioArray, Segment, Timing, Utterance
+from vorlesen.models import AudioArray, Segment, Timing, Utterance, WordTiming
+from vorlesen.words import spoken_words
 
 __all__ = ["Mastered", "master", "measure_loudness", "measure_true_peak"]
 
@@ -208,6 +209,8 @@ def join_segments(
         part[margin : margin + body] = samples[lo:hi]
         part[margin + body : margin + body + len(tail_src)] = tail_src
         start = position + margin
+        heard_end = position + margin + body + len(tail_src)
+        words = _word_timings(utterance, segment, lo - margin, position, heard_end, sample_rate)
         timings.append(
             Timing(
                 index=utterance.index,
@@ -219,10 +222,63 @@ def join_segments(
                 kind=utterance.kind,
                 char_start=utterance.start,
                 char_end=utterance.end,
+                words=words,
             )
         )
         position += len(part)
         yield sample_rate, part
+
+
+_EDGE_PUNCTUATION = ".,;:!?…\"'„“”‚‘’»«()–—-"
+"""Stripped from a spoken word's ends in the timings (the word, not the pause mark)."""
+
+
+def _word_timings(
+    utterance: Utterance,
+    segment: Segment,
+    shift: int,
+    position: int,
+    heard_end: int,
+    sample_rate: int,
+) -> tuple[WordTiming, ...]:
+    """The utterance's written tokens placed in the programme.
+
+    ``shift`` is how many samples of the segment's start were cut (negative: silence was
+    added in front), ``position`` where the segment's part starts in the programme and
+    ``heard_end`` where its sound ends (its pause follows). Word times are clamped into
+    that span, so a word never spills into the pause or the next utterance.
+    Nothing when the engine gave no times or they do not fit the utterance's words.
+    """
+    spans = spoken_words(utterance.spoken)
+    if not segment.words or len(segment.words) != len(spans) or not utterance.words:
+        return ()
+    rate = float(sample_rate)
+    lo, hi = position / rate, heard_end / rate
+
+    def place(t: float) -> float:
+        return min(hi, max(lo, lo + t - shift / rate))
+
+    out: list[WordTiming] = []
+    for token in utterance.words:
+        times = segment.words[token.first : token.first + token.count]
+        if not times:
+            continue
+        a, b = token.start - utterance.start, token.end - utterance.start
+        spoken = " ".join(
+            utterance.spoken[x:y].strip(_EDGE_PUNCTUATION) or utterance.spoken[x:y]
+            for x, y in spans[token.first : token.first + token.count]
+        )
+        out.append(
+            WordTiming(
+                start=place(times[0].start),
+                end=place(max(times[-1].end, times[0].start)),
+                written=utterance.written[a:b],
+                spoken=spoken,
+                char_start=token.start,
+                char_end=token.end,
+            )
+        )
+    return tuple(out)
 
 
 # ── measuring ───────────────────────────────────────────────────────────────────────────

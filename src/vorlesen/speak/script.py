@@ -20,10 +20,20 @@ from vorlesen.errors import InputError, VoiceError
 from vorlesen.lexicon import Lexicon
 from vorlesen.lexicon.phonemes import espeak_phonemes
 from vorlesen.lexicon.render import phoneme_block, spoken_phonemes
-from vorlesen.models import Block, BlockKind, Document, Mark, NormalizedText, Script, Utterance
+from vorlesen.models import (
+    Block,
+    BlockKind,
+    Document,
+    Mark,
+    NormalizedText,
+    Script,
+    Utterance,
+    WordSpan,
+)
 from vorlesen.speak.de import numbers
 from vorlesen.speak.normalize import normalize
 from vorlesen.speak.segment import split_sentences
+from vorlesen.words import spoken_words
 
 __all__ = [
     "SAY_AS_TYPES",
@@ -33,6 +43,7 @@ __all__ = [
     "make_script",
     "say_as",
     "speak_sentence",
+    "speak_sentence_words",
 ]
 
 
@@ -111,51 +122,148 @@ def speak_sentence(
 
     Overlapping overrides: the one starting first (the longer on a tie) wins.
     """
-    if not overrides and (lexicon is None or not len(lexicon)):
-        return " ".join(norm(written.translate(_BRACKETS)).text.split())
-    pieces: list[str] = []
-    hidden: list[tuple[str, bool]] = []
-    """Texts put back after normalizing, and whether each is padded by spaces."""
+    return speak_sentence_words(written, norm, lexicon, voice, overrides)[0]
 
-    def hide(value: str, pad: bool, fallback: str) -> None:
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """A piece of the normalizer's input and the written span it stands for."""
+
+    text: str
+    start: int
+    end: int
+    exact: bool
+    """Character for character the written text (else the whole piece reads the span)."""
+
+
+def speak_sentence_words(
+    written: str,
+    norm: Normalizer,
+    lexicon: Lexicon | None,
+    voice: str | None,
+    overrides: Sequence[Override] = (),
+) -> tuple[str, tuple[WordSpan, ...]]:
+    """:func:`speak_sentence`, plus the written tokens its spoken words read.
+
+    Each written token (offsets into ``written``) is found through the normalizer's token
+    map, an alias or ``<sub>`` through the span it replaced; spoken words whose written
+    spans overlap form one token ("1. August" → "ersten August").
+    """
+    plain_only = not overrides and (lexicon is None or not len(lexicon))
+    sources: list[_Source] = []
+    hidden: list[tuple[str, bool, int, int]] = []
+    """Texts put back after normalizing, whether each is padded by spaces, and its span."""
+
+    def hide(value: str, pad: bool, fallback: str, start: int, end: int) -> None:
         if len(hidden) >= _PLACEHOLDER_MAX:
-            pieces.append(fallback)
+            sources.append(_Source(fallback, start, end, exact=True))
             return
-        pieces.append(_placeholder(len(hidden)))
-        hidden.append((value, pad))
+        sources.append(_Source(_placeholder(len(hidden)), start, end, exact=False))
+        hidden.append((value, pad, start, end))
 
-    def plain(text: str) -> None:
+    def plain(text: str, offset: int) -> None:
         if lexicon is None or not len(lexicon):
-            pieces.append(text)
+            sources.append(_Source(text, offset, offset + len(text), exact=True))
             return
         for part in lexicon.apply(text, voice=voice):
             entry = part.entry
+            a, b = offset + part.start, offset + part.end
             if entry is None:
-                pieces.append(part.text)
+                sources.append(_Source(part.text, a, b, exact=True))
             elif entry.kind == "alias":
-                pieces.append(entry.value + ("s" if part.genitive else ""))
+                sources.append(_Source(entry.value + ("s" if part.genitive else ""), a, b, False))
             else:
                 ipa = spoken_phonemes(entry, part.genitive, espeak_phonemes)
-                hide(phoneme_block(ipa), True, part.text)
+                hide(phoneme_block(ipa), True, part.text, a, b)
 
     text = written.translate(_BRACKETS)
     pos = 0
     for ov in sorted(overrides, key=lambda o: (o.start, -o.end)):
         if ov.start < pos or ov.end <= ov.start:
             continue  # nested in (or overlapping) one already applied
-        plain(text[pos : ov.start])
+        plain(text[pos : ov.start], pos)
         if ov.kind == "text":
-            pieces.append(ov.value.translate(_BRACKETS))
+            sources.append(_Source(ov.value.translate(_BRACKETS), ov.start, ov.end, exact=False))
         elif ov.kind == "spoken":
-            hide(ov.value.translate(_BRACKETS), False, text[ov.start : ov.end])
+            value = ov.value.translate(_BRACKETS)
+            hide(value, False, text[ov.start : ov.end], ov.start, ov.end)
         else:
-            hide(phoneme_block(ov.value), True, text[ov.start : ov.end])
+            hide(phoneme_block(ov.value), True, text[ov.start : ov.end], ov.start, ov.end)
         pos = ov.end
-    plain(text[pos:])
-    spoken = norm("".join(pieces)).text
-    for n, (value, pad) in enumerate(hidden):
-        spoken = spoken.replace(_placeholder(n), f" {value} " if pad else value)
-    return _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(spoken.split()))
+    plain(text[pos:], pos)
+    origin: list[tuple[int, int]] = []
+    for src in sources:
+        for k in range(len(src.text)):
+            origin.append((src.start + k, src.start + k + 1) if src.exact else (src.start, src.end))
+    given = "".join(src.text for src in sources)
+    normalized = norm(given)
+    # The spoken text character by character, each with the written span it reads.
+    chars: list[tuple[str, int, int]] = []
+    for tok in normalized.tokens:
+        inside = origin[tok.start : tok.end]
+        if tok.spoken == given[tok.start : tok.end]:  # passed through: char for char
+            chars.extend((ch, *span) for ch, span in zip(tok.spoken, inside, strict=True))
+            continue
+        if inside:
+            span = (min(a for a, _ in inside), max(b for _, b in inside))
+        else:  # spoken without a written counterpart: sits where it was inserted
+            at = origin[tok.start][0] if tok.start < len(origin) else len(written)
+            span = (at, at)
+        chars.extend((ch, *span) for ch in tok.spoken)
+    pieces: list[tuple[str, int, int]] = []
+    i = 0
+    while i < len(chars):
+        ch = chars[i][0]
+        if ch == _PH_OPEN and i + 2 < len(chars) and chars[i + 2][0] == _PH_CLOSE:
+            n = ord(chars[i + 1][0]) - _PH_BASE
+            if 0 <= n < len(hidden):
+                value, pad, start, end = hidden[n]
+                pieces.append((f" {value} " if pad else value, start, end))
+                i += 3
+                continue
+        pieces.append(chars[i])
+        i += 1
+    raw = "".join(p for p, _, _ in pieces)
+    spoken = " ".join(raw.split())
+    if not plain_only:
+        spoken = _SPACE_BEFORE_PUNCT.sub(r"\1", spoken)
+    # Only spaces were dropped, so non-space characters correspond one to one, in order.
+    char_origin: list[tuple[int, int]] = [
+        (start, end) for piece, start, end in pieces for ch in piece if not ch.isspace()
+    ]
+    return spoken, _word_spans(spoken, char_origin)
+
+
+_BLOCK = re.compile(r"\[\[.*?\]\]", re.DOTALL)
+
+
+def _word_spans(spoken: str, char_origin: list[tuple[int, int]]) -> tuple[WordSpan, ...]:
+    """Group the spoken words of ``spoken`` by the written span they read."""
+    nonspace_before: list[int] = []
+    count = 0
+    for ch in spoken:
+        nonspace_before.append(count)
+        if not ch.isspace():
+            count += 1
+    groups: list[WordSpan] = []
+    for n, (a, b) in enumerate(spoken_words(spoken)):
+        word = spoken[a:b]
+        blocks = [(a + m.start(), a + m.end()) for m in _BLOCK.finditer(word)]
+        keep = [
+            k for k in range(a, b) if spoken[k].isalnum() or any(x <= k < y for x, y in blocks)
+        ] or list(range(a, b))
+        spans = [char_origin[nonspace_before[k]] for k in keep if not spoken[k].isspace()]
+        if not spans:
+            continue
+        start, end = min(s for s, _ in spans), max(e for _, e in spans)
+        last = groups[-1] if groups else None
+        if last is not None and ((start < last.end and last.start < end) or start == end):
+            groups[-1] = WordSpan(
+                min(last.start, start), max(last.end, end), last.first, n - last.first + 1
+            )
+        else:
+            groups.append(WordSpan(start, end, n, 1))
+    return tuple(groups)
 
 
 # -- say-as -------------------------------------------------------------------------
@@ -525,13 +633,14 @@ def _block_utterances(
             if ov is not None
         ]
         written = block.text[piece.start : piece.end]
-        spoken = speak_sentence(written, norm, lexicon, voice, overrides)
+        spoken, words = speak_sentence_words(written, norm, lexicon, voice, overrides)
         if not _speakable(spoken):
             if piece.pause is not None and result:
                 prev, _explicit = result[-1]
                 result[-1] = (replace(prev, pause_after=prev.pause_after + piece.pause), True)
             continue
         structural = pauses.sentence if piece.sentence_end else 0.0
+        offset = block.start + piece.start
         result.append(
             (
                 Utterance(
@@ -544,6 +653,9 @@ def _block_utterances(
                     end=block.start + piece.end,
                     pause_after=structural if piece.pause is None else piece.pause,
                     rate=round(piece.rate, 6),
+                    words=tuple(
+                        replace(w, start=offset + w.start, end=offset + w.end) for w in words
+                    ),
                 ),
                 piece.pause is not None,
             )

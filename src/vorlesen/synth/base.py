@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
 from vorlesen.errors import UsageError, VoiceError
-from vorlesen.models import AudioArray
+from vorlesen.models import AudioArray, WordTime
 
 __all__ = ["CACHE_FORMAT", "Engine", "EngineName", "EngineSpec", "file_sha256"]
 
@@ -43,6 +43,17 @@ class Engine(Protocol):
         """Speak ``text`` (which may hold inline ``[[ IPA ]]`` blocks); mono float32 in [-1, 1].
 
         ``speed`` multiplies the engine's own speed for this call only (SSML ``prosody``).
+        """
+        ...
+
+    def synthesize_timed(
+        self, text: str, *, speed: float = 1.0
+    ) -> tuple[AudioArray, tuple[WordTime, ...]]:
+        """:meth:`synthesize`, plus when each spoken word of ``text`` is heard.
+
+        One :class:`~vorlesen.models.WordTime` per word of
+        :func:`vorlesen.words.spoken_words` (``text``), in seconds into the returned audio;
+        an empty tuple when the engine cannot time this text's words.
         """
         ...
 

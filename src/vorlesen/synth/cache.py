@@ -2,8 +2,10 @@
 
 An edited article re-synthesizes only the utterances whose text (or phonemes) changed;
 everything else comes from here. Entries are small binary files — a header (magic,
-sample rate) followed by float32 little-endian samples — written to a temp file and moved
-into place with ``os.replace``, so a reader never sees half an entry.
+sample rate, word count), each word's start and end (float32 seconds), then float32
+little-endian samples — written to a temp file and moved into place with ``os.replace``,
+so a reader never sees half an entry. Entries of the older format (no word times) read as
+misses, so they are synthesized again once, now with their words.
 """
 
 from __future__ import annotations
@@ -17,13 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from vorlesen.models import AudioArray
+from vorlesen.models import AudioArray, WordTime
 
 __all__ = ["CachedAudio", "SegmentCache", "segment_key"]
 
-_MAGIC = b"VLA1"
-_HEADER = struct.Struct("<4sI")
-"""Magic bytes and sample rate (uint32)."""
+_MAGIC = b"VLA2"
+_HEADER = struct.Struct("<4sII")
+"""Magic bytes, sample rate and number of word times (uint32 each)."""
 
 
 def segment_key(spec_key: str, text: str, phonemes: str | None = None) -> str:
@@ -42,6 +44,8 @@ class CachedAudio:
 
     audio: AudioArray
     sample_rate: int
+    words: tuple[WordTime, ...] = ()
+    """When each spoken word is heard (empty: the engine gave no times)."""
 
 
 class SegmentCache:
@@ -68,21 +72,36 @@ class SegmentCache:
             raw = path.read_bytes()
         except OSError:
             return None
-        if len(raw) < _HEADER.size or (len(raw) - _HEADER.size) % 4:
+        if len(raw) < _HEADER.size:
             path.unlink(missing_ok=True)
             return None
-        magic, rate = _HEADER.unpack_from(raw)
-        if magic != _MAGIC or rate <= 0:
+        magic, rate, count = _HEADER.unpack_from(raw)
+        body = _HEADER.size + 8 * count
+        if magic != _MAGIC or rate <= 0 or len(raw) < body or (len(raw) - body) % 4:
             path.unlink(missing_ok=True)
             return None
-        audio = np.frombuffer(raw, dtype="<f4", offset=_HEADER.size).astype(np.float32)
-        return CachedAudio(audio=audio, sample_rate=int(rate))
+        edges = np.frombuffer(raw, dtype="<f4", count=2 * count, offset=_HEADER.size)
+        words = tuple(WordTime(float(edges[2 * n]), float(edges[2 * n + 1])) for n in range(count))
+        audio = np.frombuffer(raw, dtype="<f4", offset=body).astype(np.float32)
+        return CachedAudio(audio=audio, sample_rate=int(rate), words=words)
 
-    def put(self, key: str, audio: AudioArray, sample_rate: int) -> None:
-        """Store ``audio`` under ``key`` atomically (temp file + ``os.replace``)."""
+    def put(
+        self,
+        key: str,
+        audio: AudioArray,
+        sample_rate: int,
+        words: tuple[WordTime, ...] = (),
+    ) -> None:
+        """Store ``audio`` and its word times under ``key`` atomically (temp file +
+        ``os.replace``)."""
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        payload = _HEADER.pack(_MAGIC, sample_rate) + np.asarray(audio, dtype="<f4").tobytes()
+        edges = np.array([t for w in words for t in (w.start, w.end)], dtype="<f4")
+        payload = (
+            _HEADER.pack(_MAGIC, sample_rate, len(words))
+            + edges.tobytes()
+            + np.asarray(audio, dtype="<f4").tobytes()
+        )
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".f32")
         try:
             with os.fdopen(fd, "wb") as fh:

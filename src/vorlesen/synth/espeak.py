@@ -9,11 +9,16 @@ IPA. :func:`ipa_to_espeak` converts the common German and English IPA symbols wi
 table. Limits: tones, most diacritics and rare symbols have no entry and are dropped (with
 a logged warning); stress marks move onto the next vowel, where espeak expects them;
 English-only sounds spoken by the German voice use the nearest German phoneme.
+
+Word timings are espeak-ng's own: its synthesis callback reports a word event (character
+position in the text, audio position in ms) as each word starts; a word ends where the
+next starts, or with the audio.
 """
 
 from __future__ import annotations
 
 import ctypes
+import itertools
 import logging
 import re
 import threading
@@ -26,7 +31,8 @@ import espeakng_loader
 import numpy as np
 
 from vorlesen.errors import EngineError, VoiceError
-from vorlesen.models import AudioArray
+from vorlesen.models import AudioArray, WordTime
+from vorlesen.words import spoken_words
 
 __all__ = ["EspeakEngine", "espeak_version", "ipa_to_espeak"]
 
@@ -44,10 +50,29 @@ _DEFAULT_WPM = 175
 _MIN_WPM, _MAX_WPM = 80, 450
 """The rate range espeak-ng accepts."""
 
+_EVENT_LIST_TERMINATED = 0
+_EVENT_WORD = 1
+
+
+class _Event(ctypes.Structure):
+    """``espeak_EVENT`` from speak_lib.h (the union's widest member is a pointer)."""
+
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int),
+        ("length", ctypes.c_int),
+        ("audio_position", ctypes.c_int),
+        ("sample", ctypes.c_int),
+        ("user_data", ctypes.c_void_p),
+        ("id", ctypes.c_void_p),
+    ]
+
+
 _PHONEME_BLOCK = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
 
 _SynthCallback = ctypes.CFUNCTYPE(
-    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
+    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event)
 )
 
 # -- IPA → espeak-ng mnemonics --------------------------------------------------------
@@ -142,7 +167,8 @@ def ipa_to_espeak(ipa: str, voice: str = "de") -> str:
 
 _LOCK = threading.RLock()
 _STATE: dict[str, Any] = {}
-"""Per-process library state: ``lib``, ``rate`` (sample rate), ``callback``, ``samples``."""
+"""Per-process library state: ``lib``, ``rate`` (sample rate), ``callback``, ``samples``,
+``words`` (word events of the running call: character position, audio position in ms)."""
 
 
 def _library() -> Any:
@@ -195,16 +221,23 @@ def _library() -> Any:
             reason="espeak_unavailable",
         )
     samples: list[AudioArray] = []
+    words: list[tuple[int, int]] = []
 
-    def collect(wav: Any, count: int, _events: Any) -> int:
+    def collect(wav: Any, count: int, events: Any) -> int:
         if wav and count > 0:
             chunk = np.ctypeslib.as_array(wav, shape=(count,))
             samples.append((chunk.astype(np.float32) / 32768.0).astype(np.float32))
+        if events:
+            k = 0
+            while events[k].type != _EVENT_LIST_TERMINATED:
+                if events[k].type == _EVENT_WORD:
+                    words.append((events[k].text_position, events[k].audio_position))
+                k += 1
         return 0  # 0 = keep going
 
     callback = _SynthCallback(collect)  # kept referenced in _STATE: C holds the pointer
     lib.espeak_SetSynthCallback(callback)
-    _STATE.update(lib=lib, rate=int(rate), callback=callback, samples=samples)
+    _STATE.update(lib=lib, rate=int(rate), callback=callback, samples=samples, words=words)
     return lib
 
 
@@ -259,6 +292,13 @@ class EspeakEngine:
         action(lib)
 
     def _speak(self, espeak_text: str, speed: float = 1.0) -> AudioArray:
+        return self._speak_events(espeak_text, speed)[0]
+
+    def _speak_events(
+        self, espeak_text: str, speed: float = 1.0
+    ) -> tuple[AudioArray, list[tuple[int, int]]]:
+        """Audio of ``espeak_text`` and its word events: (1-based character position,
+        audio position in ms)."""
         data = espeak_text.encode("utf-8") + b"\0"
 
         def synth(lib: Any) -> None:
@@ -280,33 +320,71 @@ class EspeakEngine:
 
         with _LOCK:
             samples: list[AudioArray] = _STATE["samples"]
+            words: list[tuple[int, int]] = _STATE["words"]
             samples.clear()
+            words.clear()
             try:
                 self._run(synth, speed)
+                events = list(words)
                 if not samples:
-                    return np.zeros(0, dtype=np.float32)
-                return np.concatenate(samples).astype(np.float32, copy=False)
+                    return np.zeros(0, dtype=np.float32), events
+                return np.concatenate(samples).astype(np.float32, copy=False), events
             finally:
                 samples.clear()
+                words.clear()
 
     def _prepare(self, text: str) -> str:
         """Turn inline ``[[ IPA ]]`` blocks into espeak mnemonics; never leave stray brackets."""
+        return self._prepare_mapped(text)[0]
 
-        def convert(match: re.Match[str]) -> str:
+    def _prepare_mapped(self, text: str) -> tuple[str, list[int]]:
+        """:meth:`_prepare`, plus where each character of ``text`` went in the result."""
+        out: list[str] = []
+        where: list[int] = []
+        length = 0
+        pos = 0
+        for match in _PHONEME_BLOCK.finditer(text):
+            plain = text[pos : match.start()]
+            where.extend(range(length, length + len(plain)))
+            out.append(plain)
+            length += len(plain)
             mnemonics = ipa_to_espeak(match.group(1), self.voice)
             if not mnemonics:
                 _LOGGER.warning("Dropped phoneme block %r: nothing espeak-ng can say", match[0])
-                return " "
-            return f" [[{mnemonics}]] "
-
-        converted = _PHONEME_BLOCK.sub(convert, text)
+                piece = " "
+            else:
+                piece = f" [[{mnemonics}]] "
+            where.extend([length + 1] * (match.end() - match.start()))
+            out.append(piece)
+            length += len(piece)
+            pos = match.end()
+        where.extend(range(length, length + len(text) - pos))
+        out.append(text[pos:])
+        converted = "".join(out)
         # Any bracket pair left (unbalanced input) would switch espeak into phoneme mode.
+        # Brackets become spaces one for one, so ``where`` stays right.
         parts = re.split(r"(\[\[[^\[\]]*\]\])", converted)
         cleaned = [
             p if p.startswith("[[") and p.endswith("]]") else p.replace("[", " ").replace("]", " ")
             for p in parts
         ]
-        return "".join(cleaned)
+        return "".join(cleaned), where
+
+    def synthesize_timed(
+        self, text: str, *, speed: float = 1.0
+    ) -> tuple[AudioArray, tuple[WordTime, ...]]:
+        """:meth:`synthesize`, plus when each spoken word of ``text``
+        (:func:`vorlesen.words.spoken_words`) is heard, from espeak-ng's word events."""
+        prepared, where = self._prepare_mapped(text)
+        audio, events = self._speak_events(prepared, speed)
+        duration = len(audio) / self.sample_rate
+        positions = sorted((pos - 1, ms / 1000.0) for pos, ms in events)
+        starts: list[float] = []
+        for a, b in spoken_words(text):
+            lo, hi = where[a], where[b - 1] + 1
+            inside = [t for pos, t in positions if lo <= pos < hi]
+            starts.append(min(inside) if inside else float("nan"))
+        return audio, _word_times(starts, duration)
 
     def synthesize(self, text: str, *, speed: float = 1.0) -> AudioArray:
         """Speak ``text``; inline ``[[ IPA ]]`` blocks are converted, not read out.
@@ -345,3 +423,23 @@ class EspeakEngine:
 
     def __repr__(self) -> str:
         return f"EspeakEngine(voice={self.voice!r}, speed={self.speed})"
+
+
+def _word_times(starts: list[float], duration: float) -> tuple[WordTime, ...]:
+    """Word times from word starts (NaN: no event for that word — it shares the time
+    between its neighbours); each word ends where the next begins."""
+    if not starts:
+        return ()
+    known = [(i, t) for i, t in enumerate(starts) if t == t]  # NaN is not equal to itself
+    anchors = [(-1, 0.0), *known, (len(starts), duration)]
+    filled = list(starts)
+    for (i0, t0), (i1, t1) in itertools.pairwise(anchors):
+        for i in range(i0 + 1, i1):
+            filled[i] = t0 + (t1 - t0) * (i - i0) / (i1 - i0)
+    times: list[WordTime] = []
+    floor = 0.0
+    for n, start in enumerate(filled):
+        floor = min(duration, max(floor, start))
+        end = filled[n + 1] if n + 1 < len(filled) else duration
+        times.append(WordTime(floor, min(duration, max(floor, end))))
+    return tuple(times)

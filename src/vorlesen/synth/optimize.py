@@ -11,6 +11,14 @@ with a ``1 × k`` kernel, so :func:`optimize_decoder` rewrites the decoder that 
 audio differs from the original model's by float rounding only (≈1e-6), and one
 single-threaded session synthesizes ≈15–20 % faster (``bench/render.py``).
 
+The same copy also carries Piper's alignment output (:func:`vorlesen.synth.piper.
+add_alignment`, piper-tts's ``add_alignment_output``): the duration predictor's
+``w_ceil`` — frames per phoneme id — marked as a second graph output, so every utterance
+tells how many samples each phoneme lasts and the engine can time each word exactly. It
+adds no computation (the tensor is computed anyway); the check also confirms the durations
+add up to the audio's length. A voice whose decoder the rewrite does not know still gets
+a copy with the alignment output alone.
+
 :func:`prepare_model` builds the copy once per voice file, checks it against the original
 on a test utterance (identical length, samples within :data:`_TOLERANCE`), and keeps it in
 the cache directory keyed by the model's SHA-256. Anything unexpected (a decoder with other
@@ -37,7 +45,7 @@ __all__ = ["REWRITE_VERSION", "optimize_decoder", "optimized_model", "prepare_mo
 
 _LOGGER = logging.getLogger(__name__)
 
-REWRITE_VERSION = 2
+REWRITE_VERSION = 3
 """Part of the cached file's name: bump when the rewrite changes."""
 
 _DECODER_PREFIX = "/dec/"
@@ -52,6 +60,8 @@ _ELEMENTWISE_OPS = frozenset({"Add", "Sub", "Mul", "Div", "LeakyRelu", "Relu", "
 _TOLERANCE = 1e-4
 """Largest sample difference (full scale 1.0) the check accepts; measured ≈1e-6."""
 _AXIS = "vorlesen_axis_2"
+_HOP_LENGTH = 256
+"""Audio samples per duration frame when the voice config names none (Piper's default)."""
 """Name of the ``[2]`` initializer the inserted Unsqueeze/Squeeze nodes use."""
 
 
@@ -222,7 +232,15 @@ def _equivalent(original: Path, rewritten: bytes, config: dict[str, Any]) -> boo
     after = _session(rewritten)
     feeds = _probe_inputs(before, config)
     expected = before.run(None, feeds)[0]
-    actual = after.run(None, feeds)[0]
+    outputs = after.run(None, feeds)
+    actual = outputs[0]
+    if len(outputs) < 2:
+        _LOGGER.info("optimized model rejected: no alignment output")
+        return False
+    hop = int(config.get("hop_length", _HOP_LENGTH))
+    if int(np.sum(outputs[1])) * hop != actual.size:
+        _LOGGER.info("optimized model rejected: durations do not add up to the audio")
+        return False
     if expected.shape != actual.shape:
         _LOGGER.info("optimized model rejected: output shape %s ≠ %s", actual.shape, expected.shape)
         return False
@@ -249,10 +267,20 @@ def prepare_model(model: Path, config: dict[str, Any], sha256: str, cache_dir: P
     except OSError as exc:  # a cache directory we may not even look into
         _LOGGER.info("cannot use the optimized-model cache %s (%s)", cache_dir, exc)
         return None
+    rewritten = b""
     try:
         import onnx
 
-        proto = optimize_decoder(onnx.load(str(model)))
+        from vorlesen.synth.piper import add_alignment
+
+        proto = onnx.load(str(model))
+        add_alignment(proto)
+        candidate = onnx.ModelProto()
+        candidate.CopyFrom(proto)  # a rewrite that steps back may have changed it halfway
+        try:
+            proto = optimize_decoder(candidate)
+        except _NotApplicable as exc:  # the alignment output alone is still worth having
+            _LOGGER.info("voice %s keeps its original decoder: %s", model.name, exc)
         rewritten = proto.SerializeToString()
         usable = _equivalent(model, rewritten, config)
     except (ImportError, MemoryError) as exc:  # may work another time: no marker

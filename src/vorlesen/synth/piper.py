@@ -4,12 +4,21 @@ We build the ``onnxruntime.InferenceSession`` ourselves instead of ``PiperVoice.
 single-threaded session per worker process (the pool runs one per core), no spinning
 threads, and, when :mod:`vorlesen.synth.optimize` could build it, the voice's equivalent
 faster graph. Phonemization, phoneme ids and inference are Piper's own code.
+
+Word timings come from the voice graph itself: piper-tts's ``add_alignment_output`` marks
+the duration predictor's frames-per-phoneme tensor as a second output (built into the
+optimized copy; patched in memory on first use when a voice runs its original file), so
+each utterance says how many samples every phoneme lasts. Phonemes are grouped into words
+at the spaces espeak-ng puts between them; where espeak-ng joined or split words ("of
+the" → ``ʌvðə``), each word's own phonemes are matched into the sentence's.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import difflib
+import itertools
 import json
 import logging
 import unicodedata
@@ -19,12 +28,14 @@ from typing import Any
 import numpy as np
 import onnxruntime  # ships no type information
 from piper.config import PiperConfig, SynthesisConfig
+from piper.const import BOS, PAD
 from piper.voice import PiperVoice
 
 from vorlesen.errors import EngineError, VoiceError
-from vorlesen.models import AudioArray
+from vorlesen.models import AudioArray, WordTime
+from vorlesen.words import spoken_words
 
-__all__ = ["PiperEngine"]
+__all__ = ["PiperEngine", "add_alignment"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -50,9 +61,32 @@ def _load_config(config: Path) -> PiperConfig:
         ) from exc
 
 
-def _open_session(model: Path, threads: int) -> onnxruntime.InferenceSession:
-    """ONNX session with ``threads`` intra-op threads and one inter-op thread."""
-    if not model.is_file():
+def add_alignment(model: Any) -> str:
+    """Add Piper's alignment output (phoneme durations) to ``model``, an ``onnx.ModelProto``,
+    in place; returns the tensor's name.
+
+    Raises:
+        ValueError: the graph has no single duration (``Ceil``) tensor, or it is an output
+        already.
+    """
+    from onnx import TensorProto, helper
+    from piper.patch_voice_with_alignment import add_alignment_output
+
+    name = add_alignment_output(model)
+    # Piper adds the output without a type, which onnx's checker rejects; a Ceil of the
+    # duration predictor's float tensor is a float tensor.
+    for output in model.graph.output:
+        if output.name == name and not output.HasField("type"):
+            output.CopyFrom(
+                helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", 1, "phonemes"])
+            )
+    return name
+
+
+def _open_session(model: Path | bytes, threads: int) -> onnxruntime.InferenceSession:
+    """ONNX session with ``threads`` intra-op threads and one inter-op thread; ``model`` is
+    a file, or a serialized graph."""
+    if isinstance(model, Path) and not model.is_file():
         raise VoiceError(f"The voice model {model} does not exist.", reason="voice_file_missing")
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = max(1, threads)
@@ -63,11 +97,14 @@ def _open_session(model: Path, threads: int) -> onnxruntime.InferenceSession:
     options.log_severity_level = 3  # errors only; ORT warnings are noise for users
     try:
         return onnxruntime.InferenceSession(
-            str(model), sess_options=options, providers=["CPUExecutionProvider"]
+            str(model) if isinstance(model, Path) else model,
+            sess_options=options,
+            providers=["CPUExecutionProvider"],
         )
     except Exception as exc:  # ORT raises its own Fail/InvalidProtobuf/RuntimeException types
+        name = model if isinstance(model, Path) else "(patched in memory)"
         raise VoiceError(
-            f"The voice model {model} is corrupt or not an ONNX model; delete it and "
+            f"The voice model {name} is corrupt or not an ONNX model; delete it and "
             "download the voice again.",
             reason="corrupt_voice",
         ) from exc
@@ -109,6 +146,10 @@ class PiperEngine:
                     Path(session_model).unlink()
         if session is None:
             session = _open_session(model, threads)
+        self._model = model
+        self._threads = threads
+        self._aligned = len(session.get_outputs()) > 1
+        self._word_phonemes: dict[str, list[str]] = {}
         self._voice = PiperVoice(session=session, config=piper_config)
         self._config = piper_config
         self.voice = voice_name or model.name.removesuffix(".onnx")
@@ -203,6 +244,136 @@ class PiperEngine:
             return np.zeros(0, dtype=np.float32)
         return np.concatenate(chunks).astype(np.float32, copy=False)
 
+    # -- word timings -----------------------------------------------------------------
+
+    def _ensure_aligned(self) -> bool:
+        """Give the session the alignment output if its graph lacks it (patched in memory,
+        once); ``False`` when the voice cannot have one."""
+        if self._aligned:
+            return True
+        try:
+            import onnx
+
+            proto = onnx.load(str(self._model))
+            add_alignment(proto)
+            session = _open_session(proto.SerializeToString(), self._threads)
+        except Exception as exc:  # no onnx, no duration tensor: audio without word times
+            _LOGGER.info("voice %s gives no word timings (%r)", self.voice, exc)
+            self._model = Path()  # do not try again
+            return False
+        self._voice = dataclasses.replace(self._voice, session=session)
+        self._aligned = True
+        return True
+
+    def synthesize_timed(
+        self, text: str, *, speed: float = 1.0
+    ) -> tuple[AudioArray, tuple[WordTime, ...]]:
+        """:meth:`synthesize`, plus when each spoken word of ``text``
+        (:func:`vorlesen.words.spoken_words`) is heard; no times when the voice has no
+        alignment output."""
+        if not self._aligned and (self._model == Path() or not self._ensure_aligned()):
+            return self.synthesize(text, speed=speed), ()
+        id_map = self._config.phoneme_id_map
+        lead = len(id_map[BOS]) + len(id_map[PAD])
+        chunks: list[AudioArray] = []
+        symbols: list[tuple[str, int, int]] = []
+        """Every phoneme spoken, with its first and end sample in the joined audio."""
+        offset = 0
+        for sentence in self._voice.phonemize(text):
+            if not sentence:
+                continue
+            kept = [p for p in sentence if p in id_map]
+            ids = self._voice.phonemes_to_ids(kept)
+            audio, samples = self._ids_to_aligned_audio(ids, speed)
+            chunks.append(audio)
+            if samples is not None and len(samples) == len(ids) and samples.sum() > 0:
+                # Durations are whole frames; scale to the audio should they not add up.
+                edges = np.concatenate(([0.0], np.cumsum(samples, dtype=np.float64)))
+                edges *= len(audio) / edges[-1]
+                pos = lead
+                for p in kept:
+                    width = len(id_map[p]) + len(id_map[PAD])
+                    symbols.append((p, offset + int(edges[pos]), offset + int(edges[pos + width])))
+                    pos += width
+            symbols.append((" ", offset + len(audio), offset + len(audio)))
+            offset += len(audio)
+        joined = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+        words = [text[a:b] for a, b in spoken_words(text)]
+        spans = self._word_symbols(symbols, words)
+        rate = float(self.sample_rate)
+        times = tuple(WordTime(symbols[a][1] / rate, symbols[b - 1][2] / rate) for a, b in spans)
+        return joined.astype(np.float32, copy=False), times if len(times) == len(words) else ()
+
+    def _ids_to_aligned_audio(
+        self, ids: list[int], speed: float
+    ) -> tuple[AudioArray, np.ndarray[Any, Any] | None]:
+        try:
+            raw = self._voice.phoneme_ids_to_audio(ids, self._config_for(speed), True)
+        except Exception as exc:  # ORT failure mid-run: out of memory, broken model
+            raise EngineError(
+                f"Piper inference failed for voice {self.voice} ({exc}).",
+                reason="inference_failed",
+            ) from exc
+        audio, samples = raw if isinstance(raw, tuple) else (raw, None)
+        clipped = np.clip(np.asarray(audio, dtype=np.float32).reshape(-1), -1.0, 1.0)
+        return clipped, None if samples is None else np.asarray(samples).reshape(-1)
+
+    def _phonemes_of(self, word: str) -> list[str]:
+        """The phonemes of one spoken word alone (a ``[[ IPA ]]`` block: its symbols)."""
+        cached = self._word_phonemes.get(word)
+        if cached is None:
+            cached = [p for s in self._voice.phonemize(word) for p in s if _sounds(p)]
+            if len(self._word_phonemes) < 4096:  # a few articles' words; bounded memory
+                self._word_phonemes[word] = cached
+        return cached
+
+    def _word_symbols(
+        self, symbols: list[tuple[str, int, int]], words: list[str]
+    ) -> list[tuple[int, int]]:
+        """For each word, the range of ``symbols`` that speaks it (empty list: none found)."""
+        groups: list[tuple[int, int]] = []
+        start: int | None = None
+        for i, (p, _a, _b) in enumerate(symbols):
+            if p == " ":
+                if start is not None:
+                    groups.append((start, i))
+                start = None
+            elif start is None and _sounds(p):
+                start = i
+        if start is not None:
+            groups.append((start, len(symbols)))
+        groups = [(a, _last_sound(symbols, a, b)) for a, b in groups]
+        if len(groups) == len(words):
+            return groups
+        # espeak-ng joined ("of the") or split words: find each word's phonemes in the
+        # sentence's, and let a word run until the next one starts.
+        heard = [i for i, (p, _a, _b) in enumerate(symbols) if _sounds(p)]
+        wanted: list[str] = []
+        firsts: list[int] = []
+        for word in words:
+            firsts.append(len(wanted))
+            wanted.extend(self._phonemes_of(word))
+        if not heard or not words:
+            return []
+        matcher = difflib.SequenceMatcher(None, [symbols[i][0] for i in heard], wanted, False)
+        at: dict[int, int] = {}
+        for block in matcher.get_matching_blocks():
+            for k in range(block.size):
+                at[block.b + k] = block.a + k
+        starts: list[float] = []
+        for n, first in enumerate(firsts):
+            size = (firsts[n + 1] if n + 1 < len(firsts) else len(wanted)) - first
+            found = [at[k] - (k - first) for k in range(first, first + size) if k in at]
+            starts.append(float(found[0]) if found else float("nan"))
+        filled = _interpolate(starts, len(heard))
+        spans: list[tuple[int, int]] = []
+        for n, begin in enumerate(filled):
+            end = filled[n + 1] if n + 1 < len(filled) else len(heard)
+            a = heard[min(begin, len(heard) - 1)]
+            b = heard[max(begin, min(end, len(heard)) - 1)] + 1
+            spans.append((a, max(a + 1, b)))
+        return spans
+
     def synthesize_phonemes(self, phonemes: str, *, speed: float = 1.0) -> AudioArray:
         """Speak an IPA string directly (lexicon entries, SSML ``<phoneme>``)."""
         ids = self.phoneme_ids(phonemes.strip())
@@ -212,3 +383,33 @@ class PiperEngine:
 
     def __repr__(self) -> str:
         return f"PiperEngine(voice={self.voice!r}, speed={self.speed})"
+
+
+def _sounds(symbol: str) -> bool:
+    """Whether a phoneme symbol is a sound (not a space, stress mark or punctuation)."""
+    return any(ch.isalpha() for ch in symbol)
+
+
+def _last_sound(symbols: list[tuple[str, int, int]], start: int, end: int) -> int:
+    """End of a word's symbol range with trailing punctuation left out."""
+    while end - 1 > start and not _sounds(symbols[end - 1][0]):
+        end -= 1
+    return end
+
+
+def _interpolate(starts: list[float], total: int) -> list[int]:
+    """Word starts (indices into the heard phonemes), monotone; words not found get
+    evenly spaced places between their found neighbours."""
+    n = len(starts)
+    known = [(i, s) for i, s in enumerate(starts) if s == s]  # NaN is not equal to itself
+    anchors = [(-1, -1.0), *known, (n, float(total))]
+    out = list(starts)
+    for (i0, s0), (i1, s1) in itertools.pairwise(anchors):
+        for i in range(i0 + 1, i1):
+            out[i] = s0 + (s1 - s0) * (i - i0) / (i1 - i0)
+    result: list[int] = []
+    floor = 0
+    for value in out:
+        floor = max(floor, min(total - 1, max(0, round(value))))
+        result.append(floor)
+    return result

@@ -25,7 +25,7 @@ from typing import Any
 from vorlesen import errors
 from vorlesen.closing import Closing
 from vorlesen.errors import EngineError, VorlesenError
-from vorlesen.models import AudioArray, Segment
+from vorlesen.models import AudioArray, Segment, WordTime
 from vorlesen.synth.base import Engine, EngineSpec
 from vorlesen.synth.cache import SegmentCache, segment_key
 
@@ -47,6 +47,8 @@ class SynthItem:
     phonemes: str | None = None
     speed: float = 1.0
     """Rate factor for this utterance alone (SSML ``prosody``), multiplied into the spec's."""
+    timed: bool = True
+    """Whether the engine times the words (off: audio only, cached apart)."""
 
 
 @dataclass(slots=True)
@@ -94,10 +96,10 @@ _ErrorInfo = tuple[str, str, str]
 """(error class name in vorlesen.errors, reason, message) — exceptions with keyword-only
 ``reason`` do not survive pickling intact, so errors cross the process boundary as data."""
 
-_Task = tuple[int, str, str | None, float]
-"""(position, text, phonemes, speed) sent to a worker; ``None`` tells it to exit."""
-_Result = tuple[int, int, AudioArray | None, int, _ErrorInfo | None]
-"""(position, worker pid, audio, sample rate, error) sent back."""
+_Task = tuple[int, str, str | None, float, bool]
+"""(position, text, phonemes, speed, timed) sent to a worker; ``None`` tells it to exit."""
+_Result = tuple[int, int, AudioArray | None, int, tuple[WordTime, ...], _ErrorInfo | None]
+"""(position, worker pid, audio, sample rate, word times, error) sent back."""
 
 
 def _error_info(exc: BaseException) -> _ErrorInfo:
@@ -126,27 +128,30 @@ def _worker_main(conn: Connection, spec: EngineSpec) -> None:
             return
         if task is None:
             return
-        position, text, phonemes, speed = task
+        position, text, phonemes, speed, timed = task
         result: _Result
         if engine is None:
-            result = (position, pid, None, 0, error)
+            result = (position, pid, None, 0, (), error)
         else:
             try:
-                audio = _speak(engine, text, phonemes, speed)
-                result = (position, pid, audio, engine.sample_rate, None)
+                audio, words = _speak(engine, text, phonemes, speed, timed)
+                result = (position, pid, audio, engine.sample_rate, words, None)
             except Exception as exc:
-                result = (position, pid, None, 0, _error_info(exc))
+                result = (position, pid, None, 0, (), _error_info(exc))
         conn.send(result)
 
 
-def _speak(engine: Engine, text: str, phonemes: str | None, speed: float = 1.0) -> AudioArray:
-    if speed == 1.0:  # engines written before per-item speed keep working
-        if phonemes is not None:
-            return engine.synthesize_phonemes(phonemes)
-        return engine.synthesize(text)
+def _speak(
+    engine: Engine, text: str, phonemes: str | None, speed: float = 1.0, timed: bool = True
+) -> tuple[AudioArray, tuple[WordTime, ...]]:
+    """Audio and word times of one item (a phoneme item has no written words to time)."""
     if phonemes is not None:
-        return engine.synthesize_phonemes(phonemes, speed=speed)
-    return engine.synthesize(text, speed=speed)
+        if speed == 1.0:  # engines written before per-item speed keep working
+            return engine.synthesize_phonemes(phonemes), ()
+        return engine.synthesize_phonemes(phonemes, speed=speed), ()
+    if not timed:
+        return engine.synthesize(text, speed=speed), ()
+    return engine.synthesize_timed(text, speed=speed)
 
 
 def _raise(info: _ErrorInfo) -> None:
@@ -392,16 +397,16 @@ def _in_process(
             hit = cache.get(key)
             if hit is not None:
                 stats.cached += 1
-                yield Segment(item.index, hit.audio, hit.sample_rate, cached=True)
+                yield Segment(item.index, hit.audio, hit.sample_rate, cached=True, words=hit.words)
                 continue
         if engine is None:
             engine = spec.open()
-        audio = _speak(engine, item.text, item.phonemes, item.speed)
+        audio, words = _speak(engine, item.text, item.phonemes, item.speed, item.timed)
         if cache is not None and key is not None:
-            cache.put(key, audio, engine.sample_rate)
+            cache.put(key, audio, engine.sample_rate, words)
         stats.synthesized += 1
         stats.worker_pids.add(os.getpid())
-        yield Segment(item.index, audio, engine.sample_rate)
+        yield Segment(item.index, audio, engine.sample_rate, words=words)
 
 
 def _pooled(
@@ -445,8 +450,8 @@ def _drain(
     stats: SynthStats,
 ) -> Generator[Segment, None, None]:
     """The dispatch loop: serve hits and finished work at the head, keep workers busy."""
-    done: dict[int, tuple[AudioArray, int, int]] = {}
-    """Finished, possibly out of order: position → (audio, rate, pid)."""
+    done: dict[int, tuple[AudioArray, int, int, tuple[WordTime, ...]]] = {}
+    """Finished, possibly out of order: position → (audio, rate, pid, word times)."""
     todo = deque(i for i in range(len(items)) if i not in hits)
     """Positions to synthesize, in order."""
 
@@ -460,7 +465,7 @@ def _drain(
             position = todo.popleft()
             item = items[position]
             try:
-                worker.conn.send((position, item.text, item.phonemes, item.speed))
+                worker.conn.send((position, item.text, item.phonemes, item.speed, item.timed))
             except OSError as exc:
                 raise _crashed(f"its pipe closed: {exc}") from exc
             worker.busy = position
@@ -475,20 +480,26 @@ def _drain(
             if hit is not None:
                 stats.cached += 1
                 head += 1
-                yield Segment(items[head - 1].index, hit.audio, hit.sample_rate, cached=True)
+                yield Segment(
+                    items[head - 1].index,
+                    hit.audio,
+                    hit.sample_rate,
+                    cached=True,
+                    words=hit.words,
+                )
                 continue
             # The entry vanished since we looked (pruned by another process): synthesize.
             hits.discard(head)
             todo.appendleft(head)
         if head in done:
-            audio, rate, pid = done.pop(head)
+            audio, rate, pid, words = done.pop(head)
             key = keys[head]
             if cache is not None and key is not None:
-                cache.put(key, audio, rate)
+                cache.put(key, audio, rate, words)
             stats.synthesized += 1
             stats.worker_pids.add(pid)
             head += 1
-            yield Segment(items[head - 1].index, audio, rate)
+            yield Segment(items[head - 1].index, audio, rate, words=words)
             continue
         dispatch(head)
         busy = [w for w in pool if w.busy is not None]
@@ -498,7 +509,7 @@ def _drain(
             if worker.conn not in ready:
                 continue
             try:
-                position, pid, audio, rate, error = worker.conn.recv()
+                position, pid, audio, rate, words, error = worker.conn.recv()
             except (EOFError, OSError) as exc:
                 worker.process.join(_JOIN_TIMEOUT)
                 raise _crashed(f"exit code {worker.process.exitcode}") from exc
@@ -506,7 +517,7 @@ def _drain(
             if error is not None:
                 _raise(error)
             assert audio is not None
-            done[position] = (audio, rate, pid)
+            done[position] = (audio, rate, pid, words)
         dispatch(head)  # keep workers going while the caller consumes what is done
         for worker in busy:
             if worker.busy is not None and worker.process.sentinel in ready:
@@ -516,10 +527,12 @@ def _drain(
 
 def _item_spec_key(spec_key: str, item: SynthItem) -> str:
     """The spec key with the item's own speed folded in (unchanged at speed 1.0, so audio
-    cached before per-item speeds existed is still found)."""
+    cached before per-item speeds existed is still found); untimed audio is kept apart, so
+    a timed render never takes an entry without word times."""
+    key = spec_key if item.timed else f"{spec_key}|untimed"
     if item.speed == 1.0:
-        return spec_key
-    return f"{spec_key}|speed={round(item.speed, 6)}"
+        return key
+    return f"{key}|speed={round(item.speed, 6)}"
 
 
 def _check_speeds(items: Sequence[SynthItem], spec: EngineSpec) -> None:

@@ -16,7 +16,7 @@ import hmac
 import json
 import re
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -368,6 +368,32 @@ class _SentenceGroup:
     start: float | None
     end: float | None
     items: list[FeedbackRecord]
+    words: dict[int, _HeardWord] = field(default_factory=dict)
+    """Feedback id → the word the listener pointed at (the player sends its start time)."""
+
+
+@dataclass(frozen=True)
+class _HeardWord:
+    """A written word a listener's report points at, and where it is heard now."""
+
+    written: str
+    start: float | None
+    end: float | None
+    """Its span in the audio now served (``None`` when that no longer reads it)."""
+
+
+def _word_at(timings: dict[str, Any] | None, utterance: int, time_s: float) -> int | None:
+    """Position in utterance ``utterance``'s words of the one begun by ``time_s``."""
+    for u in (timings or {}).get("utterances", []):
+        if u.get("index") != utterance:
+            continue
+        found = None
+        for k, w in enumerate(u.get("words") or []):
+            # the player sends the word's start rounded to ms, as the timings hold it
+            if float(w.get("start", 0.0)) <= time_s + 0.0005:
+                found = k
+        return found
+    return None
 
 
 @dataclass
@@ -380,14 +406,35 @@ class _ArticleGroup:
     """Every sentence of the article now served (where a word a listener names is
     looked up when the sentence reported lacks it)."""
 
-    def fix_query(self, sentence: str | None, message: str | None, feedback: int) -> str:
+    def fix_query(
+        self,
+        sentence: str | None,
+        message: str | None,
+        feedback: int,
+        heard: _HeardWord | None = None,
+    ) -> str:
         """The query of the "Aussprache korrigieren" link: the word to fix, a sentence
-        that contains it (the one reported, else the article's first with it), the item."""
-        word = word_to_fix(sentence, message, "\n".join(self.written))
+        that contains it (the one reported, else the article's first with it), the item.
+
+        The word is the one the listener's message names (in the sentence, else in the
+        article), else the word the listener pointed at in the player (exactly as
+        written), else the sentence's longest word."""
+        article = "\n".join(self.written)
+        named = _named_in(sentence, message) or _named_in(article, message) if message else None
+        word = named or (heard.written if heard is not None else None)
+        word = word or word_to_fix(sentence, message, article)
         context = sentence or ""
         if word and not _has_word(context, word):
             context = next((w for w in self.written if _has_word(w, word)), context)
-        return urlencode({"grapheme": word, "sentence": context, "feedback": feedback})
+        query: dict[str, str | int | float] = {
+            "grapheme": word,
+            "sentence": context,
+            "feedback": feedback,
+        }
+        if heard is not None and heard.written == word and heard.start is not None:
+            # where the word is heard now, so the fix form can play it as listeners hear it
+            query.update(article=self.source_id, start=heard.start, end=heard.end or heard.start)
+        return urlencode(query)
 
 
 def _group_feedback(service: Service, items: list[FeedbackRecord]) -> list[_ArticleGroup]:
@@ -406,6 +453,7 @@ def _group_feedback(service: Service, items: list[FeedbackRecord]) -> list[_Arti
             title, revision = f"{source_id} (gelöscht)", None
         timings = _timings(service, source_id, revision)
         utterances = {u.get("index"): u for u in (timings or {}).get("utterances", [])}
+        heard_in: dict[int | None, dict[str, Any] | None] = {revision: timings}
         sentences: OrderedDict[int | None, _SentenceGroup] = OrderedDict()
         for record in records:
             group = sentences.get(record.utterance)
@@ -424,12 +472,51 @@ def _group_feedback(service: Service, items: list[FeedbackRecord]) -> list[_Arti
                 )
                 sentences[record.utterance] = group
             group.items.append(record)
+            heard = _heard_word(service, source_id, record, heard_in, utterances)
+            if heard is not None:
+                group.words[record.id] = heard
         audio = (
             f"/api/articles/{source_id}/audio.mp3?v={revision}" if revision is not None else None
         )
         written = [str(u.get("written") or "") for u in utterances.values()]
         groups.append(_ArticleGroup(source_id, title, audio, list(sentences.values()), written))
     return groups
+
+
+def _heard_word(
+    service: Service,
+    source_id: str,
+    record: FeedbackRecord,
+    heard_in: dict[int | None, dict[str, Any] | None],
+    served: dict[Any, dict[str, Any]],
+) -> _HeardWord | None:
+    """The written word at the report's time in the revision the listener heard, and its
+    span in the audio now served when that still reads the same sentence."""
+    if record.utterance is None or record.time_s is None:
+        return None
+    if record.revision not in heard_in:
+        heard_in[record.revision] = _timings(service, source_id, record.revision)
+    timings = heard_in[record.revision]
+    k = _word_at(timings, record.utterance, record.time_s)
+    if k is None or timings is None:
+        return None
+    then = next(u for u in timings["utterances"] if u.get("index") == record.utterance)
+    if record.written not in (None, then.get("written")):
+        return None
+    word = then["words"][k]
+    now = served.get(record.utterance)
+    now_words = (now or {}).get("words") or []
+    same = (
+        now is not None
+        and now.get("written") == then.get("written")
+        and k < len(now_words)
+        and now_words[k].get("written") == word.get("written")
+    )
+    return _HeardWord(
+        written=str(word.get("written") or ""),
+        start=float(now_words[k]["start"]) if same else None,
+        end=float(now_words[k]["end"]) if same else None,
+    )
 
 
 _WORD = re.compile(r"\w+(?:['’-]\w+)*")
@@ -610,9 +697,21 @@ def admin_lexicon(
     feedback: Annotated[int | None, Query()] = None,
     saved: Annotated[str, Query(max_length=500)] = "",
     rerendered: Annotated[int | None, Query()] = None,
+    article: Annotated[str, Query(max_length=200)] = "",
+    start: Annotated[float | None, Query(ge=0, le=24 * 3600, allow_inf_nan=False)] = None,
+    end: Annotated[float | None, Query(ge=0, le=24 * 3600, allow_inf_nan=False)] = None,
 ) -> Response:
     if not _editor(request, service):
         return _to_login(request)
+    heard = None
+    if article and start is not None and end is not None and end >= start:
+        try:  # the word as listeners hear it now, in the article's served audio
+            revision = service.store.get_article(article).ready_revision
+        except InputError:
+            revision = None
+        if revision is not None:
+            audio = f"/api/articles/{quote(article, safe='')}/audio.mp3?v={revision}"
+            heard = {"audio": audio, "start": start, "end": end}
     notice = None
     if saved:
         notice = f"„{saved}“ gespeichert; {rerender_notice(rerendered or 0)}."
@@ -622,6 +721,7 @@ def admin_lexicon(
         "value": "",
         "sentence": sentence,
         "feedback": feedback,
+        "heard": heard,
     }
     return _lexicon_page(service, q=q, form=form, notice=notice)
 

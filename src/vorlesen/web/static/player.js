@@ -84,6 +84,7 @@
       },
       sentence: "Dieser Satz wurde gerade gelesen:",
       aboutSentence: "Mein Feedback betrifft diesen Satz",
+      aboutWord: (w) => `Es geht um das Wort „${w}“`,
       message: "Was ist Ihnen aufgefallen? (optional)",
       send: "Senden",
       cancel: "Abbrechen",
@@ -107,6 +108,7 @@
       speedSet: (s) => `Geschwindigkeit ${String(s).replace(".", ",")}-fach`,
       loadError: "Die Audiodatei konnte nicht geladen werden.",
       playFrom: "Ab diesem Satz vorlesen",
+      playFromWord: "Ab diesem Wort vorlesen",
       publisher: "Vorlesen",
     },
     en: {
@@ -146,6 +148,7 @@
       },
       sentence: "This sentence was just read:",
       aboutSentence: "My feedback is about this sentence",
+      aboutWord: (w) => `It is about the word “${w}”`,
       message: "What did you notice? (optional)",
       send: "Send",
       cancel: "Cancel",
@@ -167,6 +170,7 @@
       speedSet: (s) => `Speed ${s}×`,
       loadError: "The audio file could not be loaded.",
       playFrom: "Read from this sentence",
+      playFromWord: "Read from this word",
       publisher: "Vorlesen",
     },
   };
@@ -227,11 +231,26 @@
    * typography (quotes, dashes, spacing) may differ between page and article text. */
   const KEY_CHAR = /[\p{L}\p{N}]/u;
 
+  /** The match key of a text: its letters and digits, lower-cased, one per source char. */
+  function keyOf(text) {
+    let key = "";
+    for (const ch of text || "") {
+      if (KEY_CHAR.test(ch)) {
+        const low = ch.toLowerCase();
+        key += low.length === 1 ? low : ch;
+      }
+    }
+    return key;
+  }
+
   /**
    * Find each utterance's written text inside `root` and wrap it in
    * <span class="vorlesen-sentence" data-vorlesen-index="i"> elements (one per text node
-   * it spans). Sentences are searched in order, so a repeated phrase maps to the right
-   * occurrence; one that is not on the page is skipped. Returns the number found.
+   * it spans), and each of its timed words (`u.words`, written tokens such as
+   * "1. August") inside those in <span class="vorlesen-word" data-vorlesen-word="k">.
+   * Sentences are searched in order, so a repeated phrase maps to the right occurrence;
+   * one that is not on the page is skipped, and so is a word not found in its sentence.
+   * Returns the number of sentences found.
    */
   function markSentences(root, utterances) {
     const positions = []; // key char index -> [textNode, offset]
@@ -245,7 +264,9 @@
         return NodeFilter.FILTER_ACCEPT;
       },
     });
+    const nodes = [];
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      nodes.push(node);
       const text = node.data;
       for (let i = 0; i < text.length; i++) {
         const ch = text[i];
@@ -257,53 +278,86 @@
         }
       }
     }
-    const ranges = [];
+    /* Label every key char with its sentence and word (-1: none). */
+    const sentenceOf = new Int32Array(positions.length).fill(-1);
+    const wordOf = new Int32Array(positions.length).fill(-1);
+    let found = 0;
     let cursor = 0;
     for (const u of utterances) {
-      let wanted = "";
-      for (const ch of u.written || "") {
-        if (KEY_CHAR.test(ch)) {
-          const low = ch.toLowerCase();
-          wanted += low.length === 1 ? low : ch;
-        }
-      }
+      const wanted = keyOf(u.written);
       if (!wanted) continue;
       const at = key.indexOf(wanted, cursor);
       if (at < 0) continue;
-      const [startNode, startOffset] = positions[at];
-      const [endNode, endLast] = positions[at + wanted.length - 1];
-      ranges.push({ index: u.index, startNode, startOffset, endNode, endOffset: endLast + 1 });
+      found += 1;
+      sentenceOf.fill(u.index, at, at + wanted.length);
+      let inner = at;
+      (u.words || []).forEach((w, k) => {
+        const part = keyOf(w.written);
+        const where = part ? key.indexOf(part, inner) : -1;
+        if (where < 0 || where + part.length > at + wanted.length) return;
+        wordOf.fill(k, where, where + part.length);
+        inner = where + part.length;
+      });
       cursor = at + wanted.length;
     }
-    /* Wrap from the last range backwards: splitting a text node keeps its first part in
-     * the original node, so offsets of earlier ranges stay valid. */
-    for (let r = ranges.length - 1; r >= 0; r--) {
-      wrapRange(root, ranges[r]);
+    /* Other characters belong to a sentence (word) when the key chars on both sides do. */
+    let k = 0;
+    for (const node of nodes) {
+      const text = node.data;
+      const sentence = new Int32Array(text.length).fill(-1);
+      const word = new Int32Array(text.length).fill(-1);
+      let any = false;
+      for (let i = 0; i < text.length; i++) {
+        if (k < positions.length && positions[k][0] === node && positions[k][1] === i) {
+          sentence[i] = sentenceOf[k];
+          word[i] = wordOf[k];
+          k += 1;
+        } else if (k > 0 && k < positions.length && sentenceOf[k - 1] === sentenceOf[k]) {
+          sentence[i] = sentenceOf[k];
+          word[i] = wordOf[k - 1] === wordOf[k] ? wordOf[k] : -1;
+        }
+        if (sentence[i] >= 0) any = true;
+      }
+      if (any) wrapRuns(node, sentence, word);
     }
-    return ranges.length;
+    return found;
   }
 
-  function wrapRange(root, range) {
-    const nodes = [];
-    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-    walker.currentNode = range.startNode;
-    for (let node = range.startNode; node; node = walker.nextNode()) {
-      nodes.push(node);
-      if (node === range.endNode) break;
+  /** Replace a text node by runs: sentence spans holding word spans and plain text. */
+  function wrapRuns(node, sentence, word) {
+    const text = node.data;
+    const fragment = document.createDocumentFragment();
+    let i = 0;
+    while (i < text.length) {
+      let j = i + 1;
+      while (j < text.length && sentence[j] === sentence[i]) j++;
+      const piece = text.slice(i, j);
+      if (sentence[i] < 0 || !piece.trim()) {
+        fragment.append(piece);
+      } else {
+        const span = document.createElement("span");
+        span.className = "vorlesen-sentence";
+        span.dataset.vorlesenIndex = String(sentence[i]);
+        let a = i;
+        while (a < j) {
+          let b = a + 1;
+          while (b < j && word[b] === word[a]) b++;
+          if (word[a] < 0) {
+            span.append(text.slice(a, b));
+          } else {
+            const w = document.createElement("span");
+            w.className = "vorlesen-word";
+            w.dataset.vorlesenWord = String(word[a]);
+            w.textContent = text.slice(a, b);
+            span.append(w);
+          }
+          a = b;
+        }
+        fragment.append(span);
+      }
+      i = j;
     }
-    for (let n = nodes.length - 1; n >= 0; n--) {
-      let node = nodes[n];
-      const from = node === range.startNode ? range.startOffset : 0;
-      const to = node === range.endNode ? range.endOffset : node.data.length;
-      if (to <= from || !node.data.slice(from, to).trim()) continue;
-      if (to < node.data.length) node.splitText(to);
-      if (from > 0) node = node.splitText(from);
-      const span = document.createElement("span");
-      span.className = "vorlesen-sentence";
-      span.dataset.vorlesenIndex = String(range.index);
-      node.parentNode.insertBefore(span, node);
-      span.appendChild(node);
-    }
+    node.replaceWith(fragment);
   }
 
   class VorlesenPlayer extends HTMLElement {
@@ -313,6 +367,7 @@
       this.info = null; // the article JSON from the API
       this.timings = null; // the timings JSON
       this.current = -1; // index of the utterance being read
+      this.currentWordKey = "-1:-1"; // "utterance:word" highlighted in the page
       this.retryMs = RETRY_FIRST_MS;
       this.retryTimer = 0;
       this.frame = 0;
@@ -473,9 +528,17 @@
       }
       this.sentenceQuote = h("blockquote", { class: "fb-sentence-text" });
       this.sentenceCheck = h("input", { type: "checkbox", id: "fb-about", checked: true });
+      this.wordCheck = h("input", { type: "checkbox", id: "fb-word", checked: true });
+      this.wordText = h("span", { class: "fb-word-text" });
+      this.wordLabel = h("label", { class: "fb-check", hidden: true }, this.wordCheck, " ", this.wordText);
       this.sentenceBox = h("div", { class: "fb-sentence", hidden: true },
         h("p", { class: "fb-label", text: t.sentence }), this.sentenceQuote,
-        h("label", { class: "fb-check" }, this.sentenceCheck, " ", t.aboutSentence));
+        h("label", { class: "fb-check" }, this.sentenceCheck, " ", t.aboutSentence),
+        this.wordLabel);
+      /* The word only goes with its sentence. */
+      this.sentenceCheck.addEventListener("change", () => {
+        this.wordCheck.disabled = !this.sentenceCheck.checked;
+      });
       this.messageInput = h("textarea", {
         id: "fb-message", name: "message", rows: "4", maxlength: String(MESSAGE_MAX),
       });
@@ -746,6 +809,7 @@
       }
       this.announce(this.t.ended);
       this.highlight(-1);
+      this.highlightWord(-1, -1);
     }
 
     /* Follow the audio closely while playing (timeupdate fires only about 4 times a second). */
@@ -779,7 +843,9 @@
       }
       this.elapsed.textContent = clock(now);
       this.remaining.textContent = `-${clock(duration - now)}`;
-      this.highlight(this.utteranceAt(now));
+      const index = this.utteranceAt(now);
+      this.highlight(index);
+      this.highlightWord(index, this.wordAt(index, now));
       if (!a.paused) this.savePosition(false);
     }
 
@@ -803,6 +869,29 @@
         else break;
       }
       return found;
+    }
+
+    /** Position in `words` of the word of utterance `index` heard at `seconds`: the last
+     * one begun (held through the short pauses between words); -1 before the first. */
+    wordAt(index, seconds) {
+      const list = (this.timings && this.timings.utterances) || [];
+      const u = index >= 0 ? list.find((x) => x.index === index) : null;
+      const words = (u && u.words) || [];
+      let found = -1;
+      for (let k = 0; k < words.length; k++) {
+        /* 20 ms early: a frame's lag in the page, so the word lights as it is heard. */
+        if (words[k].start <= seconds + 0.02) found = k;
+        else break;
+      }
+      if (found >= 0 && seconds > u.end + 0.1) return -1; // in the pause after the sentence
+      return found;
+    }
+
+    /** The written word being read now (for the feedback dialog), or null. */
+    currentWord(u) {
+      if (!u || !u.words || !this.started) return null;
+      const k = this.wordAt(u.index, this.audio.currentTime || 0);
+      return k >= 0 ? u.words[k] : null;
     }
 
     /** The utterance being read now (for the feedback dialog), or null. */
@@ -851,6 +940,9 @@
       for (const span of root.querySelectorAll(".vorlesen-sentence")) {
         span.title = this.t.playFrom;
       }
+      for (const span of root.querySelectorAll(".vorlesen-word")) {
+        span.title = this.t.playFromWord;
+      }
       document.addEventListener("click", this.onDocumentClick);
     }
 
@@ -864,14 +956,34 @@
       const index = Number(span.dataset.vorlesenIndex);
       const u = (this.timings.utterances || []).find((x) => x.index === index);
       if (!u) return;
+      /* A click on a word plays from that word; elsewhere in the sentence, from its start. */
+      const wordEl = event.target.closest(".vorlesen-word");
+      const word = wordEl && span.contains(wordEl) && u.words ? u.words[Number(wordEl.dataset.vorlesenWord)] : null;
       if (!this.started) {
         this.started = true;
         this.listenButton.hidden = true;
         this.controls.hidden = false;
       }
       this.audio.preload = "auto";
-      this.pendingSeek = u.start;
+      this.pendingSeek = word ? word.start : u.start;
       this.play();
+    }
+
+    /** Mark word `k` of utterance `index` in the page (-1: none). No live region: a
+     * screen reader hears the audio itself, not an announcement per word. */
+    highlightWord(index, k) {
+      const key = `${index}:${k}`;
+      if (key === this.currentWordKey) return;
+      this.currentWordKey = key;
+      if (!this.followRoot) return;
+      for (const el of this.followRoot.querySelectorAll(".vorlesen-word-current")) {
+        el.classList.remove("vorlesen-word-current");
+      }
+      if (index < 0 || k < 0) return;
+      const selector = `.vorlesen-sentence[data-vorlesen-index="${index}"] .vorlesen-word[data-vorlesen-word="${k}"]`;
+      for (const el of this.followRoot.querySelectorAll(selector)) {
+        el.classList.add("vorlesen-word-current");
+      }
     }
 
     highlight(index) {
@@ -901,6 +1013,21 @@
       this.sentenceBox.hidden = !u;
       this.sentenceQuote.textContent = u ? u.written : "";
       this.sentenceCheck.checked = Boolean(u);
+      /* The word under the playhead, marked in the quote and offered pre-ticked. */
+      const word = this.currentWord(u);
+      this.feedbackWord = word;
+      this.wordLabel.hidden = !word;
+      this.wordCheck.checked = Boolean(word);
+      this.wordCheck.disabled = false;
+      this.wordText.textContent = word ? this.t.aboutWord(word.written) : "";
+      if (word && u) {
+        const at = word.char_start - u.char_start;
+        if (at >= 0 && u.written.slice(at, at + word.written.length) === word.written) {
+          this.sentenceQuote.textContent = "";
+          this.sentenceQuote.append(u.written.slice(0, at),
+            h("mark", { text: word.written }), u.written.slice(at + word.written.length));
+        }
+      }
       this.feedbackUtterance = u;
       this.feedbackTime = this.audio.currentTime || 0;
       this.dialogStatus.textContent = "";
@@ -924,7 +1051,10 @@
       const body = { category: this.categorySelect.value, message };
       if (this.feedbackUtterance && this.sentenceCheck.checked) {
         body.utterance = this.feedbackUtterance.index;
-        body.time_s = Math.round(this.feedbackTime * 1000) / 1000;
+        /* With the word ticked, the time is that word's start: the newsroom finds exactly
+         * this word in the timings again. */
+        const word = this.feedbackWord && this.wordCheck.checked ? this.feedbackWord : null;
+        body.time_s = Math.round((word ? word.start : this.feedbackTime) * 1000) / 1000;
       }
       this.sendButton.disabled = true;
       this.dialogStatus.className = "fb-status";
