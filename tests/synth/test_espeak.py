@@ -100,4 +100,8 @@ def test_coexists_with_piper_phonemizer(de: EspeakEngine, joe: PiperEngine) -> N
     before = de.synthesize("Guten Tag.")
     assert joe.phonemize("Guten Tag", "de") == "ɡˈuːtən tˈɑːk"
     after = de.synthesize("Guten Tag.")
-    assert abs(len(before) - len(after)) < 0.01 * len(before)
+    # The first synthesis after espeak-ng (re)initializes runs ≈1.3 % longer than later
+    # ones (measured: 15,587 against 15,388 samples once another rate was used), and
+    # Piper's phonemizer re-initializes the library: so the same sentence, within 3 %.
+    assert abs(len(before) - len(after)) < 0.03 * len(before)
+    assert _rms(after) > 0.3 * _rms(before)
