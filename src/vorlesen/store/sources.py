@@ -38,7 +38,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vorlesen.errors import NotFoundError, UsageError
-from vorlesen.store.db import Base, Store
+from vorlesen.store.db import Base, Store, _now, _utc
 
 __all__ = [
     "PAGE_STATUSES",
@@ -51,16 +51,6 @@ __all__ = [
 PAGE_STATUSES = ("pending", "article", "refused")
 """``pending``: claimed, being fetched; ``article``: an article row exists; ``refused``:
 not an article (or not fetchable), with a reason."""
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class PageRow(Base):
