@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from vorlesen.cleantext import CleanStr
 from vorlesen.languages import known_language, known_languages_text
-from vorlesen.store.db import ArticleRecord, FeedbackRecord, LexiconRecord
+from vorlesen.service.articles import ArticleState, ErrorInfo, article_state
+from vorlesen.store.db import FeedbackRecord, LexiconRecord
 
 __all__ = [
     "ArticleIn",
@@ -106,87 +107,6 @@ class ArticleIn(BaseModel):
     def payload(self) -> dict[str, Any]:
         """The stored form: only set fields, dates as ISO strings."""
         return self.model_dump(mode="json", exclude_none=True)
-
-
-class ErrorInfo(BaseModel):
-    reason: str
-    message: str
-
-
-class ArticleState(BaseModel):
-    """An article as the API reports it."""
-
-    source_id: str
-    status: Literal["queued", "rendering", "ready", "failed"]
-    revision: int
-    ready_revision: int | None = Field(
-        None,
-        description="Revision whose audio the URLs serve (the previous one while a "
-        "new revision renders or after it failed).",
-    )
-    title: str | None
-    section: str | None = Field(None, description="The section the served revision names.")
-    section_feed: str | None = Field(
-        None, description="Its podcast feed (``/feed.xml?section=…``)."
-    )
-    duration_s: float | None
-    voice: str | None
-    engine: str | None
-    audio_mp3: str | None
-    audio_opus: str | None
-    timings_json: str | None
-    captions_vtt: str | None
-    utterances_total: int | None
-    utterances_synthesized: int | None
-    error: ErrorInfo | None
-    warnings: list[str] = Field(
-        default_factory=list,
-        description="What an editor should check before the audio goes on air: a doubtful "
-        "extraction (little text for the page, mostly short lines), SSML that was read "
-        "differently than written.",
-    )
-    published_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-
-
-def article_state(article: ArticleRecord, base_url: str = "") -> ArticleState:
-    """The API view of a stored article; URLs are absolute when ``base_url`` is given."""
-    base = base_url.rstrip("/")
-
-    def url(name: str) -> str | None:
-        if article.ready_revision is None:
-            return None
-        return f"{base}/api/articles/{article.source_id}/{name}?v={article.ready_revision}"
-
-    error = None
-    if article.status == "failed" and article.error_reason:
-        error = ErrorInfo(reason=article.error_reason, message=article.error_message or "")
-    return ArticleState(
-        source_id=article.source_id,
-        status=article.status,  # the store only writes these four
-        revision=article.revision,
-        ready_revision=article.ready_revision,
-        title=article.title or article.payload.get("title"),
-        section=article.section,
-        section_feed=f"{base}/feed.xml?section={article.section_key}"
-        if article.section_key
-        else None,
-        duration_s=round(article.duration_s, 3) if article.duration_s is not None else None,
-        voice=article.voice,
-        engine=article.engine,
-        audio_mp3=url("audio.mp3"),
-        audio_opus=url("audio.opus"),
-        timings_json=url("timings.json"),
-        warnings=list(article.warnings),
-        captions_vtt=url("captions.vtt"),
-        utterances_total=article.utterances_total,
-        utterances_synthesized=article.utterances_synthesized,
-        error=error,
-        published_at=article.published_at,
-        created_at=article.created_at,
-        updated_at=article.updated_at,
-    )
 
 
 class ArticleList(BaseModel):

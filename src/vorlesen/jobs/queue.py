@@ -28,6 +28,7 @@ from vorlesen.config import Settings, public_base_url
 from vorlesen.errors import VorlesenError
 from vorlesen.jobs.render import render_revision
 from vorlesen.jobs.webhooks import deliver
+from vorlesen.service.articles import article_state  # the same JSON the API shows
 from vorlesen.service.lexicon import lexicon_from_records
 from vorlesen.service.pages import PageService
 from vorlesen.service.sources import SourceService
@@ -312,7 +313,6 @@ class JobQueue:
 
     def send_webhooks(self, event: str, source_id: str, revision: int) -> int:
         """Task body: POST ``event`` to every configured URL; returns how many accepted it."""
-        from vorlesen.api.schemas import article_state  # the same JSON the API shows
 
         try:
             article: dict[str, Any] = article_state(

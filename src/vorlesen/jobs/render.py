@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +30,9 @@ from vorlesen.lexicon import LexEntry, Lexicon
 from vorlesen.limits import check_document, check_script
 from vorlesen.models import BlockKind, Document
 from vorlesen.pipeline import document_tags, render_audio, timings_meta
+from vorlesen.service.articles import parse_published
 from vorlesen.speak.script import make_script
-from vorlesen.store.blobs import BlobStore, revision_prefix
+from vorlesen.store.blobs import ARTICLE_FILES, AUDIO_FILES, COVER_FILE, BlobStore, revision_prefix
 from vorlesen.synth.cache import SegmentCache
 from vorlesen.synth.pool import WarmPool
 from vorlesen.synth.select import choose_engine
@@ -45,17 +46,6 @@ __all__ = [
     "render_revision",
 ]
 
-AUDIO_FILES: Mapping[str, str] = {
-    "audio.mp3": "audio/mpeg",
-    "audio.opus": "audio/ogg; codecs=opus",
-    "timings.json": "application/json",
-    "captions.vtt": "text/vtt; charset=utf-8",
-}
-"""The files of one rendered revision and the content type each is served with."""
-COVER_FILE = "cover.jpg"
-"""The episode artwork beside a revision's audio, when the article had a usable image."""
-ARTICLE_FILES: Mapping[str, str] = {**AUDIO_FILES, COVER_FILE: "image/jpeg"}
-"""Every file a revision may have, as served."""
 log = logging.getLogger("vorlesen.render")
 
 _HEADER_KINDS: tuple[BlockKind, ...] = ("kicker", "title", "teaser")
@@ -266,20 +256,6 @@ def _store_cover(url: str, key: str, blobs: BlobStore, settings: Settings, sourc
         log.warning(
             "article %s: no episode image from %s (%s: %s)", source_id, url, exc.reason, exc
         )
-
-
-def parse_published(value: object) -> datetime | None:
-    """An ISO 8601 ``published_at`` as a UTC datetime (one without an offset is taken as
-    UTC); ``InputError`` when malformed."""
-    if value in (None, ""):
-        return None
-    try:
-        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InputError(
-            f"published_at {value!r} is not an ISO 8601 date-time.", reason="bad_published_at"
-        ) from exc
-    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def document_date(document: Document) -> datetime | None:

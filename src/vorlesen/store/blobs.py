@@ -18,7 +18,7 @@ import contextlib
 import errno
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -31,6 +31,9 @@ if TYPE_CHECKING:  # config is ground floor, but keep the import graph light at 
     from vorlesen.config import Settings
 
 __all__ = [
+    "ARTICLE_FILES",
+    "AUDIO_FILES",
+    "COVER_FILE",
     "BlobInfo",
     "BlobStore",
     "LocalBlobStore",
@@ -39,6 +42,18 @@ __all__ = [
     "parse_storage_url",
     "revision_prefix",
 ]
+
+AUDIO_FILES: Mapping[str, str] = {
+    "audio.mp3": "audio/mpeg",
+    "audio.opus": "audio/ogg; codecs=opus",
+    "timings.json": "application/json",
+    "captions.vtt": "text/vtt; charset=utf-8",
+}
+"""The files of one rendered revision and the content type each is served with."""
+COVER_FILE = "cover.jpg"
+"""The episode artwork beside a revision's audio, when the article had a usable image."""
+ARTICLE_FILES: Mapping[str, str] = {**AUDIO_FILES, COVER_FILE: "image/jpeg"}
+"""Every file a revision may have, as served."""
 
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 """Keys are relative paths of safe segments: no '..', no leading '/', no hidden files."""

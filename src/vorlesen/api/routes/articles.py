@@ -20,10 +20,10 @@ from starlette.types import Receive, Scope, Send
 from vorlesen.errors import NotFoundError
 from vorlesen.ingest.fetch import vet_url
 from vorlesen.ingest.ssml import from_ssml
-from vorlesen.jobs.render import ARTICLE_FILES, COVER_FILE, parse_published
 from vorlesen.limits import check_characters
+from vorlesen.service.articles import parse_published
 from vorlesen.service.lexicon import voice_phonemes
-from vorlesen.store.blobs import revision_prefix
+from vorlesen.store.blobs import ARTICLE_FILES, COVER_FILE, revision_prefix
 
 from ..delivery import delivery_mode, local_blobs, remote_article_file
 from ..deps import Service, ServiceDep, require_token

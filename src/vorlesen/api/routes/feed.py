@@ -20,9 +20,8 @@ from pydantic import BaseModel
 
 from vorlesen.artwork import check_channel_artwork, default_cover
 from vorlesen.errors import NotFoundError, UsageError
-from vorlesen.jobs.render import COVER_FILE
 from vorlesen.podcast import Channel, Episode, Transcript, parse_category, rss
-from vorlesen.store.blobs import revision_prefix
+from vorlesen.store.blobs import COVER_FILE, revision_prefix
 from vorlesen.store.db import ArticleRecord
 
 from ..delivery import blob_response, delivery_mode, local_blobs
