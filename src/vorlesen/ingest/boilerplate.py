@@ -85,6 +85,12 @@ BOILERPLATE_ROLES: frozenset[str] = _words(
 )
 """ARIA roles of regions that are never the article text."""
 
+CAPTION_TOKENS: frozenset[str] = _words(
+    "caption captions figcaption credit credits copyright bildnachweis image img photo foto "
+    "picture bild"
+)
+"""Class tokens of an image caption or credit: never part of a teaser or headline text."""
+
 KICKER_TOKENS: frozenset[str] = _words(
     "kicker dachzeile topline overline roofline eyebrow spitzmarke supertitle pretitle "
     "overhead rubrikzeile"

@@ -30,10 +30,12 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import functools
 import itertools
 import json
+import operator
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
@@ -49,6 +51,7 @@ from vorlesen.ingest.boilerplate import (
     BOILERPLATE_ROLES,
     BOILERPLATE_TOKENS,
     BOX_TITLE,
+    CAPTION_TOKENS,
     CREDIT,
     DATE_PATTERN,
     DATELINE_TOKENS,
@@ -208,7 +211,7 @@ def from_html(html: str, url: str | None = None) -> Document:
     page_chars = len(_text(page_body if page_body is not None else root))
     header = _find_header(root, meta)
     protected = _protected(root, header, speakable)
-    _remove_boilerplate(root, protected, header)
+    _remove_boilerplate(root, protected, header, page_chars if page_body is not None else 0)
     traf = _trafilatura_text(html, url)
     body, body_warnings = _body_blocks(root, header, speakable, traf)
     fallback = not body
@@ -631,18 +634,21 @@ def _protected(
     return keep
 
 
-def _remove_boilerplate(root: HtmlElement, protected: set[HtmlElement], header: _Header) -> None:
-    """Drop structural and token-marked boilerplate, keeping protected and dominant nodes."""
-    body = root.find("body")
-    total = len(_text(body)) if body is not None else 0
+def _remove_boilerplate(
+    root: HtmlElement, protected: set[HtmlElement], header: _Header, total: int | None = None
+) -> None:
+    """Drop structural and token-marked boilerplate, keeping protected and dominant nodes.
+
+    ``total`` is the page's text length when the caller has it already."""
+    if total is None:
+        body = root.find("body")
+        total = len(_text(body)) if body is not None else 0
     for el in list(root.iter()):
         if not isinstance(el.tag, str) or el.getparent() is None:
             continue
         if el in protected or el.tag in ("html", "body"):
             continue
         tag = el.tag.lower()
-        if tag in _INLINE_TAGS and _in_running_text(el):
-            continue  # a link or a styled word inside a sentence is part of the sentence
         drop = tag in _DROP_TAGS or (tag.startswith("amp-") and tag not in _KEEP_AMP)
         structural = drop and tag in _STRUCTURAL_DROP_TAGS
         if not drop and tag == "header":
@@ -660,6 +666,8 @@ def _remove_boilerplate(root: HtmlElement, protected: set[HtmlElement], header: 
             drop = False
         if not drop:
             drop = _is_titled_box(el)
+        if drop and tag in _INLINE_TAGS and _in_running_text(el):
+            drop = False  # a link or a styled word inside a sentence is part of the sentence
         if drop and el not in header.consumed:
             el.drop_tree()
 
@@ -788,19 +796,25 @@ def _pick_title(root: HtmlElement, meta: _Meta) -> HtmlElement | None:
     return all_h1s[0] if all_h1s else None
 
 
-def _inline_text_skipping(el: HtmlElement, skip: HtmlElement) -> str:
+def _gather_text(
+    el: HtmlElement, *, skip: Callable[[HtmlElement], bool] | None = None, spaced: bool = False
+) -> str:
+    """The whitespace-collapsed text of ``el``, leaving out the descendants ``skip`` names;
+    with ``spaced``, a space where block elements and ``<br>`` meet, where the page shows
+    separate lines ("Christoph von Eichhorn</div><div>Aktualisiert: …")."""
     parts: list[str] = []
 
     def rec(node: HtmlElement) -> None:
-        if node is skip:
+        if node is not el and skip is not None and skip(node):
             return
-        if node.text:
-            parts.append(node.text)
+        block = spaced and (node.tag in _BLOCK_TAGS or node.tag == "br")
+        parts.append(" " if block else "")
+        parts.append(node.text or "")
         for child in node:
             if isinstance(child.tag, str):
                 rec(child)
-            if child.tail:
-                parts.append(child.tail)
+            parts.append(child.tail or "")
+        parts.append(" " if block else "")
 
     rec(el)
     return " ".join("".join(parts).split())
@@ -846,7 +860,8 @@ def _find_kicker(title_el: HtmlElement, meta: _Meta, header: _Header) -> None:
             continue
         if set(_tokens(child)) & KICKER_TOKENS and _text(child):
             header.kicker = _text(child)
-            header.title = _inline_text_skipping(title_el, child).lstrip(":–—- ").strip()
+            rest = _gather_text(title_el, skip=functools.partial(operator.is_, child))
+            header.title = rest.lstrip(":–—- ").strip()
             return
     order = {el: i for i, el in enumerate(title_el.getroottree().getroot().iter())}
     title_pos = order[title_el]
@@ -911,62 +926,10 @@ def _is_subtitle(el: HtmlElement, title_el: HtmlElement) -> bool:
     return len(text) >= 60 and bool(_SENTENCE_END.search(text) or ". " in text)
 
 
-_CAPTION_TOKENS = frozenset(
-    [
-        "caption",
-        "captions",
-        "figcaption",
-        "credit",
-        "credits",
-        "copyright",
-        "bildnachweis",
-        "image",
-        "img",
-        "photo",
-        "foto",
-        "picture",
-        "bild",
-    ]
-)
-
-
-def _text_without_captions(el: HtmlElement) -> str:
-    """The text of ``el`` without the image captions and credits nested in it."""
-    parts: list[str] = []
-
-    def rec(node: HtmlElement) -> None:
-        if node is not el and (
-            node.tag in ("figure", "figcaption", "picture", "img")
-            or set(_tokens(node)) & _CAPTION_TOKENS
-        ):
-            return
-        parts.append(node.text or "")
-        for child in node:
-            if isinstance(child.tag, str):
-                rec(child)
-            parts.append(child.tail or "")
-
-    rec(el)
-    return " ".join("".join(parts).split()) or _text(el)
-
-
-def _spaced_text(el: HtmlElement) -> str:
-    """The text of ``el`` with a space where block elements and ``<br>`` meet, where the page
-    shows separate lines ("Christoph von Eichhorn</div><div>Aktualisiert: …")."""
-    parts: list[str] = []
-
-    def rec(node: HtmlElement) -> None:
-        block = node.tag in _BLOCK_TAGS or node.tag == "br"
-        parts.append(" " if block else "")
-        parts.append(node.text or "")
-        for child in node:
-            if isinstance(child.tag, str):
-                rec(child)
-            parts.append(child.tail or "")
-        parts.append(" " if block else "")
-
-    rec(el)
-    return " ".join("".join(parts).split())
+def _is_caption(node: HtmlElement) -> bool:
+    return node.tag in ("figure", "figcaption", "picture", "img") or bool(
+        set(_tokens(node)) & CAPTION_TOKENS
+    )
 
 
 def _clean_dateline(text: str) -> str:
@@ -1060,7 +1023,7 @@ def _find_header(root: HtmlElement, meta: _Meta) -> _Header:
             elif (tokens & DATELINE_TOKENS or not _has_block_child(el)) and looks_like_dateline(
                 text
             ):
-                dateline = _spaced_text(el)
+                dateline = _gather_text(el, spaced=True)
             if dateline and len(el.findall(".//a")) == 0:
                 header.dateline = _clean_dateline(dateline) or dateline
                 header.published = el.get("datetime") or next(
@@ -1078,7 +1041,8 @@ def _find_header(root: HtmlElement, meta: _Meta) -> _Header:
             if not is_teaser and not seen_paragraph:
                 is_teaser = _is_bold_paragraph(el) or _is_subtitle(el, title_el)
             if is_teaser and density < 0.3:
-                text = _text_without_captions(el)
+                # the teaser without the image captions and credits nested in it
+                text = _gather_text(el, skip=_is_caption) or text
                 header.teaser = text
                 header.teaser_el = el
                 header.consumed.add(el)
