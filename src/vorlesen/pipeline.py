@@ -1,12 +1,16 @@
-"""render_article(): ingest → speak → synth → audio, and nothing else.
+"""The one render path: request → engine → warm pool → ingest → script → synth → audio → target.
 
 Each stage is a plain function from one typed value to the next. Side effects stay at the
-edges: reading the source (ingest), worker processes (synth), writing files atomically
-(audio, fileio). An output path is either a finished file or absent.
+edges: reading the source (ingest), worker processes (synth), writing outputs atomically
+(audio, fileio, the target).
 
-:func:`render_audio` is the one render path from a script to audio files, shared by
-:func:`render_article` (CLI, ``vorlesen say``), the service's job
-(:mod:`vorlesen.jobs.render`) and the newsroom preview (:mod:`vorlesen.web.preview`). It
+:func:`render` is the one function every render goes through — ``vorlesen read`` and
+``vorlesen say`` (:func:`render_article`, files), the service's render of a revision
+(:mod:`vorlesen.service.render`, the blob store) and the newsroom preview
+(:mod:`vorlesen.service.preview`, memory). It takes a typed :class:`RenderRequest` (what to
+read, with which engine, voice, language and lexicon) and a :class:`RenderTarget` (where
+the audio and its sidecars go). The engine is chosen first and its workers load the voice
+while the article is read in and made speakable. :func:`render_audio`, its last step,
 streams: synthesized segments are spooled to an unnamed temporary file while loudness is
 measured, then mastered and fed to every requested encoder at once, chunk by chunk — so
 memory stays flat for a 60-minute long-read.
@@ -14,10 +18,12 @@ memory stays flat for a 60-minute long-read.
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Literal, Protocol, get_args
 
 from vorlesen.audio import chapters_from
 from vorlesen.audio.encode import AudioTags, encode_stream
@@ -27,19 +33,26 @@ from vorlesen.config import Settings, get_settings
 from vorlesen.errors import UsageError
 from vorlesen.fileio import check_output_path, write_text_atomic
 from vorlesen.lexicon import LexEntry, Lexicon, LexiconFile
+from vorlesen.limits import check_document, check_script
 from vorlesen.models import AudioArray, Document, Rendition, Script, Segment, Timing
 from vorlesen.speak.script import make_script
-from vorlesen.synth.base import EngineSpec
+from vorlesen.synth.base import EngineSpec, engine_family
 from vorlesen.synth.cache import SegmentCache
 from vorlesen.synth.pool import SynthItem, WarmPool, synthesize_all
 from vorlesen.synth.select import choose_engine
 
 __all__ = [
     "AudioFormat",
+    "FileTarget",
+    "MemoryTarget",
     "RenderOptions",
+    "RenderRequest",
+    "RenderTarget",
+    "RenderedArticle",
     "RenderedAudio",
     "document_tags",
     "make_article_script",
+    "render",
     "render_article",
     "render_audio",
     "timings_meta",
@@ -58,7 +71,8 @@ class RenderOptions:
 
     format: AudioFormat = "mp3"
     engine: str | None = None
-    """``piper`` or ``espeak``; None picks Piper with a fallback to espeak-ng."""
+    """A registered engine's name; None picks the default engine (its default voice falls
+    back to the offline engine when it cannot be had)."""
     voice: str | None = None
     """Voice name or ``.onnx`` path; None means the configured default voice."""
     speed: float = 1.0
@@ -86,10 +100,8 @@ class RenderOptions:
             )
         if self.jobs < 0:
             raise UsageError("--jobs must be 0 (one per core) or more.", reason="bad_jobs")
-        if self.engine not in (None, "piper", "espeak"):
-            raise UsageError(
-                f"Unknown engine {self.engine!r}; use piper or espeak.", reason="bad_engine"
-            )
+        if self.engine is not None:
+            engine_family(self.engine)  # UsageError naming the installed engines
 
 
 def load_lexicon(options: RenderOptions) -> Lexicon:
@@ -300,6 +312,188 @@ def render_audio(
     )
 
 
+Source = str | Document | Callable[[Settings], Document]
+"""What a render reads: a URL, a path or ``-``; a document already read; or a function that
+reads one (the service's CMS payload), called while the workers load the voice."""
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    """Everything a render needs to know, whoever asks for it."""
+
+    source: Source
+    options: RenderOptions = field(default_factory=RenderOptions)
+    """Engine, voice, speed, workers, cache and lexicon (``format`` is the target's)."""
+    language: str | None = None
+    """Skip language detection."""
+    fallback_title: str = "vorlesen"
+    """The title of an article without headline or opening sentence."""
+    limits: bool = False
+    """Refuse an article over the per-article limits (:mod:`vorlesen.limits`) before
+    synthesis (the service's renders)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedArticle:
+    """What :func:`render` read, said and produced."""
+
+    document: Document
+    script: Script
+    spec: EngineSpec
+    tags: AudioTags
+    audio: RenderedAudio
+    warnings: tuple[str, ...]
+    """What the user should hear about: the document's doubts and the engine's fallback."""
+
+    def meta(self, audio: str) -> dict[str, object]:
+        """The ``meta`` block of the timings JSON, naming ``audio`` as its file."""
+        return timings_meta(
+            self.document,
+            self.spec,
+            title=self.tags.title,
+            audio=audio,
+            duration=self.audio.duration,
+        )
+
+
+class RenderTarget(Protocol):
+    """Where a render's audio and sidecars go (files, blob store, memory)."""
+
+    def open(self) -> contextlib.AbstractContextManager[Mapping[AudioFormat, Path]]:
+        """The files to encode into, format → path; checked before anything is read, kept
+        (or cleaned up) when the context closes."""
+        ...
+
+    def finish(self, rendered: RenderedArticle, outputs: Mapping[AudioFormat, Path]) -> None:
+        """Called once the audio files are complete: write sidecars, upload, read back."""
+        ...
+
+
+@dataclass
+class FileTarget:
+    """The CLI's target: one audio file, optional timings JSON and WebVTT beside it, each
+    written atomically (on any error none is left half-written)."""
+
+    audio: Path
+    format: AudioFormat
+    timings: Path | None = None
+    vtt: Path | None = None
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[Mapping[AudioFormat, Path]]:
+        for path in (self.audio, self.timings, self.vtt):
+            if path is not None:
+                check_output_path(path)
+        yield {self.format: self.audio}
+
+    def finish(self, rendered: RenderedArticle, outputs: Mapping[AudioFormat, Path]) -> None:
+        meta = rendered.meta(self.audio.name)
+        if self.timings is not None:
+            write_text_atomic(self.timings, timings_json(rendered.audio.timings, meta=meta))
+        if self.vtt is not None:
+            write_text_atomic(self.vtt, webvtt(rendered.audio.timings))
+
+
+@dataclass
+class MemoryTarget:
+    """The audio as bytes (the newsroom preview): encoded into a temporary directory that
+    is gone when the render returns."""
+
+    format: AudioFormat = "wav"
+    data: bytes = b""
+    """The encoded audio, once the render finished."""
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[Mapping[AudioFormat, Path]]:
+        with tempfile.TemporaryDirectory(prefix="vorlesen-memory-") as tmp:
+            yield {self.format: Path(tmp) / f"audio.{self.format}"}
+
+    def finish(self, rendered: RenderedArticle, outputs: Mapping[AudioFormat, Path]) -> None:
+        self.data = outputs[self.format].read_bytes()
+
+
+def render(
+    request: RenderRequest,
+    target: RenderTarget,
+    *,
+    settings: Settings | None = None,
+    workers: WarmPool | None = None,
+    warn: Callable[[str], None] | None = None,
+    planned: Callable[[int], None] | None = None,
+    progress: ProgressCallback | None = None,
+    heartbeat: Callable[[], None] | None = None,
+) -> RenderedArticle:
+    """Read ``request``'s source aloud into ``target``: the one render path.
+
+    The engine is chosen first; its worker processes load the voice while the source is
+    read in and made speakable (``workers``: a render worker's kept pool, topped up for
+    this voice; without it a pool is started for this render alone). ``warn`` hears the
+    document's doubts and the engine's fallback as soon as they are known; ``planned`` the
+    number of utterances once the script is made (and passed the limits, when the request
+    asks for them); ``progress`` and ``heartbeat`` as in :func:`render_audio`.
+
+    Raises a :class:`~vorlesen.errors.VorlesenError` subclass for every problem; on any
+    failure (including Ctrl-C) the target is left without partial output.
+    """
+    settings = settings or get_settings()
+    options = request.options
+    options.validate()
+    spec, engine_warnings = choose_engine(
+        options.engine, options.voice, speed=options.speed, settings=settings
+    )
+    jobs = options.jobs or settings.jobs
+    pool: contextlib.AbstractContextManager[WarmPool]
+    if workers is not None:
+        workers.start(spec)
+        pool = contextlib.nullcontext(workers)  # kept for the next render
+    else:
+        pool = WarmPool(spec, jobs=jobs)
+    with target.open() as outputs, pool as warm:
+        lexicon = load_lexicon(options)
+        document = _read(request.source, request.language, settings)
+        warnings = (*document.warnings, *engine_warnings)
+        if warn is not None:
+            for warning in warnings:
+                warn(warning)
+        if request.limits:
+            check_document(document, settings)
+        script = make_script(document, lexicon=lexicon, voice=spec.voice)
+        if request.limits:
+            check_script(script, settings)
+        if planned is not None:
+            planned(len(script.utterances))
+        cache = SegmentCache(settings.cache_dir / "utterances") if options.use_cache else None
+        tags = document_tags(document, spec, fallback_title=request.fallback_title)
+        audio = render_audio(
+            script,
+            spec,
+            outputs,
+            tags=tags,
+            jobs=jobs,
+            cache=cache,
+            settings=settings,
+            progress=progress,
+            heartbeat=heartbeat,
+            warm=warm,
+        )
+        rendered = RenderedArticle(
+            document=document,
+            script=script,
+            spec=spec,
+            tags=tags,
+            audio=audio,
+            warnings=warnings,
+        )
+        target.finish(rendered, outputs)
+    return rendered
+
+
+def _read(source: Source, language: str | None, settings: Settings) -> Document:
+    if callable(source):
+        return source(settings)
+    return _ingest(source, language, settings)
+
+
 def render_article(
     source: str | Document,
     out: Path,
@@ -317,52 +511,20 @@ def render_article(
     Raises a :class:`~vorlesen.errors.VorlesenError` subclass for every problem; on any
     failure (including Ctrl-C) no partial output file is left behind.
     """
-    settings = settings or get_settings()
     options = options or RenderOptions()
     options.validate()
-    for path in (out, timings_path, vtt_path):
-        if path is not None:
-            check_output_path(path)
-
-    spec, warnings = choose_engine(
-        options.engine, options.voice, speed=options.speed, settings=settings
+    request = RenderRequest(
+        source=source, options=options, language=language, fallback_title=out.stem
     )
-    jobs = options.jobs or settings.jobs
-    # The workers load the voice while the article is read in and made speakable.
-    with WarmPool(spec, jobs=jobs) as warm:
-        lexicon = load_lexicon(options)
-        document = _ingest(source, language, settings)
-        for warning in (*document.warnings, *warnings):
-            if warn is not None:
-                warn(warning)
-        script = make_script(document, lexicon=lexicon, voice=spec.voice)
-        cache = SegmentCache(settings.cache_dir / "utterances") if options.use_cache else None
-        tags = document_tags(document, spec, fallback_title=out.stem)
-        rendered = render_audio(
-            script,
-            spec,
-            {options.format: out},
-            tags=tags,
-            jobs=jobs,
-            cache=cache,
-            settings=settings,
-            progress=progress,
-            warm=warm,
-        )
-    engine = spec.engine
-    duration = rendered.duration
-    meta = timings_meta(document, spec, title=tags.title, audio=out.name, duration=duration)
-    if timings_path is not None:
-        write_text_atomic(timings_path, timings_json(rendered.timings, meta=meta))
-    if vtt_path is not None:
-        write_text_atomic(vtt_path, webvtt(rendered.timings))
+    target = FileTarget(out, options.format, timings=timings_path, vtt=vtt_path)
+    rendered = render(request, target, settings=settings, progress=progress, warn=warn)
     return Rendition(
         path=str(out),
         format=options.format,
-        duration=duration,
-        sample_rate=rendered.sample_rate,
-        engine=engine,
-        voice=spec.voice,
-        timings=rendered.timings,
-        loudness_lufs=rendered.loudness_lufs,
+        duration=rendered.audio.duration,
+        sample_rate=rendered.audio.sample_rate,
+        engine=rendered.spec.engine,
+        voice=rendered.spec.voice,
+        timings=rendered.audio.timings,
+        loudness_lufs=rendered.audio.loudness_lufs,
     )

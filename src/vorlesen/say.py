@@ -9,7 +9,6 @@ with ``<speak>`` is read as SSML, so ``<phoneme>`` and ``<sub>`` can be tried to
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -24,7 +23,6 @@ if TYPE_CHECKING:  # imported where used, so `vorlesen --help` does not load num
 
 __all__ = ["phonemes_for", "phrase_document", "register", "say_script"]
 
-_PHONEME_BLOCK = re.compile(r"(\[\[.*?\]\])", re.DOTALL)
 
 MAX_PHRASE = 2000
 """Longest phrase ``say`` takes, in characters: it previews an entry, not an article."""
@@ -72,22 +70,10 @@ def say_script(
 
 def phonemes_for(engine: Engine, utterance: Utterance) -> str:
     """The phonemes ``engine`` receives for ``utterance``: its phonemizer's output, with
-    ``[[…]]`` blocks resolved to the IPA inside them.
-
-    Piper's own phonemizer already resolves raw blocks; other engines (espeak-ng) are
-    given the text between blocks, and the blocks' IPA is put in place.
-    """
+    ``[[…]]`` blocks resolved to the IPA inside them."""
     if utterance.phonemes is not None:
         return utterance.phonemes
-    if engine.name == "piper":
-        return engine.phonemize(utterance.spoken)
-    out: list[str] = []
-    for part in _PHONEME_BLOCK.split(utterance.spoken):
-        if part.startswith("[[") and part.endswith("]]"):
-            out.append(part[2:-2].strip())
-        elif part.strip():
-            out.append(engine.phonemize(part))
-    return " ".join(p for p in out if p)
+    return engine.phonemize(utterance.spoken)
 
 
 def register(app: typer.Typer) -> None:

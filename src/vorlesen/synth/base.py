@@ -1,10 +1,19 @@
-"""The engine protocol every synthesizer implements, and :class:`EngineSpec`.
+"""The engine protocol every synthesizer implements, :class:`EngineSpec`, and the registry.
 
 An :class:`Engine` turns one utterance (text, or phonemes) into mono float32 audio. Engines
 hold heavy, process-local state (an ONNX session, espeak-ng's global state), so they are not
 sent between processes; an :class:`EngineSpec` is: a small, frozen, picklable description
 that each worker process ``open()``s into its own engine. The spec also names everything
 that changes the sound, which makes it the root of the utterance cache key.
+
+**The registry.** An engine is one module that defines an :class:`EngineFamily` — its name,
+how a voice name becomes a spec (its options), how a spec opens, and what of a spec
+identifies its sound (its cache key) — and declares it as an entry point of the
+``vorlesen.engines`` group (``pyproject.toml``; another package can add engines the same
+way). Nothing outside that module names the engine: :meth:`EngineSpec.open`,
+:meth:`EngineSpec.cache_key`, the engine choice (:mod:`vorlesen.synth.select`) and the
+options' validation ask :func:`engine_family`, which imports an engine's module only when
+that engine is used (a worker of one engine never loads the other's libraries).
 """
 
 from __future__ import annotations
@@ -14,15 +23,31 @@ import json
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from vorlesen.errors import UsageError, VoiceError
 from vorlesen.models import AudioArray, WordTime
 
-__all__ = ["CACHE_FORMAT", "Engine", "EngineName", "EngineSpec", "file_sha256"]
+if TYPE_CHECKING:
+    from vorlesen.config import Settings
 
-EngineName = Literal["piper", "espeak"]
+__all__ = [
+    "CACHE_FORMAT",
+    "ENGINE_GROUP",
+    "Engine",
+    "EngineFamily",
+    "EngineSpec",
+    "default_family",
+    "engine_family",
+    "engine_names",
+    "fallback_family",
+    "file_sha256",
+]
+
+ENGINE_GROUP = "vorlesen.engines"
+"""The entry-point group engines are declared in (``name = "module:FAMILY"``)."""
 
 CACHE_FORMAT = 1
 """Bumped when the way audio is produced from a spec changes (invalidates cached audio)."""
@@ -33,7 +58,7 @@ class Engine(Protocol):
     """A speech synthesizer for one voice, living in one process."""
 
     name: str
-    """Engine family: ``"piper"`` or ``"espeak"``."""
+    """The name of the engine's :class:`EngineFamily`."""
     voice: str
     """Voice name (a Piper voice key such as ``de_DE-thorsten-medium``, or an espeak voice)."""
     sample_rate: int
@@ -62,8 +87,94 @@ class Engine(Protocol):
         ...
 
     def phonemize(self, text: str, lang: str | None = None) -> str:
-        """IPA for ``text`` in ``lang`` (default: the voice's language)."""
+        """IPA for ``text`` in ``lang`` (default: the voice's language); an inline
+        ``[[ IPA ]]`` block stands for itself."""
         ...
+
+
+class EngineFamily(Protocol):
+    """What an engine module registers: everything the rest of vorlesen knows of it."""
+
+    name: str
+    """The engine's name (``--engine``, ``VORLESEN_ENGINE``, the spec's ``engine``)."""
+    default: bool
+    """Chosen when no engine is named (one registered family says so)."""
+    offline: bool
+    """Speaks without any download: the fallback when the default voice cannot be had."""
+
+    def resolve(self, voice: str | None, *, speed: float, settings: Settings) -> EngineSpec:
+        """The spec for ``voice`` (None: this engine's default voice for ``settings``).
+
+        Raises :class:`~vorlesen.errors.VoiceError` for a voice that cannot be had; the
+        reasons ``voice_not_installed`` and ``voice_download_failed`` mean "missing here"
+        (the default voice may then fall back), any other "the name is wrong"."""
+        ...
+
+    def check(self, spec: EngineSpec) -> None:
+        """Raise :class:`~vorlesen.errors.UsageError` when ``spec`` lacks what this engine
+        needs (cheap: no files are opened)."""
+        ...
+
+    def open(self, spec: EngineSpec) -> Engine:
+        """Build the engine ``spec`` describes (loads the voice: seconds, not microseconds)."""
+        ...
+
+    def identity(self, spec: EngineSpec) -> dict[str, object]:
+        """What identifies the sound of ``spec``'s voice beyond the spec's common fields
+        (file hashes, library version): merged into :meth:`EngineSpec.cache_key`."""
+        ...
+
+
+_FAMILIES: dict[str, EngineFamily] = {}
+"""Engines loaded so far (their modules are imported on first use)."""
+
+
+@lru_cache(maxsize=1)
+def _declared() -> dict[str, str]:
+    """Engine name → ``module:attribute`` of every declared engine."""
+    return {ep.name: ep.value for ep in entry_points(group=ENGINE_GROUP)}
+
+
+def engine_names() -> tuple[str, ...]:
+    """The names of the engines this installation has, sorted."""
+    return tuple(sorted(_declared()))
+
+
+def engine_family(name: str) -> EngineFamily:
+    """The registered engine called ``name`` (case-insensitive).
+
+    Raises:
+        UsageError: ``unknown_engine`` when no engine has that name.
+    """
+    key = name.strip().lower()
+    known = _FAMILIES.get(key)
+    if known is not None:
+        return known
+    found = [ep for ep in entry_points(group=ENGINE_GROUP) if ep.name == key]
+    if not found:
+        names = " or ".join(repr(n) for n in engine_names()) or "(none installed)"
+        raise UsageError(f"Unknown engine {name!r}; choose {names}.", reason="unknown_engine")
+    family: EngineFamily = found[0].load()
+    _FAMILIES[key] = family
+    return family
+
+
+def _marked(flag: str) -> EngineFamily:
+    for name in engine_names():
+        family = engine_family(name)
+        if getattr(family, flag):
+            return family
+    raise UsageError(f"No installed engine is marked {flag}.", reason="unknown_engine")
+
+
+def default_family() -> EngineFamily:
+    """The engine used when none is named."""
+    return _marked("default")
+
+
+def fallback_family() -> EngineFamily:
+    """The engine that speaks without any download (the default voice's fallback)."""
+    return _marked("offline")
 
 
 @lru_cache(maxsize=32)
@@ -94,24 +205,24 @@ class EngineSpec:
     heavy engine is built by :meth:`open` where it is used.
     """
 
-    engine: EngineName
-    """Engine family."""
+    engine: str
+    """The engine's registered name (:func:`engine_names`)."""
     voice: str
-    """Voice name: Piper voice key, or espeak-ng voice (``"de"``, ``"en-us"``)."""
+    """Voice name, as the engine knows it."""
     model: Path | None = None
-    """Piper ONNX model file (Piper only)."""
+    """The voice's model file, for engines that load one."""
     config: Path | None = None
-    """Piper voice config ``.onnx.json`` (Piper only)."""
+    """The voice's config file, for engines that load one."""
     speed: float = 1.0
     """Speaking rate; 1.0 is the voice's natural rate, 1.5 is 50 % faster."""
     noise_scale: float | None = None
-    """Piper generator noise; ``None`` keeps the voice's configured value."""
+    """Generator noise of a neural voice; ``None`` keeps the voice's configured value."""
     noise_w_scale: float | None = None
-    """Piper phoneme-width noise; ``None`` keeps the voice's configured value."""
+    """Phoneme-width noise of a neural voice; ``None`` keeps the voice's configured value."""
     threads: int = 1
     """ONNX intra-op threads per engine (1 per worker process is fastest in total)."""
     session_model: Path | None = None
-    """The file the ONNX session loads instead of ``model``: its optimized, equivalent copy
+    """The file the engine loads instead of ``model``: an optimized, equivalent copy
     (:mod:`vorlesen.synth.optimize`). Not part of :meth:`cache_key`: the sound is the same."""
     extra: tuple[tuple[str, str], ...] = field(default=())
     """Further engine-specific settings that change the sound, as sorted key/value pairs."""
@@ -122,39 +233,18 @@ class EngineSpec:
                 f"Speed {self.speed} is out of range; use a value from 0.25 to 4.",
                 reason="bad_speed",
             )
-        if self.engine == "piper" and (self.model is None or self.config is None):
-            raise UsageError(
-                "A Piper engine spec needs both the model and the config path.",
-                reason="bad_engine_spec",
-            )
+        engine_family(self.engine).check(self)
 
     def open(self) -> Engine:
         """Build the engine this spec describes (loads the model; seconds, not microseconds)."""
-        if self.engine == "piper":
-            from vorlesen.synth.piper import PiperEngine
-
-            assert self.model is not None and self.config is not None  # __post_init__
-            return PiperEngine(
-                self.model,
-                self.config,
-                speed=self.speed,
-                threads=self.threads,
-                noise_scale=self.noise_scale,
-                noise_w_scale=self.noise_w_scale,
-                voice_name=self.voice,
-                session_model=self.session_model,
-            )
-        from vorlesen.synth.espeak import EspeakEngine
-
-        return EspeakEngine(self.voice, speed=self.speed)
+        return engine_family(self.engine).open(self)
 
     def cache_key(self) -> str:
-        """Stable hash of everything that changes the sound.
-
-        Piper voices are identified by the SHA-256 of model and config (a re-downloaded or
-        retrained voice with the same name gets new keys); thread count is left out because
-        it does not change the audio.
-        """
+        """Stable hash of everything that changes the sound: the spec's common fields and
+        what the engine names as its voice's identity (:meth:`EngineFamily.identity`:
+        a Piper voice's file hashes, so a re-downloaded voice with the same name gets new
+        keys); the thread count and the optimized session model are left out because they
+        do not change the audio."""
         identity: dict[str, object] = {
             "format": CACHE_FORMAT,
             "engine": self.engine,
@@ -162,15 +252,7 @@ class EngineSpec:
             "noise_scale": self.noise_scale,
             "noise_w_scale": self.noise_w_scale,
             "extra": [list(kv) for kv in self.extra],
+            **engine_family(self.engine).identity(self),
         }
-        if self.engine == "piper":
-            assert self.model is not None and self.config is not None
-            identity["model"] = file_sha256(self.model)
-            identity["config"] = file_sha256(self.config)
-        else:
-            from vorlesen.synth.espeak import espeak_version
-
-            identity["voice"] = self.voice
-            identity["espeak"] = espeak_version()
         blob = json.dumps(identity, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()

@@ -25,7 +25,7 @@ import threading
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import espeakng_loader
 import numpy as np
@@ -34,7 +34,11 @@ from vorlesen.errors import EngineError, VoiceError
 from vorlesen.models import AudioArray, WordTime
 from vorlesen.words import spoken_words
 
-__all__ = ["EspeakEngine", "espeak_version", "ipa_to_espeak"]
+if TYPE_CHECKING:
+    from vorlesen.config import Settings
+    from vorlesen.synth.base import EngineSpec
+
+__all__ = ["FAMILY", "EspeakEngine", "EspeakFamily", "espeak_version", "ipa_to_espeak"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -70,6 +74,8 @@ class _Event(ctypes.Structure):
 
 
 _PHONEME_BLOCK = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
+_PHONEME_BLOCK_PARTS = re.compile(r"(\[\[.*?\]\])", re.DOTALL)
+"""Splits a text into plain parts and whole ``[[…]]`` blocks."""
 
 _SynthCallback = ctypes.CFUNCTYPE(
     ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event)
@@ -401,10 +407,18 @@ class EspeakEngine:
         return self._speak(f"[[{mnemonics}]]", speed)
 
     def phonemize(self, text: str, lang: str | None = None) -> str:
-        """espeak-ng's IPA for ``text``; clauses joined by spaces (punctuation is not kept)."""
-        voice = lang or self.voice
-        plain = _PHONEME_BLOCK.sub(lambda m: " ", text)
-        buffer = ctypes.create_string_buffer(plain.encode("utf-8"))
+        """espeak-ng's IPA for ``text``, clauses joined by spaces (punctuation is not kept);
+        an inline ``[[ IPA ]]`` block stands for itself, in its place."""
+        out: list[str] = []
+        for part in _PHONEME_BLOCK_PARTS.split(text):
+            if part.startswith("[[") and part.endswith("]]"):
+                out.append(part[2:-2].strip())
+            elif part.strip():
+                out.append(self._phonemize_plain(part, lang or self.voice))
+        return " ".join(p for p in out if p)
+
+    def _phonemize_plain(self, text: str, voice: str) -> str:
+        buffer = ctypes.create_string_buffer(text.encode("utf-8"))
         pointer = ctypes.c_void_p(ctypes.addressof(buffer))
         clauses: list[str] = []
         with _LOCK:
@@ -443,3 +457,35 @@ def _word_times(starts: list[float], duration: float) -> tuple[WordTime, ...]:
         end = filled[n + 1] if n + 1 < len(filled) else duration
         times.append(WordTime(floor, min(duration, max(floor, end))))
     return tuple(times)
+
+
+class EspeakFamily:
+    """espeak-ng's entry in the engine registry (``vorlesen.engines``: ``espeak``): the
+    offline fallback — its voices ship with the ``espeakng-loader`` wheel."""
+
+    name = "espeak"
+    default = False
+    offline = True
+
+    DEFAULT_VOICE = "de"
+    """The voice used when none is named (and for the default voice's fallback)."""
+
+    def resolve(self, voice: str | None, *, speed: float, settings: Settings) -> EngineSpec:
+        from vorlesen.synth.base import EngineSpec
+
+        name = voice or self.DEFAULT_VOICE
+        EspeakEngine(name, speed=speed)  # fail now on an unknown voice, not in a worker
+        return EngineSpec(engine=self.name, voice=name, speed=speed)
+
+    def check(self, spec: EngineSpec) -> None:
+        """Every espeak-ng spec is complete (the voice is checked when it opens)."""
+
+    def open(self, spec: EngineSpec) -> EspeakEngine:
+        return EspeakEngine(spec.voice, speed=spec.speed)
+
+    def identity(self, spec: EngineSpec) -> dict[str, object]:
+        return {"voice": spec.voice, "espeak": espeak_version()}
+
+
+FAMILY = EspeakFamily()
+"""The registered engine (entry point ``vorlesen.engines: espeak``)."""

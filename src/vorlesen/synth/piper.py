@@ -23,7 +23,7 @@ import json
 import logging
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import onnxruntime  # ships no type information
@@ -31,11 +31,15 @@ from piper.config import PiperConfig, SynthesisConfig
 from piper.const import BOS, PAD
 from piper.voice import PiperVoice
 
-from vorlesen.errors import EngineError, VoiceError
+from vorlesen.errors import EngineError, UsageError, VoiceError
 from vorlesen.models import AudioArray, WordTime
 from vorlesen.words import spoken_words
 
-__all__ = ["PiperEngine", "add_alignment"]
+if TYPE_CHECKING:
+    from vorlesen.config import Settings
+    from vorlesen.synth.base import EngineSpec
+
+__all__ = ["FAMILY", "PiperEngine", "PiperFamily", "add_alignment"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -413,3 +417,66 @@ def _interpolate(starts: list[float], total: int) -> list[int]:
         floor = max(floor, min(total - 1, max(0, round(value))))
         result.append(floor)
     return result
+
+
+class PiperFamily:
+    """Piper's entry in the engine registry (``vorlesen.engines``: ``piper``).
+
+    A voice is a name from the Piper voices repository (downloaded on first use, cached)
+    or a local ``.onnx`` path (:mod:`vorlesen.synth.voices`); its session loads the
+    voice's optimized, equivalent graph where one could be built
+    (:mod:`vorlesen.synth.optimize`). The sound is identified by the SHA-256 of model and
+    config.
+    """
+
+    name = "piper"
+    default = True
+    offline = False
+
+    def resolve(self, voice: str | None, *, speed: float, settings: Settings) -> EngineSpec:
+        # Imported here: a worker process opens specs and must not load httpx or onnx.
+        from vorlesen.synth.base import EngineSpec
+        from vorlesen.synth.optimize import optimized_model
+        from vorlesen.synth.voices import resolve_voice
+
+        files = resolve_voice(voice or settings.voice, settings)
+        return EngineSpec(
+            engine=self.name,
+            voice=files.name,
+            model=files.model,
+            config=files.config,
+            speed=speed,
+            session_model=optimized_model(files.model, files.config, settings),
+        )
+
+    def check(self, spec: EngineSpec) -> None:
+        if spec.model is None or spec.config is None:
+            raise UsageError(
+                "A Piper engine spec needs both the model and the config path.",
+                reason="bad_engine_spec",
+            )
+
+    def open(self, spec: EngineSpec) -> PiperEngine:
+        self.check(spec)
+        assert spec.model is not None and spec.config is not None
+        return PiperEngine(
+            spec.model,
+            spec.config,
+            speed=spec.speed,
+            threads=spec.threads,
+            noise_scale=spec.noise_scale,
+            noise_w_scale=spec.noise_w_scale,
+            voice_name=spec.voice,
+            session_model=spec.session_model,
+        )
+
+    def identity(self, spec: EngineSpec) -> dict[str, object]:
+        from vorlesen.synth.base import file_sha256
+
+        self.check(spec)
+        assert spec.model is not None and spec.config is not None
+        return {"model": file_sha256(spec.model), "config": file_sha256(spec.config)}
+
+
+FAMILY = PiperFamily()
+"""The registered engine (entry point ``vorlesen.engines: piper``)."""
