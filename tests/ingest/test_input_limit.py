@@ -7,7 +7,8 @@ import pytest
 from vorlesen.config import Settings, get_settings
 from vorlesen.errors import UnsupportedContentError
 from vorlesen.ingest import from_bytes
-from vorlesen.jobs.render import document_from_payload
+from vorlesen.service.payload import ArticlePayload
+from vorlesen.service.render import document_from_payload
 
 
 def test_the_services_input_limit_applies_not_the_environments(tmp_path: object) -> None:
@@ -18,5 +19,5 @@ def test_the_services_input_limit_applies_not_the_environments(tmp_path: object)
         from_bytes(text.encode(), filename="a.txt", settings=small)
     assert info.value.reason == "too_large"
     with pytest.raises(UnsupportedContentError):
-        document_from_payload({"text": text}, small)
-    assert document_from_payload({"text": text}, Settings()).blocks
+        document_from_payload(ArticlePayload(text=text), small)
+    assert document_from_payload(ArticlePayload(text=text), Settings()).blocks

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from vorlesen.cleantext import CleanStr
 from vorlesen.languages import known_language, known_languages_text
 from vorlesen.service.articles import ArticleState, ErrorInfo, article_state
+from vorlesen.service.payload import ArticlePayload
 from vorlesen.store.db import FeedbackRecord, LexiconRecord
 
 __all__ = [
@@ -104,9 +105,9 @@ class ArticleIn(BaseModel):
                 raise ValueError(f"{name} must be an http(s) URL.")
         return self
 
-    def payload(self) -> dict[str, Any]:
-        """The stored form: only set fields, dates as ISO strings."""
-        return self.model_dump(mode="json", exclude_none=True)
+    def payload(self) -> ArticlePayload:
+        """The render job's typed payload: only set fields, dates as ISO strings."""
+        return ArticlePayload.from_stored(self.model_dump(mode="json", exclude_none=True))
 
 
 class ArticleList(BaseModel):

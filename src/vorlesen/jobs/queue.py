@@ -26,11 +26,12 @@ from huey.api import Huey  # type: ignore[import-untyped]
 from vorlesen.closing import Closing
 from vorlesen.config import Settings, public_base_url
 from vorlesen.errors import VorlesenError
-from vorlesen.jobs.render import render_revision
 from vorlesen.jobs.webhooks import deliver
 from vorlesen.service.articles import article_state  # the same JSON the API shows
 from vorlesen.service.lexicon import lexicon_from_records
 from vorlesen.service.pages import PageService
+from vorlesen.service.payload import ArticlePayload
+from vorlesen.service.render import render_revision
 from vorlesen.service.sources import SourceService
 from vorlesen.store.blobs import BlobStore, revision_prefix
 from vorlesen.store.db import Claim, Store
@@ -222,7 +223,7 @@ class JobQueue:
         try:
             entries = lexicon_from_records(self.store.lexicon_entries())
             result = render_revision(
-                claim.payload,
+                ArticlePayload.from_stored(claim.payload),
                 source_id=source_id,
                 revision=revision,
                 blobs=self.blobs,

@@ -33,6 +33,7 @@ from vorlesen.errors import (
 )
 from vorlesen.ingest.fetch import fetch
 from vorlesen.ingest.sniff import decode
+from vorlesen.service.payload import ArticlePayload
 from vorlesen.store.db import ArticleRecord, Store
 from vorlesen.store.sources import PageRecord, SourceStore
 
@@ -268,16 +269,16 @@ class PageService:
             return f"refused:{exc.reason}"
         text = "\n".join(block.text for block in doc.blocks)
         digest = text_hash(doc.title, text, page.voice, self.settings)
-        payload: dict[str, object] = {"html": html, "page_url": page.url}
-        if page.voice:
-            payload["voice"] = page.voice
-        if page.language:
-            payload["language"] = page.language
-        if page.published_at is not None:
-            payload["published_at"] = page.published_at.isoformat()
+        payload = ArticlePayload(
+            html=html,
+            page_url=page.url,
+            voice=page.voice or None,
+            language=page.language or None,
+            published_at=page.published_at.isoformat() if page.published_at else None,
+        )
         article, changed = self.store.put_article(
             source_id,
-            payload,
+            payload.stored(),
             digest,
             title=doc.title,
             voice=page.voice,

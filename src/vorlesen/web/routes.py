@@ -42,11 +42,11 @@ from vorlesen.service.lexicon import (
     save_entries,
     voice_phonemes,
 )
+from vorlesen.service.preview import preview_entry
 from vorlesen.store.blobs import revision_prefix
 from vorlesen.store.db import FeedbackRecord, hash_token
 from vorlesen.web.charts import line_chart, stacked_bar_chart
 from vorlesen.web.messages import REASONS, german_message, german_reason, rerender_notice
-from vorlesen.web.preview import preview_entry
 from vorlesen.web.queries import (
     feedback_per_day,
     last_renders,

@@ -75,10 +75,15 @@ def put_article(
         # cannot speak, as a lexicon entry's is refused.
         from_ssml(body.ssml, phonemes=voice_phonemes(settings, body.voice))
     payload = body.payload()
-    published = parse_published(payload.get("published_at"))
-    digest = content_hash(payload, settings.voice, settings.engine)
+    published = parse_published(payload.published_at)
+    digest = content_hash(payload.content(), settings.voice, settings.engine)
     article, changed = service.store.put_article(
-        source_id, payload, digest, title=body.title, voice=body.voice, published_at=published
+        source_id,
+        payload.stored(),
+        digest,
+        title=body.title,
+        voice=body.voice,
+        published_at=published,
     )
     if changed:
         service.queue.enqueue_render(source_id, article.revision)

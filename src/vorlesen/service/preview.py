@@ -1,7 +1,7 @@
 """Hear a pronunciation fix before saving it: the word, then the sentence it was heard in.
 
-The newsroom's **Vorhören** button calls this. It runs the same stages as a real render —
-lexicon, speak, synth, master, encode — on a short document, so what the editor hears is
+The newsroom's **Vorhören** button calls this. It runs the one render path
+(:func:`vorlesen.pipeline.render`, into memory) on a short document, so what the editor hears is
 what listeners will hear, with the engine and voice the service renders with. The word
 comes first and alone, so the fix is heard clearly; the sentence from the feedback
 follows (after a paragraph pause) only when the entry applies to it.
@@ -9,17 +9,13 @@ follows (after a paragraph pause) only when the entry applies to it.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from vorlesen.config import Settings
 from vorlesen.errors import InputError
 from vorlesen.lexicon import LexEntry, Lexicon
 from vorlesen.models import BlockKind, Document
-from vorlesen.pipeline import document_tags, render_audio
-from vorlesen.speak.script import make_script
-from vorlesen.synth.select import choose_engine
+from vorlesen.pipeline import MemoryTarget, RenderOptions, RenderRequest, render
 
 __all__ = ["MAX_PREVIEW_CHARS", "Preview", "preview_entry"]
 
@@ -67,19 +63,23 @@ def preview_entry(
     with_sentence = applies and len(sentence) <= MAX_PREVIEW_CHARS and sentence != word
     if with_sentence:
         parts.append(("paragraph", sentence))
-    spec, _warnings = choose_engine(settings.engine, entry.voice, speed=1.0, settings=settings)
-    lexicon = Lexicon.builtin().extended([*entries, entry])
-    document = Document.build(parts)
-    script = make_script(document, lexicon=lexicon, voice=spec.voice)
-    tags = document_tags(document, spec, fallback_title=word)
-    with tempfile.TemporaryDirectory(prefix="vorlesen-preview-") as tmp:
-        out = Path(tmp) / "preview.wav"
-        # One process, no cache: a preview is a few syllables, and an edited entry must be
-        # heard as it is now.
-        render_audio(script, spec, {"wav": out}, tags=tags, jobs=1, cache=None, settings=settings)
-        wav = out.read_bytes()
+    request = RenderRequest(
+        source=Document.build(parts),
+        options=RenderOptions(
+            engine=settings.engine,
+            voice=entry.voice,
+            # One process, no cache: a preview is a few syllables, and an edited entry
+            # must be heard as it is now.
+            jobs=1,
+            use_cache=False,
+            entries=(*entries, entry),  # last, so it wins
+        ),
+        fallback_title=word,
+    )
+    target = MemoryTarget("wav")
+    rendered = render(request, target, settings=settings)
     return Preview(
-        wav=wav,
-        spoken=tuple(u.spoken for u in script.utterances),
+        wav=target.data,
+        spoken=tuple(u.spoken for u in rendered.script.utterances),
         with_sentence=with_sentence,
     )

@@ -1,10 +1,12 @@
 """Rendering one claimed article revision into blob storage, incrementally.
 
-The same stages as :func:`vorlesen.pipeline.render_article` — ingest, speak, synth, audio —
-with what a service adds: the publisher lexicon from the database, the shared utterance
-cache (so an edited article re-synthesizes only the utterances whose spoken form or voice
-changed), both MP3 and Opus, and files written into ``audio/{source_id}/{revision}/`` of
-the blob store. Nothing points at that revision until every file is in place.
+The service's use of the one render path (:func:`vorlesen.pipeline.render`): the document
+the job's typed payload describes (:class:`~vorlesen.service.payload.ArticlePayload`), the
+publisher lexicon from the database, the per-article limits, the shared utterance cache
+(so an edited article re-synthesizes only the utterances whose spoken form or voice
+changed), and a :class:`BlobTarget` that writes MP3, Opus, timings and captions into
+``audio/{source_id}/{revision}/`` of the blob store. Nothing points at that revision until
+every file is in place.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ import dataclasses
 import logging
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 from vorlesen import ingest
 from vorlesen.artwork import fetch_episode_cover
@@ -26,21 +28,16 @@ from vorlesen.audio.encode import AudioFormat
 from vorlesen.audio.timings import timings_json, webvtt
 from vorlesen.config import Settings
 from vorlesen.errors import InputError, VorlesenError
-from vorlesen.lexicon import LexEntry, Lexicon
-from vorlesen.limits import check_document, check_script
+from vorlesen.lexicon import LexEntry
 from vorlesen.models import BlockKind, Document
-from vorlesen.pipeline import document_tags, render_audio, timings_meta
+from vorlesen.pipeline import RenderedArticle, RenderOptions, RenderRequest, render
 from vorlesen.service.articles import parse_published
-from vorlesen.speak.script import make_script
-from vorlesen.store.blobs import ARTICLE_FILES, AUDIO_FILES, COVER_FILE, BlobStore, revision_prefix
-from vorlesen.synth.cache import SegmentCache
+from vorlesen.service.payload import ArticlePayload
+from vorlesen.store.blobs import COVER_FILE, BlobStore, revision_prefix
 from vorlesen.synth.pool import WarmPool
-from vorlesen.synth.select import choose_engine
 
 __all__ = [
-    "ARTICLE_FILES",
-    "AUDIO_FILES",
-    "COVER_FILE",
+    "BlobTarget",
     "RenderResult",
     "document_from_payload",
     "render_revision",
@@ -77,31 +74,29 @@ class RenderResult:
     """The article image's source; its re-encoded copy is the revision's ``cover.jpg``."""
 
 
-def _read_source(payload: Mapping[str, Any], settings: Settings) -> Document:
-    language = payload.get("language")
-    if payload.get("url"):
-        return ingest.load(str(payload["url"]), language=language, settings=settings)
-    for field, filename in (
-        ("html", "article.html"),
-        ("ssml", "article.ssml"),
-        ("text", "article.txt"),
+def _read_source(payload: ArticlePayload, settings: Settings) -> Document:
+    language = payload.language
+    if payload.url:
+        return ingest.load(payload.url, language=language, settings=settings)
+    for value, filename in (
+        (payload.html, "article.html"),
+        (payload.ssml, "article.ssml"),
+        (payload.text, "article.txt"),
     ):
-        value = payload.get(field)
         if value:
             # A page fetched for a player or a source keeps its address (the episode link).
-            page_url = payload.get("page_url")
             return ingest.from_bytes(
-                str(value).encode("utf-8"),
+                value.encode("utf-8"),
                 filename=filename,
                 language=language,
-                url=str(page_url) if page_url else None,
+                url=payload.page_url or None,
                 settings=settings,
             )
     raise InputError("The article has no url, html, text or ssml.", reason="no_content")
 
 
-def document_from_payload(payload: Mapping[str, Any], settings: Settings) -> Document:
-    """The :class:`Document` an API payload describes.
+def document_from_payload(payload: ArticlePayload, settings: Settings) -> Document:
+    """The :class:`Document` a job's payload describes.
 
     ``title``, ``kicker`` and ``teaser`` given by the CMS replace what extraction found for
     those parts, in the article's order (kicker, title, dateline, teaser, body; a part the
@@ -109,14 +104,14 @@ def document_from_payload(payload: Mapping[str, Any], settings: Settings) -> Doc
     ``section`` and ``image`` replace the page's ``article:section`` and ``og:image``.
     """
     doc = _read_source(payload, settings)
-    if payload.get("section") or payload.get("image"):
+    if payload.section or payload.image:
         doc = dataclasses.replace(
-            doc,
-            section=str(payload.get("section") or "") or doc.section,
-            image=str(payload.get("image") or "") or doc.image,
+            doc, section=payload.section or doc.section, image=payload.image or doc.image
         )
-    given = {kind: str(payload[kind]) for kind in _HEADER_KINDS if payload.get(kind)}
-    if not given and not payload.get("published_at"):
+    header = {"kicker": payload.kicker, "title": payload.title, "teaser": payload.teaser}
+    given: dict[BlockKind, str] = {kind: header[kind] or "" for kind in _HEADER_KINDS}
+    given = {kind: text for kind, text in given.items() if text}
+    if not given and not payload.published_at:
         return doc
     parts: list[tuple[BlockKind, str]] = [(b.kind, b.text) for b in doc.blocks]
     for kind, text in given.items():
@@ -131,13 +126,13 @@ def document_from_payload(payload: Mapping[str, Any], settings: Settings) -> Doc
         while at < len(parts) and parts[at][0] in before:
             at += 1
         parts.insert(at, (kind, text))
-    published = payload.get("published_at") or doc.published
+    published = payload.published_at or doc.published
     return Document.build(
         parts,
         title=given.get("title") or doc.title,
         site=doc.site,
         url=doc.url,
-        published=str(published) if published else None,
+        published=published or None,
         language=doc.language,
         author=doc.author,
         section=doc.section,
@@ -145,8 +140,38 @@ def document_from_payload(payload: Mapping[str, Any], settings: Settings) -> Doc
     )
 
 
+@dataclass
+class BlobTarget:
+    """A revision's files in the blob store: ``audio.mp3``, ``audio.opus``,
+    ``timings.json`` and ``captions.vtt`` under ``prefix``. Encoded into a temporary
+    directory first; uploaded once the audio is complete."""
+
+    blobs: BlobStore
+    prefix: str
+    meta: Mapping[str, object]
+    """Fields put before the render's own in the timings' ``meta`` (source id, revision)."""
+    heartbeat: Callable[[], None] | None = None
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[Mapping[AudioFormat, Path]]:
+        with tempfile.TemporaryDirectory(prefix="vorlesen-render-") as tmp:
+            yield {fmt: Path(tmp) / f"audio.{fmt}" for fmt in ("mp3", "opus")}
+
+    def finish(self, rendered: RenderedArticle, outputs: Mapping[AudioFormat, Path]) -> None:
+        for fmt, out in outputs.items():
+            self.blobs.put_file(f"{self.prefix}/audio.{fmt}", out)
+            if self.heartbeat is not None:
+                self.heartbeat()
+        timings = rendered.audio.timings
+        meta = {**self.meta, **rendered.meta("audio.mp3")}
+        self.blobs.write_bytes(
+            f"{self.prefix}/timings.json", timings_json(timings, meta=meta).encode("utf-8")
+        )
+        self.blobs.write_bytes(f"{self.prefix}/captions.vtt", webvtt(timings).encode("utf-8"))
+
+
 def render_revision(
-    payload: Mapping[str, Any],
+    payload: ArticlePayload,
     *,
     source_id: str,
     revision: int,
@@ -162,75 +187,47 @@ def render_revision(
     ``heartbeat`` is called after every utterance (the worker renews its lease there and
     may raise to abandon the render). ``planned`` is told the number of utterances once
     the script passed the per-article limits (:mod:`vorlesen.limits`), before synthesis
-    starts. ``workers``: a render worker's kept pool
-    (``WarmPool(keep=True)``), topped up for this render's voice; without it synthesis
-    processes are started for this render alone. Raises :class:`~vorlesen.errors.VorlesenError`
-    subclasses for bad input and engine failures; nothing is visible until the caller
-    points the article at the revision.
+    starts. ``workers``: a render worker's kept pool (``WarmPool(keep=True)``), topped up
+    for this render's voice; without it synthesis processes are started for this render
+    alone. Raises :class:`~vorlesen.errors.VorlesenError` subclasses for bad input and
+    engine failures; nothing is visible until the caller points the article at the
+    revision.
     """
     started = time.monotonic()
-    voice = payload.get("voice") or None
-    spec, _warnings = choose_engine(settings.engine, voice, speed=1.0, settings=settings)
-    # The workers load the voice while the article is fetched and made speakable.
-    scope: contextlib.AbstractContextManager[WarmPool]
-    if workers is not None:
-        workers.start(spec)
-        scope = contextlib.nullcontext(workers)  # kept for the next render
-    else:
-        scope = WarmPool(spec, jobs=settings.jobs)
-    with scope as warm:
-        document = document_from_payload(payload, settings)
-        check_document(document, settings)
-        lexicon = Lexicon.builtin().extended(lexicon_entries)
-        script = make_script(document, lexicon=lexicon, voice=spec.voice)
-        check_script(script, settings)
-        if planned is not None:
-            planned(len(script.utterances))
-        cache = SegmentCache(settings.cache_dir / "utterances")
-        tags = document_tags(document, spec, fallback_title=source_id)
-        title = tags.title
-        prefix = revision_prefix(source_id, revision)
-        with tempfile.TemporaryDirectory(prefix="vorlesen-render-") as tmp:
-            work = Path(tmp)
-            outputs: dict[AudioFormat, Path] = {
-                fmt: work / f"audio.{fmt}" for fmt in ("mp3", "opus")
-            }
-            # One pass: synthesis → streaming master → both encoders at once.
-            rendered = render_audio(
-                script,
-                spec,
-                outputs,
-                tags=tags,
-                jobs=settings.jobs,
-                cache=cache,
-                settings=settings,
-                heartbeat=heartbeat,
-                warm=warm,
-            )
-            for fmt, out in outputs.items():
-                blobs.put_file(f"{prefix}/audio.{fmt}", out)
-                if heartbeat is not None:
-                    heartbeat()
-    duration = rendered.duration
-    meta: dict[str, object] = {
-        "source_id": source_id,
-        "revision": revision,
-        **timings_meta(document, spec, title=title, audio="audio.mp3", duration=duration),
-    }
-    blobs.write_bytes(
-        f"{prefix}/timings.json", timings_json(rendered.timings, meta=meta).encode("utf-8")
+    request = RenderRequest(
+        source=partial(document_from_payload, payload),
+        options=RenderOptions(
+            engine=settings.engine,
+            voice=payload.voice or None,
+            jobs=settings.jobs,
+            entries=tuple(lexicon_entries),
+        ),
+        fallback_title=source_id,
+        limits=True,
     )
-    blobs.write_bytes(f"{prefix}/captions.vtt", webvtt(rendered.timings).encode("utf-8"))
+    prefix = revision_prefix(source_id, revision)
+    target = BlobTarget(
+        blobs, prefix, {"source_id": source_id, "revision": revision}, heartbeat=heartbeat
+    )
+    rendered = render(
+        request,
+        target,
+        settings=settings,
+        workers=workers,
+        planned=planned,
+        heartbeat=heartbeat,
+    )
+    document = rendered.document
     if document.image:
         _store_cover(document.image, f"{prefix}/{COVER_FILE}", blobs, settings, source_id)
     return RenderResult(
-        title=title,
-        engine=spec.engine,
-        voice=spec.voice,
-        duration_s=duration,
-        utterances_total=len(script.utterances),
-        synthesized=rendered.synthesized,
-        cached=rendered.cached,
+        title=rendered.tags.title,
+        engine=rendered.spec.engine,
+        voice=rendered.spec.voice,
+        duration_s=rendered.audio.duration,
+        utterances_total=len(rendered.script.utterances),
+        synthesized=rendered.audio.synthesized,
+        cached=rendered.audio.cached,
         text=document.text,
         wall_s=time.monotonic() - started,
         published=document_date(document),
