@@ -7,7 +7,8 @@ import pytest
 from vorlesen.errors import InputError
 from vorlesen.ingest.ssml import from_ssml, parse_break, parse_rate
 from vorlesen.models import Document, Script
-from vorlesen.speak.script import Pauses, make_script, say_as
+from vorlesen.speak.de.say_as import say_as
+from vorlesen.speak.script import Pauses, make_script
 
 PAUSES = Pauses()
 

@@ -32,7 +32,8 @@ from vorlesen.errors import InputError, MarkupError, VoiceError
 from vorlesen.ingest.language import normalize_language_tag
 from vorlesen.lexicon.phonemes import default_phonemes, validate_ipa
 from vorlesen.models import BLOCK_SEPARATOR, Block, Document, Mark, MarkKind
-from vorlesen.speak.script import SAY_AS_TYPES, espeak_language, say_as
+from vorlesen.speak.de.say_as import SAY_AS_TYPES, say_as
+from vorlesen.speak.script import espeak_language
 
 __all__ = [
     "BREAK_STRENGTHS",
