@@ -13,7 +13,6 @@ The player itself talks only to the public JSON API.
 from __future__ import annotations
 
 import hmac
-import json
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from vorlesen.api.deps import Service, client_key, get_service, guarded_token_state
 from vorlesen.cleantext import clean_text
-from vorlesen.errors import InputError, NotFoundError, RateLimitError, VorlesenError
+from vorlesen.errors import InputError, RateLimitError, VorlesenError
 from vorlesen.lexicon import (
     LexEntry,
     dump_pls,
@@ -35,6 +34,7 @@ from vorlesen.lexicon import (
     parse_pls,
     validate_ipa,
 )
+from vorlesen.service.feedback import revision_timings
 from vorlesen.service.lexicon import (
     check_for_voice,
     lexicon_from_records,
@@ -43,7 +43,6 @@ from vorlesen.service.lexicon import (
     voice_phonemes,
 )
 from vorlesen.service.preview import preview_entry
-from vorlesen.store.blobs import revision_prefix
 from vorlesen.store.db import FeedbackRecord, hash_token
 from vorlesen.web.charts import line_chart, stacked_bar_chart
 from vorlesen.web.messages import REASONS, german_message, german_reason, rerender_notice
@@ -170,14 +169,7 @@ def _lang(lang: str | None) -> str:
 
 def _timings(service: Service, source_id: str, revision: int | None) -> dict[str, Any] | None:
     """The timings document of a ready revision, or ``None`` when there is none yet."""
-    if revision is None:
-        return None
-    key = f"{revision_prefix(source_id, revision)}/timings.json"
-    try:
-        data = json.loads(service.blobs.read_bytes(key).decode("utf-8"))
-    except (NotFoundError, OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+    return revision_timings(service.blobs, source_id, revision)
 
 
 @router.get("/demo/{source_id}", response_class=HTMLResponse)

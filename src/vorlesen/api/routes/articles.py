@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
 import sys
@@ -18,11 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
 from vorlesen.errors import NotFoundError
-from vorlesen.ingest.fetch import vet_url
-from vorlesen.ingest.ssml import from_ssml
-from vorlesen.limits import check_characters
-from vorlesen.service.articles import parse_published
-from vorlesen.service.lexicon import voice_phonemes
+from vorlesen.service.publish import publish
 from vorlesen.store.blobs import ARTICLE_FILES, COVER_FILE, revision_prefix
 
 from ..delivery import delivery_mode, local_blobs, remote_article_file
@@ -36,7 +30,7 @@ from ..schemas import (
     article_state,
 )
 
-__all__ = ["content_hash", "router"]
+__all__ = ["router"]
 
 router = APIRouter(tags=["articles"])
 
@@ -46,12 +40,6 @@ _IMMUTABLE = "public, max-age=31536000, immutable"
 """For ``?v=<revision>`` URLs: that revision's bytes never change."""
 _SHORT = "public, max-age=60"
 """For unversioned URLs: a new revision may replace the audio any time."""
-
-
-def content_hash(payload: dict[str, object], default_voice: str, engine: str | None) -> str:
-    """What decides "same content": the payload plus the configured voice and engine."""
-    blob = json.dumps([payload, default_voice, engine], sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
 @router.put(
@@ -65,28 +53,13 @@ def put_article(
 ) -> ArticleState:
     """Publish or update an article. Identical content renders nothing; changed content
     queues a new revision, rendered incrementally (unchanged utterances come from cache)."""
-    settings = service.settings
-    if body.text:
-        check_characters(len(body.text), settings)  # plain text: refused now, not in the worker
-    if body.url:
-        vet_url(body.url, settings)  # refuse internal addresses now, not in the worker
-    if body.ssml:
-        # Refuse hostile or malformed SSML now (422), not in the worker, and IPA the voice
-        # cannot speak, as a lexicon entry's is refused.
-        from_ssml(body.ssml, phonemes=voice_phonemes(settings, body.voice))
-    payload = body.payload()
-    published = parse_published(payload.published_at)
-    digest = content_hash(payload.content(), settings.voice, settings.engine)
-    article, changed = service.store.put_article(
+    article = publish(
         source_id,
-        payload.stored(),
-        digest,
-        title=body.title,
-        voice=body.voice,
-        published_at=published,
+        body.payload(),
+        store=service.store,
+        queue=service.queue,
+        settings=service.settings,
     )
-    if changed:
-        service.queue.enqueue_render(source_id, article.revision)
     return article_state(article, service.base_url(request))
 
 

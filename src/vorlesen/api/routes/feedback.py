@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from vorlesen.errors import VorlesenError
-from vorlesen.store.blobs import revision_prefix
+from vorlesen.service.feedback import take_feedback
 
-from ..deps import Service, ServiceDep, require_token
+from ..deps import ServiceDep, require_token
 from ..schemas import (
     SOURCE_ID_PATTERN,
     FeedbackIn,
@@ -20,37 +18,9 @@ from ..schemas import (
     feedback_out,
 )
 
-__all__ = ["router", "utterance_at"]
+__all__ = ["router"]
 
 router = APIRouter(tags=["feedback"])
-
-
-def _timings(service: Service, source_id: str, revision: int) -> list[dict[str, Any]]:
-    try:
-        key = f"{revision_prefix(source_id, revision)}/timings.json"
-        doc = json.loads(service.blobs.read_bytes(key).decode("utf-8"))
-    except (VorlesenError, OSError, ValueError):
-        return []
-    utterances = doc.get("utterances") if isinstance(doc, dict) else None
-    return utterances if isinstance(utterances, list) else []
-
-
-def utterance_at(
-    timings: list[dict[str, Any]], *, utterance: int | None, time_s: float | None
-) -> dict[str, Any] | None:
-    """The utterance a report is about: by index, else the one playing at ``time_s``
-    (in a pause: the one just before)."""
-    if utterance is not None:
-        return next((t for t in timings if t.get("index") == utterance), None)
-    if time_s is None:
-        return None
-    before = None
-    for t in timings:
-        if float(t.get("start", 0)) <= time_s:
-            before = t
-        else:
-            break
-    return before
 
 
 @router.post("/api/articles/{source_id}/feedback", status_code=201, response_model=FeedbackOut)
@@ -64,26 +34,15 @@ def post_feedback(
     and spoken text at that time."""
     client = request.client.host if request.client else "unknown"
     service.feedback_limiter.hit(f"feedback:{client}")
-    article = service.store.get_article(source_id)
-    revision = article.ready_revision
-    found = None
-    utterance = body.utterance
-    if revision is not None:
-        found = utterance_at(
-            _timings(service, source_id, revision), utterance=body.utterance, time_s=body.time_s
-        )
-        # The report is kept; a sentence number the audio does not have is not.
-        utterance = int(found["index"]) if found else None
-    record = service.store.add_feedback(
+    record = take_feedback(
         source_id,
+        store=service.store,
+        blobs=service.blobs,
         category=body.category,
         message=body.message,
-        revision=revision,
         time_s=body.time_s,
-        utterance=utterance,
+        utterance=body.utterance,
         rating=body.rating,
-        written=str(found["written"]) if found else None,
-        spoken=str(found["spoken"]) if found else None,
     )
     return feedback_out(record)
 
