@@ -1,4 +1,5 @@
-"""Mastering speed and memory: seconds per audio minute and peak RSS growth of ``master()``.
+"""Mastering speed and memory: seconds per audio minute and peak RSS growth of ``master()``
+(the one mastering path, ``streaming_master``, with its output collected into an array).
 
 Builds synthetic speech-like programmes (3, 15 and 60 minutes at 22,050 Hz mono float32)
 and masters each in a fresh child process, so one size's memory does not colour the next.

@@ -72,7 +72,7 @@ def plain_piper(text: str, model: Path) -> tuple[float, float, float]:
     """Wall time, audio duration and speech duration (sentences trimmed as vorlesen does)."""
     from piper import PiperVoice
 
-    from vorlesen.audio.master import _speech_bounds as speech_bounds
+    from vorlesen.audio.join import speech_bounds
 
     t0 = time.perf_counter()
     voice = PiperVoice.load(model)

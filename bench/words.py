@@ -20,7 +20,7 @@ import numpy as np
 from render import SENTENCES, voice_path  # a sibling script: bench/ is on sys.path when run
 from scipy.fft import dct
 
-from vorlesen.audio.master import _speech_bounds as speech_bounds
+from vorlesen.audio.join import speech_bounds
 from vorlesen.config import Settings
 from vorlesen.synth.espeak import EspeakEngine
 from vorlesen.synth.optimize import optimized_model

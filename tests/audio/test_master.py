@@ -8,7 +8,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from vorlesen.audio.master import master, measure_loudness, measure_true_peak
+from vorlesen.audio.loudness import measure_loudness
+from vorlesen.audio.master import master
+from vorlesen.audio.peaks import measure_true_peak
 from vorlesen.errors import AudioError
 from vorlesen.models import Segment
 

@@ -14,8 +14,11 @@ import pytest
 
 from vorlesen.audio import stream as stream_mod
 from vorlesen.audio.encode import AudioTags, encode_stream
-from vorlesen.audio.master import ArraySource, master, measure_loudness
-from vorlesen.audio.stream import LoudnessMeter, Spool, streaming_master
+from vorlesen.audio.loudness import LoudnessMeter, measure_loudness
+from vorlesen.audio.master import master
+from vorlesen.audio.peaks import ArraySource
+from vorlesen.audio.spool import Spool
+from vorlesen.audio.stream import streaming_master
 from vorlesen.errors import AudioError
 from vorlesen.models import Segment
 

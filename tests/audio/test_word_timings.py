@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from vorlesen.audio import timings_json, webvtt
-from vorlesen.audio.master import join_segments
+from vorlesen.audio.join import join_segments
 from vorlesen.config import Settings
 from vorlesen.models import Document, Segment, Timing, Utterance, WordSpan, WordTime, WordTiming
 from vorlesen.pipeline import RenderOptions, render_article

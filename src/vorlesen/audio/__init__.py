@@ -1,17 +1,22 @@
 """The audio stage: segments → mastered programme → tagged files and timings.
 
-``master`` joins and levels the audio in memory (short clips, tests);
-``streaming_master`` does the same through a spool file for whole articles, and
-``encode_stream`` feeds all encoders at once chunk by chunk; ``encode`` writes
-MP3/Opus/WAV with tags and chapters, ``timings_json``/``webvtt`` write the sidecars,
-``chapters_from`` derives the chapter list from the timings.
+``streaming_master`` joins the segments with uniform pauses and levels the programme
+through a spool file (the one mastering path; ``master`` collects its output into an
+array for short clips and tests), and ``encode_stream`` feeds all encoders at once chunk
+by chunk; ``encode`` writes MP3/Opus/WAV with tags and chapters,
+``timings_json``/``webvtt`` write the sidecars, ``chapters_from`` derives the chapter
+list from the timings. The building blocks have a module each: ``join`` (segments →
+programme, timings), ``loudness`` (BS.1770 meter), ``peaks`` (true peak), ``limiter``
+and ``spool`` (the temporary sample file).
 """
 
 from __future__ import annotations
 
 from vorlesen.audio.chapters import chapters_from
 from vorlesen.audio.encode import AudioFormat, encode, encode_stream
-from vorlesen.audio.master import Mastered, master, measure_loudness, measure_true_peak
+from vorlesen.audio.loudness import measure_loudness
+from vorlesen.audio.master import Mastered, master
+from vorlesen.audio.peaks import measure_true_peak
 from vorlesen.audio.stream import StreamedMaster, streaming_master
 from vorlesen.audio.tags import AudioTags, Chapter
 from vorlesen.audio.timings import timings_json, webvtt
