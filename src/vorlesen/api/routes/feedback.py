@@ -8,9 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from vorlesen.errors import VorlesenError
+from vorlesen.http.deps import ServiceDep, require_token
+from vorlesen.service.container import Service
 from vorlesen.store.blobs import revision_prefix
 
-from ..deps import Service, ServiceDep, require_token
 from ..schemas import (
     SOURCE_ID_PATTERN,
     FeedbackIn,
