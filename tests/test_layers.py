@@ -21,6 +21,7 @@ It fails on the tree before the HTTP edges were split (``web`` imported ``api.de
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,8 @@ EDGES = {"api", "web", "jobs", "cli"}
 ROOT = "server"
 GROUND = {"models", "errors", "config", "languages"}
 DYNAMIC_IMPORTERS = {"import_module", "find_spec", "__import__", "lazy_attributes"}
-"""Calls whose string arguments name modules to import."""
+"""Calls that import modules by name."""
+MODULE_NAME = re.compile(r"vorlesen(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
 
 
 def _module_name(path: Path) -> str:
@@ -81,10 +83,21 @@ def _resolve(module: str, is_package: bool, node: ast.ImportFrom) -> str:
     return ".".join([*base, *([node.module] if node.module else [])])
 
 
+def _called(node: ast.Call) -> str:
+    func = node.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
 def imports_of(module: str, source: str, is_package: bool = False) -> list[tuple[int, str]]:
-    """``(line, module)`` for every ``vorlesen`` module ``source`` imports, anywhere in it."""
+    """``(line, module)`` for every ``vorlesen`` module ``source`` imports, anywhere in it.
+
+    A module that imports by name (``importlib``, ``lazy_attributes``) imports every
+    module its strings name, wherever the string stands (a table the call is handed)."""
+    tree = ast.parse(source, module)
+    nodes = list(ast.walk(tree))
+    dynamic = any(isinstance(n, ast.Call) and _called(n) in DYNAMIC_IMPORTERS for n in nodes)
     found: list[tuple[int, str]] = []
-    for node in ast.walk(ast.parse(source, module)):
+    for node in nodes:
         names: list[str] = []
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
@@ -93,17 +106,13 @@ def imports_of(module: str, source: str, is_package: bool = False) -> list[tuple
             for alias in node.names:
                 sub = f"{target}.{alias.name}"
                 names.append(sub if sub in MODULES else target)
-        elif isinstance(node, ast.Call):
-            func = node.func
-            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if called in DYNAMIC_IMPORTERS:
-                names = [
-                    arg.value
-                    for arg in ast.walk(node)
-                    if isinstance(arg, ast.Constant)
-                    and isinstance(arg.value, str)
-                    and arg.value.startswith("vorlesen.")
-                ]
+        elif (
+            dynamic
+            and isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and MODULE_NAME.fullmatch(node.value)
+        ):
+            names = [node.value]
         found.extend(
             (node.lineno, name)  # type: ignore[attr-defined]
             for name in names
@@ -154,9 +163,11 @@ def test_the_parser_sees_every_kind_of_import() -> None:
         "def f():\n"
         "    from vorlesen.api.app import create_app\n"
         "    importlib.import_module('vorlesen.web.routes')\n"
+        "_LAZY = {'render': ('vorlesen.jobs.render', 'render_revision')}\n"
+        "__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)\n"
     )
-    names = [name for _, name in imports_of("vorlesen.api.routes._probe", source)]
-    assert names == ["vorlesen.api.app", "vorlesen.api.app", "vorlesen.web.routes"]
+    names = {name for _, name in imports_of("vorlesen.api.routes._probe", source)}
+    assert names == {"vorlesen.api.app", "vorlesen.web.routes", "vorlesen.jobs.render"}
     assert not allowed(floor("vorlesen.web.routes"), floor("vorlesen.api.app"))
     assert not allowed(floor("vorlesen.api.app"), floor("vorlesen.jobs.queue"))
     assert not allowed(floor("vorlesen.service_cli"), floor("vorlesen.api.app"))
