@@ -102,8 +102,8 @@ def _prepare(data: Path) -> dict[str, str]:
         VORLESEN_API_TOKENS=TOKEN,
     )
     os.environ.update(env)
-    from vorlesen.api.app import make_service
     from vorlesen.config import get_settings
+    from vorlesen.server import make_service
 
     get_settings.cache_clear()
     service = make_service(get_settings())

@@ -316,6 +316,11 @@ def _has_port(host: str) -> bool:
     return ":" in host.rsplit("]", 1)[-1]
 
 
+def split_list(value: str) -> list[str]:
+    """A comma-separated setting as a list, blanks dropped."""
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings (read once from the environment)."""

@@ -69,10 +69,11 @@ def _check_range(option: str, value: int, low: int, high: int | None, allowed: s
 
 
 def app_factory() -> object:
-    """The API app for one of ``serve --http-workers N``'s processes (uvicorn imports this
-    by name in each process it starts): the settings from the environment, then what
-    exists now moved out of the cyclic collector's reach (see :func:`serve`)."""
-    from vorlesen.api.app import create_app
+    """The app (:func:`vorlesen.server.create_app`) for one of ``serve --http-workers N``'s
+    processes (uvicorn imports this by name in each process it starts): the settings from
+    the environment, then what exists now moved out of the cyclic collector's reach (see
+    :func:`serve`)."""
+    from vorlesen.server import create_app
 
     app = create_app()
     gc.collect()
@@ -122,8 +123,8 @@ def serve(
     _check_range("--http-workers", http_workers, 1, None, "1 or more")
     import uvicorn
 
-    from vorlesen.api.app import create_app
     from vorlesen.config import get_settings
+    from vorlesen.server import create_app
     from vorlesen.store.blobs import open_blob_store
 
     settings = get_settings()
@@ -194,8 +195,8 @@ def worker(
     _check_range("--threads", threads, 1, None, "1 or more")
     import logging
 
-    from vorlesen.api.app import make_service
     from vorlesen.config import get_settings
+    from vorlesen.server import open_worker_queue
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     # alembic logs its plugin set-up when imported and its SQL dialect when migrating:
@@ -204,8 +205,7 @@ def worker(
     # botocore logs where it found the S3 credentials at every start: nothing to act on.
     logging.getLogger("botocore").setLevel(logging.WARNING)
     _exit_with_parent()
-    service = make_service(get_settings())
-    service.queue.run_worker(threads=threads)
+    open_worker_queue(get_settings()).run_worker(threads=threads)
 
 
 @token_app.command("create")
@@ -256,12 +256,12 @@ sources_app = typer.Typer(
 
 def _sources() -> SourceService:
     from vorlesen.config import get_settings
-    from vorlesen.jobs.queue import JobQueue
+    from vorlesen.server import make_queue
     from vorlesen.store.blobs import LocalBlobStore
 
     settings = get_settings()
     store = _open_store(settings)
-    return JobQueue(settings, store, LocalBlobStore(settings.data_dir)).sources
+    return make_queue(settings, store, LocalBlobStore(settings.data_dir)).sources
 
 
 @sources_app.command("add")

@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from support import service_settings
-from vorlesen.api.app import create_app, make_service
-from vorlesen.api.deps import Service
 from vorlesen.config import Settings
+from vorlesen.server import create_app, make_service
+from vorlesen.service.container import Service
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "service"
 TOKEN = "test-token-1"

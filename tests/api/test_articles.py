@@ -6,8 +6,8 @@ import json
 
 from fastapi.testclient import TestClient
 
-from vorlesen.api.deps import Service
 from vorlesen.jobs.queue import JobQueue
+from vorlesen.service.container import Service
 from vorlesen.store.blobs import revision_prefix
 from vorlesen.synth.pool import WarmPool
 

@@ -21,11 +21,11 @@ from pydantic import ValidationError
 
 from podcast_rules import NS, check_artwork, check_feed, podcast_guid_of
 from support import serve_http, service_settings
-from vorlesen.api.app import create_app
-from vorlesen.api.deps import Service
 from vorlesen.config import Settings
 from vorlesen.errors import InputError, UsageError
 from vorlesen.podcast import podcast_guid
+from vorlesen.server import create_app
+from vorlesen.service.container import Service
 
 from .conftest import AUTH, TOKEN
 

@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from support import create_bucket, moto_server, s3_keys, service_settings
-from vorlesen.api.app import create_app, make_service
-from vorlesen.api.deps import Service
 from vorlesen.config import Settings
+from vorlesen.server import create_app, make_service
+from vorlesen.service.container import Service
 
 from .conftest import AUTH, TOKEN
 

@@ -18,9 +18,9 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from support import free_port, serve_http, service_settings, wait_until
-from vorlesen.api.app import create_app, make_service
-from vorlesen.api.deps import Service
 from vorlesen.config import Settings
+from vorlesen.server import create_app, make_service
+from vorlesen.service.container import Service
 from vorlesen.service.pages import host_allowed, normalize_page_url, page_id
 
 PAGE = (Path(__file__).parent.parent / "fixtures" / "pages" / "bahn-sanierung.html").read_text(

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from vorlesen.api.deps import Service
 from vorlesen.api.routes import articles
+from vorlesen.service.container import Service
 from vorlesen.store.blobs import revision_prefix
 
 from .conftest import AUTH

@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from support import service_settings
-from vorlesen.api.app import create_app, make_service
-from vorlesen.api.ratelimit import MemoryRateLimiter, RedisRateLimiter, rate_limiter
 from vorlesen.config import Settings
 from vorlesen.errors import InputError
+from vorlesen.server import create_app, make_service
+from vorlesen.service.ratelimit import MemoryRateLimiter, RedisRateLimiter, rate_limiter
 
 redis = pytest.importorskip("redis")
 

@@ -12,9 +12,9 @@ import feedparser
 import pytest
 from fastapi.testclient import TestClient
 
-from vorlesen.api.deps import Service
 from vorlesen.jobs.webhooks import verify
 from vorlesen.lexicon import make_entry
+from vorlesen.service.container import Service
 from vorlesen.service.lexicon import save_entries
 from vorlesen.synth.voices import voice_cache_dir
 

@@ -18,9 +18,9 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from support import billion_laughs, serve_http, service_settings
-from vorlesen.api.app import create_app, make_service
-from vorlesen.api.deps import Service
 from vorlesen.config import Settings
+from vorlesen.server import create_app, make_service
+from vorlesen.service.container import Service
 from vorlesen.service.pages import normalize_page_url, page_id
 
 AUTH = {"Authorization": "Bearer t"}

@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from vorlesen.api import schemas
-from vorlesen.api.deps import Service
 from vorlesen.cleantext import CleanStr, clean_text
 from vorlesen.ingest.cms import from_cms_json
 from vorlesen.languages import LANGUAGE_NAMES
+from vorlesen.service.container import Service
 
 from .conftest import AUTH
 

@@ -24,9 +24,9 @@ from support import (
     subprocess_env,
     wait_until,
 )
-from vorlesen.api.app import create_app, make_service
-from vorlesen.api.deps import Service
 from vorlesen.config import Settings
+from vorlesen.server import create_app, make_service
+from vorlesen.service.container import Service
 
 REPORT_ENV = "VORLESEN_ROBUSTNESS_REPORT"
 GROUPS = ("hostile input", "faults", "load")

@@ -13,8 +13,8 @@ from typing import ClassVar
 from defusedxml import ElementTree as SafeET
 from fastapi.testclient import TestClient
 
-from vorlesen.api.deps import Service
 from vorlesen.config import Settings, public_base_url
+from vorlesen.service.container import Service
 
 from .conftest import HOSTILE_AUTH, write_report_row
 

@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from support import service_settings
-from vorlesen.api.app import create_app, make_service
-from vorlesen.api.deps import Service
 from vorlesen.config import Settings
+from vorlesen.server import create_app, make_service
+from vorlesen.service.container import Service
 
 from .conftest import write_report_row
 

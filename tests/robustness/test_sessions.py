@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from support import service_settings
-from vorlesen.api.app import create_app, make_service
-from vorlesen.api.deps import Service
 from vorlesen.config import Settings
+from vorlesen.server import create_app, make_service
+from vorlesen.service.container import Service
 from vorlesen.store.db import Store
 from vorlesen.web.routes import COOKIE
 

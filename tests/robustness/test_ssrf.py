@@ -23,10 +23,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from support import serve_http, service_settings
-from vorlesen.api.app import create_app, make_service
 from vorlesen.config import Settings
 from vorlesen.errors import FetchError, UnsupportedContentError, VorlesenError
 from vorlesen.ingest import fetch, load
+from vorlesen.server import create_app, make_service
 
 from .conftest import report_refusals
 

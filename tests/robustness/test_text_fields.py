@@ -18,9 +18,9 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vorlesen.api.app import create_app
-from vorlesen.api.deps import Service
 from vorlesen.config import Settings
+from vorlesen.server import create_app
+from vorlesen.service.container import Service
 
 from .conftest import HOSTILE_AUTH, ROBUST_AUTH, RobustServer, robust_env, write_report_row
 

@@ -22,9 +22,10 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from vorlesen.api import deps
-from vorlesen.api.app import create_app
-from vorlesen.api.deps import Service, require_token
+from vorlesen.http.deps import require_token
+from vorlesen.server import create_app
+from vorlesen.service import auth as deps
+from vorlesen.service.container import Service
 from vorlesen.store import db
 from vorlesen.web.routes import BODY_LIMITS
 

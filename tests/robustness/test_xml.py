@@ -15,10 +15,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from support import billion_laughs
-from vorlesen.api.deps import Service
 from vorlesen.errors import MarkupError
 from vorlesen.ingest.ssml import from_ssml
 from vorlesen.lexicon import parse_pls
+from vorlesen.service.container import Service
 
 from .conftest import HOSTILE_AUTH, HOSTILE_TOKEN, report_refusals
 

@@ -15,9 +15,9 @@ import httpx
 import pytest
 import uvicorn
 
-from vorlesen.api.app import create_app, make_service
-from vorlesen.api.deps import Service
 from vorlesen.config import Settings
+from vorlesen.server import create_app, make_service
+from vorlesen.service.container import Service
 
 TOKEN = "web-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

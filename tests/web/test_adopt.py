@@ -18,9 +18,9 @@ import pytest
 import uvicorn
 
 from support import free_port, serve_http, wait_until
-from vorlesen.api.app import create_app, make_service
-from vorlesen.api.deps import Service
 from vorlesen.config import Settings
+from vorlesen.server import create_app, make_service
+from vorlesen.service.container import Service
 from vorlesen.service.pages import page_id
 
 pytestmark = pytest.mark.slow

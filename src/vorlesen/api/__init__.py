@@ -1,5 +1,5 @@
-"""api: the publishing service's HTTP interface (FastAPI). See :func:`create_app`."""
+"""api: the publishing service's HTTP interface (FastAPI): routes, schemas, error mapping.
 
-from vorlesen.api.app import create_app
-
-__all__ = ["create_app"]
+The app that serves it (with the newsroom pages beside it) is put together by the
+composition root, :func:`vorlesen.server.create_app`; this package imports no other edge.
+"""

@@ -26,9 +26,8 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from vorlesen.errors import NotFoundError
+from vorlesen.service.container import Service
 from vorlesen.store.blobs import LocalBlobStore, revision_prefix
-
-from .deps import Service
 
 if TYPE_CHECKING:
     from vorlesen.store.s3 import S3BlobStore

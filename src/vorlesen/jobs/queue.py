@@ -24,7 +24,7 @@ from huey import RedisHuey, SqliteHuey  # type: ignore[import-untyped]  # no typ
 from huey.api import Huey  # type: ignore[import-untyped]
 
 from vorlesen.closing import Closing
-from vorlesen.config import Settings, public_base_url
+from vorlesen.config import Settings, public_base_url, split_list
 from vorlesen.errors import VorlesenError
 from vorlesen.jobs.webhooks import deliver
 from vorlesen.service.articles import article_state  # the same JSON the API shows
@@ -40,11 +40,6 @@ from vorlesen.synth.pool import WarmPool
 __all__ = ["JobQueue", "split_list"]
 
 log = logging.getLogger("vorlesen.jobs")
-
-
-def split_list(value: str) -> list[str]:
-    """A comma-separated setting as a list, blanks dropped."""
-    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 class _LostClaim(Exception):

@@ -11,18 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
 
 from vorlesen.config import Settings
 from vorlesen.errors import VorlesenError
 from vorlesen.lexicon import LexEntry, Lexicon, check_entry, default_phonemes, make_entry
 from vorlesen.lexicon.phonemes import allowed_phonemes
+from vorlesen.service.queue import RenderQueue
 from vorlesen.store.db import LexiconRecord, Store
 from vorlesen.synth.voices import resolve_voice
 
 __all__ = [
     "LEGACY_FILE",
-    "RenderQueue",
     "affected_articles",
     "check_for_voice",
     "delete_entry",
@@ -38,12 +37,6 @@ __all__ = [
 
 LEGACY_FILE = "lexicon.tsv"
 """The file ``vorlesen lexicon`` kept entries in before they moved into the database."""
-
-
-class RenderQueue(Protocol):
-    """Where a re-render is queued (the service's job queue)."""
-
-    def enqueue_render(self, source_id: str, revision: int) -> None: ...
 
 
 def lexicon_from_records(records: list[LexiconRecord]) -> list[LexEntry]:

@@ -20,7 +20,6 @@ import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
 from vorlesen import ingest
 from vorlesen.config import Settings
@@ -34,15 +33,15 @@ from vorlesen.errors import (
 from vorlesen.ingest.fetch import fetch
 from vorlesen.ingest.sniff import decode
 from vorlesen.service.payload import ArticlePayload
+from vorlesen.service.queue import WorkQueue
+from vorlesen.service.ratelimit import RateLimiter
 from vorlesen.store.db import ArticleRecord, Store
 from vorlesen.store.sources import PageRecord, SourceStore
 
 __all__ = [
     "HTML_TYPES",
-    "Limiter",
     "PageLookup",
     "PageService",
-    "RenderQueue",
     "host_allowed",
     "normalize_page_url",
     "page_id",
@@ -59,22 +58,6 @@ TRANSIENT_REASONS = frozenset({"timeout", "unreachable", "fetch_failed", "intern
 
 MAX_URL_CHARS = 2000
 """Longest page URL taken (the same limit as an article's ``url`` field)."""
-
-
-class Limiter(Protocol):
-    """A rate limit (:mod:`vorlesen.api.ratelimit` provides them)."""
-
-    def hit(self, key: str) -> None: ...
-
-    def check(self, key: str) -> None: ...
-
-
-class RenderQueue(Protocol):
-    """Where work goes (the job queue)."""
-
-    def enqueue_render(self, source_id: str, revision: int) -> None: ...
-
-    def enqueue_page(self, source_id: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,10 +137,10 @@ class PageService:
         self,
         settings: Settings,
         store: Store,
-        queue: RenderQueue,
+        queue: WorkQueue,
         *,
-        client_limiter: Limiter,
-        host_limiter: Limiter,
+        client_limiter: RateLimiter,
+        host_limiter: RateLimiter,
     ) -> None:
         self.settings = settings
         self.store = store

@@ -20,8 +20,9 @@ from vorlesen.ingest.fetch import vet_url
 from vorlesen.ingest.ssml import from_ssml
 from vorlesen.limits import check_characters
 from vorlesen.service.articles import parse_published
-from vorlesen.service.lexicon import RenderQueue, voice_phonemes
+from vorlesen.service.lexicon import voice_phonemes
 from vorlesen.service.payload import ArticlePayload
+from vorlesen.service.queue import RenderQueue
 from vorlesen.store.db import ArticleRecord, Store
 
 __all__ = ["content_hash", "publish"]

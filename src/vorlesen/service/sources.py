@@ -24,7 +24,8 @@ from vorlesen.errors import UsageError, VorlesenError
 from vorlesen.ingest.feeds import FEED_TYPES, FeedItem, ParsedSource, parse_source
 from vorlesen.ingest.fetch import fetch, vet_url
 from vorlesen.languages import known_language
-from vorlesen.service.pages import RenderQueue, normalize_page_url, page_id
+from vorlesen.service.pages import normalize_page_url, page_id
+from vorlesen.service.queue import WorkQueue
 from vorlesen.store.db import Store
 from vorlesen.store.sources import SourceItemRecord, SourceRecord, SourceStore
 
@@ -58,7 +59,7 @@ def _key_hash(key: str) -> str:
 class SourceService:
     """Add, list, remove and poll sources."""
 
-    def __init__(self, settings: Settings, store: Store, queue: RenderQueue) -> None:
+    def __init__(self, settings: Settings, store: Store, queue: WorkQueue) -> None:
         self.settings = settings
         self.sources = SourceStore(store)
         self.queue = queue

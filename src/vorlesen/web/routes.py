@@ -24,9 +24,9 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from vorlesen.api.deps import Service, client_key, get_service, guarded_token_state
 from vorlesen.cleantext import clean_text
 from vorlesen.errors import InputError, RateLimitError, VorlesenError
+from vorlesen.http.deps import ServiceDep, client_key
 from vorlesen.lexicon import (
     LexEntry,
     dump_pls,
@@ -34,6 +34,8 @@ from vorlesen.lexicon import (
     parse_pls,
     validate_ipa,
 )
+from vorlesen.service.auth import guarded_token_state
+from vorlesen.service.container import Service
 from vorlesen.service.feedback import revision_timings
 from vorlesen.service.lexicon import (
     check_for_voice,
@@ -54,9 +56,12 @@ from vorlesen.web.queries import (
 )
 from vorlesen.web.view import article_view
 
-__all__ = ["BODY_LIMITS", "COOKIE", "CSP", "error_page", "router", "word_to_fix"]
+__all__ = ["BODY_LIMITS", "COOKIE", "CSP", "STATIC_DIR", "error_page", "router", "word_to_fix"]
 
 router = APIRouter(include_in_schema=False)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+"""The player and the pages' assets, served at ``/static`` (:mod:`vorlesen.server`)."""
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -123,8 +128,6 @@ _templates = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-
-ServiceDep = Annotated[Service, Depends(get_service)]
 
 
 def _html(name: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from vorlesen.errors import EngineError
-
-from ..deps import ServiceDep
+from vorlesen.http.deps import ServiceDep
 
 __all__ = ["router"]
 

@@ -16,11 +16,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
 from vorlesen.errors import NotFoundError
+from vorlesen.http.deps import ServiceDep, base_url, require_token
+from vorlesen.service.container import Service
 from vorlesen.service.publish import publish
 from vorlesen.store.blobs import ARTICLE_FILES, COVER_FILE, revision_prefix
 
 from ..delivery import delivery_mode, local_blobs, remote_article_file
-from ..deps import Service, ServiceDep, require_token
 from ..schemas import (
     SOURCE_ID_PATTERN,
     ArticleIn,
@@ -60,13 +61,13 @@ def put_article(
         queue=service.queue,
         settings=service.settings,
     )
-    return article_state(article, service.base_url(request))
+    return article_state(article, base_url(service, request))
 
 
 @router.get("/api/articles/{source_id}", response_model=ArticleState)
 def get_article(source_id: SourceId, request: Request, service: ServiceDep) -> ArticleState:
     """The article's render state and the URLs of its audio, timings and captions."""
-    return article_state(service.store.get_article(source_id), service.base_url(request))
+    return article_state(service.store.get_article(source_id), base_url(service, request))
 
 
 @router.get("/api/articles", response_model=ArticleList)
@@ -79,7 +80,7 @@ def list_articles(
 ) -> ArticleList:
     """Articles, most recently changed first."""
     articles, total = service.store.list_articles(offset=offset, limit=limit, status=status)
-    base = service.base_url(request)
+    base = base_url(service, request)
     return ArticleList(
         items=[article_state(a, base) for a in articles], total=total, offset=offset, limit=limit
     )

@@ -20,12 +20,13 @@ from pydantic import BaseModel
 
 from vorlesen.artwork import check_channel_artwork, default_cover
 from vorlesen.errors import NotFoundError, UsageError
+from vorlesen.http.deps import ServiceDep, base_url
 from vorlesen.podcast import Channel, Episode, Transcript, parse_category, rss
+from vorlesen.service.container import Service
 from vorlesen.store.blobs import COVER_FILE, revision_prefix
 from vorlesen.store.db import ArticleRecord
 
 from ..delivery import blob_response, delivery_mode, local_blobs
-from ..deps import Service, ServiceDep
 
 __all__ = ["FeedInfo", "FeedList", "prepare_artwork", "router"]
 
@@ -159,7 +160,7 @@ def feed(
     """Articles with audio as podcast episodes, newest publication first (one being
     re-rendered stays in, with the audio it serves meanwhile); ``section``: one section's."""
     settings = service.settings
-    base = service.base_url(request)
+    base = base_url(service, request)
     title = settings.feed_title
     feed_url = f"{base}/feed.xml"
     articles = service.store.served_articles(limit=FEED_ITEMS, section=section)
@@ -201,7 +202,7 @@ def feed(
 @router.get("/feeds", response_model=FeedList)
 def feeds(request: Request, service: ServiceDep) -> FeedList:
     """The podcast feeds: everything, then one per section that has episodes."""
-    base = service.base_url(request)
+    base = base_url(service, request)
     title = service.settings.feed_title
     items = [
         FeedInfo(

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
+from vorlesen.http.deps import ServiceDep, require_token
 from vorlesen.service.feedback import take_feedback
 
-from ..deps import ServiceDep, require_token
 from ..schemas import (
     SOURCE_ID_PATTERN,
     FeedbackIn,

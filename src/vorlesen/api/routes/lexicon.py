@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response
 
 from vorlesen.config import Settings
+from vorlesen.http.deps import ServiceDep, require_token
 from vorlesen.lexicon import LexEntry, make_entry
 from vorlesen.service import lexicon as lexicon_service
 from vorlesen.service.lexicon import (
@@ -13,7 +14,6 @@ from vorlesen.service.lexicon import (
     save_entries,
 )
 
-from ..deps import ServiceDep, require_token
 from ..schemas import LexiconIn, LexiconOut, lexicon_out
 
 __all__ = ["router"]

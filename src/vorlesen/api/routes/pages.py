@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from vorlesen.http.deps import ServiceDep, base_url, client_key
 from vorlesen.service.pages import MAX_URL_CHARS
 
-from ..deps import ServiceDep, client_key
 from ..schemas import ArticleState, article_state
 
 __all__ = ["router"]
@@ -37,7 +37,7 @@ def get_page(
     found = service.pages.lookup(url, client=client_key(request))
     response.headers["Cache-Control"] = "no-store"
     if found.article is not None:
-        state = article_state(found.article, service.base_url(request))
+        state = article_state(found.article, base_url(service, request))
         if state.status in ("queued", "rendering") and state.ready_revision is None:
             response.status_code = 202
         return state

@@ -9,9 +9,8 @@ from fastapi import APIRouter, Depends, Path, Response
 from pydantic import BaseModel, Field
 
 from vorlesen.cleantext import CleanStr
+from vorlesen.http.deps import ServiceDep, require_token
 from vorlesen.store.sources import SourceRecord
-
-from ..deps import ServiceDep, require_token
 
 __all__ = ["SourceIn", "SourceOut", "router"]
 

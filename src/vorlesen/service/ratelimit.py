@@ -2,6 +2,10 @@
 process, or shared by every API process through Redis when the service is scaled out
 (``VORLESEN_REDIS_URL``).
 
+They are the service's policy, not one edge's: the API, the newsroom's sign-in and the
+page lookups of :mod:`vorlesen.service.pages` count through them, so they live on the
+service floor (the service container builds them, :mod:`vorlesen.service.container`).
+
 :meth:`RateLimiter.hit` counts and refuses; :meth:`RateLimiter.check` only refuses (the
 token check asks it before comparing, and counts only the failures)."""
 
