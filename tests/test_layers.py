@@ -5,8 +5,7 @@ Every module under ``src/vorlesen`` is parsed (not imported) and each of its imp
 mapped to a floor — imports inside functions and under ``TYPE_CHECKING`` included, and so
 are module names handed to ``importlib`` or to :func:`vorlesen.lazy.lazy_attributes`:
 
-* edges: ``api``, ``web``, ``jobs`` and the command line (``cli.py``, ``service_cli.py``,
-  ``lexicon_cli.py``, ``say.py``, ``cli_support.py``);
+* edges: ``api``, ``web``, ``jobs`` and the command line ``cli``;
 * the composition root ``server.py`` (it may import ``api``, ``web`` and ``jobs``; only the
   command line imports it);
 * ``http/``, the plumbing both HTTP edges share (imported by edges and the root only);
@@ -14,8 +13,8 @@ are module names handed to ``importlib`` or to :func:`vorlesen.lazy.lazy_attribu
   (everything else); the ground (``models``, ``errors``, ``config``, ``languages``).
 
 It fails on the tree before the HTTP edges were split (``web`` imported ``api.deps``,
-``api`` imported ``jobs`` and mounted ``web`` through importlib, ``service_cli`` imported
-``api.app``).
+``api`` imported ``jobs`` and mounted ``web`` through importlib, the service commands
+imported ``api.app``).
 """
 
 from __future__ import annotations
@@ -28,7 +27,6 @@ import pytest
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "vorlesen"
 
-CLI_MODULES = {"cli", "service_cli", "lexicon_cli", "say", "cli_support"}
 EDGES = {"api", "web", "jobs", "cli"}
 ROOT = "server"
 GROUND = {"models", "errors", "config", "languages"}
@@ -60,8 +58,6 @@ def floor(module: str) -> str:
     ``service``, ``stages`` or ``ground``."""
     parts = module.split(".")
     top = parts[1] if len(parts) > 1 else ""
-    if top in CLI_MODULES:
-        return "cli"
     if top in EDGES:
         return top
     if top == ROOT:
@@ -170,9 +166,9 @@ def test_the_parser_sees_every_kind_of_import() -> None:
     assert names == {"vorlesen.api.app", "vorlesen.web.routes", "vorlesen.jobs.render"}
     assert not allowed(floor("vorlesen.web.routes"), floor("vorlesen.api.app"))
     assert not allowed(floor("vorlesen.api.app"), floor("vorlesen.jobs.queue"))
-    assert not allowed(floor("vorlesen.service_cli"), floor("vorlesen.api.app"))
+    assert not allowed(floor("vorlesen.cli.service"), floor("vorlesen.api.app"))
     assert not allowed(floor("vorlesen.service.container"), floor("vorlesen.jobs.queue"))
-    assert allowed(floor("vorlesen.service_cli"), floor("vorlesen.server"))
+    assert allowed(floor("vorlesen.cli.service"), floor("vorlesen.server"))
     assert allowed(floor("vorlesen.server"), floor("vorlesen.web.routes"))
     assert allowed(floor("vorlesen.jobs.queue"), floor("vorlesen.service.pages"))
     assert not allowed(floor("vorlesen.store.db"), floor("vorlesen.service.pages"))
@@ -185,7 +181,7 @@ def test_the_parser_sees_every_kind_of_import() -> None:
         ("vorlesen.web.routes", "web"),
         ("vorlesen.jobs.queue", "jobs"),
         ("vorlesen.cli", "cli"),
-        ("vorlesen.say", "cli"),
+        ("vorlesen.cli.say", "cli"),
         ("vorlesen.server", "root"),
         ("vorlesen.http.deps", "http"),
         ("vorlesen.service.container", "service"),

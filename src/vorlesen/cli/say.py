@@ -111,7 +111,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Speak one word or phrase as an article would: preview a pronunciation fix."""
-        from vorlesen.cli_support import (
+        from vorlesen.cli.support import (
             _user_errors,
             _warn,
             check_language,
@@ -121,8 +121,8 @@ def register(app: typer.Typer) -> None:
         )
 
         with _user_errors():
+            from vorlesen.cli.lexicon import publisher_entries_for_render, render_lexicon
             from vorlesen.config import get_settings
-            from vorlesen.lexicon_cli import publisher_entries_for_render, render_lexicon
             from vorlesen.pipeline import RenderOptions, render_article
             from vorlesen.synth.select import choose_engine
 

@@ -1,7 +1,7 @@
 """What every ``vorlesen`` command shares: the one mapping of errors to messages and exit
 codes, the settings' error messages, and the checks of options and output paths.
 
-``cli.py`` (read, normalize, voices) and the command groups beside it (``say``,
+``app.py`` (read, normalize, voices) and the command groups beside it (``say``,
 ``lexicon``, ``serve``) import from here, so no command module imports another.
 """
 

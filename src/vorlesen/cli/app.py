@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 
 import typer
 
-from vorlesen.cli_support import (
+from vorlesen.cli.support import (
     _say_error,
     _user_errors,
     _warn,
@@ -113,8 +113,8 @@ def read(
 ) -> None:
     """Read an article aloud into an audio file with timings and captions."""
     with _user_errors():
+        from vorlesen.cli.lexicon import publisher_entries_for_render, render_lexicon
         from vorlesen.config import get_settings
-        from vorlesen.lexicon_cli import publisher_entries_for_render, render_lexicon
         from vorlesen.pipeline import RenderOptions, make_article_script, render_article
 
         settings = get_settings()
@@ -258,10 +258,10 @@ def voices_list() -> None:
 
 
 def _register_extensions() -> None:
-    """Command groups that live beside their stage (lexicon, service, say)."""
-    from vorlesen.lexicon_cli import app as lexicon_app
-    from vorlesen.say import register as _say
-    from vorlesen.service_cli import register as _service
+    """The command groups of their own modules (lexicon, service, say)."""
+    from vorlesen.cli.lexicon import app as lexicon_app
+    from vorlesen.cli.say import register as _say
+    from vorlesen.cli.service import register as _service
 
     app.add_typer(lexicon_app, name="lexicon", help="Edit the pronunciation lexicon.")
     _service(app)
@@ -297,6 +297,3 @@ def main() -> None:
         sys.exit(getattr(exc, "exit_code", 2))
     sys.exit(code if isinstance(code, int) else 0)
 
-
-if __name__ == "__main__":
-    main()

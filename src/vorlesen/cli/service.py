@@ -163,7 +163,7 @@ def serve(
             # uvicorn starts (and restarts, should one die) the processes; each builds
             # its own app, database pool, S3 client and Redis connection.
             uvicorn.run(
-                "vorlesen.service_cli:app_factory",
+                "vorlesen.cli.service:app_factory",
                 factory=True,
                 workers=http_workers,
                 **server_options,  # type: ignore[arg-type]  # run() types each keyword

@@ -1,0 +1,5 @@
+"""``python -m vorlesen.cli``: the ``vorlesen`` command."""
+
+from vorlesen.cli.app import main
+
+main()
