@@ -32,6 +32,7 @@ from vorlesen.errors import (
 )
 from vorlesen.http.middleware import NewsroomError, is_newsroom, problem
 from vorlesen.service.container import Service
+from vorlesen.service.feed import prepare_artwork
 
 from .docs import DOCS_CSP, mount_docs
 from .routes import admin, articles, feed, feedback, lexicon, pages, sources
@@ -81,7 +82,7 @@ def status_for(exc: VorlesenError) -> int:
 def include_api(app: FastAPI, service: Service) -> None:
     """Add the API's routes and its documentation (``/docs``) to ``app``; a wrong
     ``VORLESEN_FEED_IMAGE`` stops the start here, not at the first feed request."""
-    feed.prepare_artwork(service)
+    prepare_artwork(service)
     for module in (articles, feedback, lexicon, feed, admin, pages, sources):
         app.include_router(module.router)
     mount_docs(app)
