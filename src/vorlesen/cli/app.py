@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 import typer
 
 from vorlesen.cli.support import (
+    LEXICON_FILE_HELP,
     _say_error,
     _user_errors,
     _warn,
@@ -99,8 +100,7 @@ def read(
         Path | None,
         typer.Option(
             "--lexicon",
-            help="Publisher pronunciation lexicon (.tsv or .pls); default: the file "
-            "'vorlesen lexicon' edits, if it exists.",
+            help=LEXICON_FILE_HELP,
         ),
     ] = None,
     builtin_lexicon: Annotated[

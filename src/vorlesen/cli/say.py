@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from vorlesen.cli.support import LEXICON_FILE_HELP
 from vorlesen.errors import InputError, UsageError
 
 if TYPE_CHECKING:  # imported where used, so `vorlesen --help` does not load numpy
@@ -96,8 +97,7 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option(
                 "--lexicon",
-                help="Publisher pronunciation lexicon (.tsv or .pls); default: the file "
-                "'vorlesen lexicon' edits, if it exists.",
+                help=LEXICON_FILE_HELP,
             ),
         ] = None,
         voice: Annotated[

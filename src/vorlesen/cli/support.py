@@ -34,6 +34,12 @@ EXIT_BROKEN_PIPE = 141
 """Exit status when stdout's reader went away (``… | head``): 128 + SIGPIPE, what a shell
 reports for a Unix tool that the signal ended, so ``set -o pipefail`` scripts see the same."""
 
+LEXICON_FILE_HELP = (
+    "A pronunciation lexicon file (.tsv or .pls) applied on top of the publisher's lexicon "
+    "(the one 'vorlesen lexicon' and the newsroom edit); default: VORLESEN_LEXICON, if set."
+)
+"""``--lexicon`` of ``read`` and ``say``."""
+
 
 @contextmanager
 def _user_errors() -> Iterator[None]:
