@@ -114,10 +114,17 @@ def read(
     """Read an article aloud into an audio file with timings and captions."""
     with _user_errors():
         from vorlesen.config import get_settings
+
+        settings = get_settings()
+        if not text_only:
+            from vorlesen.synth.pool import start_forkserver
+
+            # The synthesis workers' imports run on another core beside the pipeline's.
+            start_forkserver(jobs or settings.jobs)
+
         from vorlesen.lexicon_cli import publisher_entries_for_render, render_lexicon
         from vorlesen.pipeline import RenderOptions, make_article_script, render_article
 
-        settings = get_settings()
         language = check_language(lang)
         lexicon_file = render_lexicon(lexicon)
         options = RenderOptions(
