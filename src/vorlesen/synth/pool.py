@@ -38,18 +38,19 @@ __all__ = [
     "synthesize_all",
 ]
 
-_AHEAD_PER_WORKER = 3
+_AHEAD_PER_WORKER = 4
 """How far past the next utterance to yield work may run: results that finish out of order
 wait in memory, at most ``workers * _AHEAD_PER_WORKER`` of them (flat memory)."""
-_QUEUED_PER_WORKER = 2
-"""Tasks a worker holds at once: the one it works on and the next, already in its pipe, so
-it goes on while the caller is busy with a segment (the first one, for instance, waits
-for the loudness meter's scipy import) instead of idling until the parent hands it more."""
-_QUEUED_MAX_CHARS = 1000
+_QUEUED_PER_WORKER = 3
+"""Tasks a worker holds at once: the one it works on and the next two, already in its
+pipe, so it goes on while the caller is busy with a segment (the first one, for instance,
+waits ≈0.8 s for the loudness meter's scipy import) instead of idling until the parent
+hands it more."""
+_QUEUED_MAX_CHARS = 500
 """A task is queued behind another only if its text (and phonemes) are this short, nearly
-any sentence: under 4 KB even in UTF-8, it fits in the emptiest pipe buffer (8 KB on
-macOS), so the parent's send never blocks and cannot deadlock against a worker sending
-its result."""
+any sentence: two such messages waiting take under 4.5 KB even in UTF-8, less than the
+emptiest pipe buffer (8 KB on macOS), so the parent's send never blocks and cannot
+deadlock against a worker sending its result."""
 _JOIN_TIMEOUT = 5.0
 """Seconds to wait for a terminated worker before killing it."""
 _PRELOAD = ("vorlesen.synth.piper",)
@@ -458,8 +459,8 @@ def _pooled(
     """Hand utterances to ``workers`` processes in order (started ones from ``warm`` first);
     yield results in order.
 
-    Each worker holds at most two tasks, the second only when short (so at most one small
-    message waits in a pipe and the parent's send cannot block against a worker's); work
+    Each worker holds at most three tasks, the queued ones only when short (so at most two
+    small messages wait in a pipe and the parent's send cannot block against a worker's); work
     runs at most ``workers * _AHEAD_PER_WORKER`` positions ahead of the next segment to
     yield.
     """
@@ -494,7 +495,7 @@ def _drain(
 
     def dispatch(head: int) -> None:
         """Hand the next positions to synthesize, within the window, to the workers: first
-        one to each idle worker, then a second, queued behind the one it works on."""
+        one to each idle worker, then more, queued behind the one it works on."""
         for depth in range(_QUEUED_PER_WORKER):
             for worker in pool:
                 if len(worker.tasks) != depth:
