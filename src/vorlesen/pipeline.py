@@ -27,6 +27,7 @@ from typing import Literal, Protocol, get_args
 
 from vorlesen.audio import chapters_from
 from vorlesen.audio.encode import AudioTags, encode_stream
+from vorlesen.audio.loudness import load_filters
 from vorlesen.audio.stream import streaming_master
 from vorlesen.audio.timings import timings_json, webvtt
 from vorlesen.config import Settings, get_settings
@@ -449,6 +450,7 @@ def render(
     else:
         pool = WarmPool(spec, jobs=jobs)
     with target.open() as outputs, pool as warm:
+        load_filters()  # while the workers load the voice
         lexicon = load_lexicon(options)
         document = _read(request.source, request.language, settings)
         warnings = (*document.warnings, *engine_warnings)

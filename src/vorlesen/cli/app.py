@@ -113,11 +113,18 @@ def read(
 ) -> None:
     """Read an article aloud into an audio file with timings and captions."""
     with _user_errors():
-        from vorlesen.cli.lexicon import publisher_entries_for_render, render_lexicon
         from vorlesen.config import get_settings
-        from vorlesen.pipeline import RenderOptions, make_article_script, render_article
 
         settings = get_settings()
+        if not text_only:
+            from vorlesen.synth.pool import start_forkserver
+
+            # The synthesis workers' imports run on another core beside the pipeline's.
+            start_forkserver(jobs or settings.jobs)
+
+        from vorlesen.cli.lexicon import publisher_entries_for_render, render_lexicon
+        from vorlesen.pipeline import RenderOptions, make_article_script, render_article
+
         language = check_language(lang)
         lexicon_file = render_lexicon(lexicon)
         options = RenderOptions(
@@ -296,4 +303,3 @@ def main() -> None:
         _say_error(f"{_usage_message(exc)} [usage]")
         sys.exit(getattr(exc, "exit_code", 2))
     sys.exit(code if isinstance(code, int) else 0)
-

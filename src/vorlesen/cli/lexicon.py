@@ -69,13 +69,14 @@ def _store(settings: Settings) -> Store:
 
 def publisher_entries_for_render(settings: Settings) -> list[LexEntry]:
     """The entries ``read``/``say`` apply: the database's, when there is a database (a data
-    folder nobody has used yet costs nothing)."""
-    from vorlesen.service.lexicon import import_legacy_file, publisher_entries
-    from vorlesen.store.db import Store
-
+    folder nobody has used yet costs nothing: not even importing the database layer, which
+    would delay starting the synthesis workers by half a second)."""
     legacy = (Path(settings.data_dir) / "lexicon.tsv").is_file()
     if not _has_database(settings) and not legacy:
         return []
+    from vorlesen.service.lexicon import import_legacy_file, publisher_entries
+    from vorlesen.store.db import Store
+
     # Reading needs no migration (the lexicon table is as old as the schema): a render does
     # not pay for alembic; importing an old file writes, so it brings the schema up first.
     store = Store.from_settings(settings, migrate=legacy)

@@ -29,13 +29,33 @@ from vorlesen.models import AudioArray, Segment, WordTime
 from vorlesen.synth.base import Engine, EngineSpec
 from vorlesen.synth.cache import SegmentCache, segment_key
 
-__all__ = ["SynthItem", "SynthStats", "SynthStream", "WarmPool", "synthesize_all"]
+__all__ = [
+    "SynthItem",
+    "SynthStats",
+    "SynthStream",
+    "WarmPool",
+    "start_forkserver",
+    "synthesize_all",
+]
 
-_AHEAD_PER_WORKER = 2
+_AHEAD_PER_WORKER = 4
 """How far past the next utterance to yield work may run: results that finish out of order
 wait in memory, at most ``workers * _AHEAD_PER_WORKER`` of them (flat memory)."""
+_QUEUED_PER_WORKER = 3
+"""Tasks a worker holds at once: the one it works on and the next two, already in its
+pipe, so it goes on while the caller is busy with a segment (the first one, for instance,
+waits ≈0.8 s for the loudness meter's scipy import) instead of idling until the parent
+hands it more."""
+_QUEUED_MAX_CHARS = 500
+"""A task is queued behind another only if its text (and phonemes) are this short, nearly
+any sentence: two such messages waiting take under 4.5 KB even in UTF-8, less than the
+emptiest pipe buffer (8 KB on macOS), so the parent's send never blocks and cannot
+deadlock against a worker sending its result."""
 _JOIN_TIMEOUT = 5.0
 """Seconds to wait for a terminated worker before killing it."""
+_PRELOAD = ("vorlesen.synth.piper",)
+"""Imported once by the forkserver (numpy, ONNX Runtime, piper-tts and its espeak-ng), so
+every worker forked from it starts with them loaded instead of importing them itself."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,8 +187,25 @@ def _raise(info: _ErrorInfo) -> None:
 
 def _context() -> multiprocessing.context.BaseContext:
     """forkserver where available (no fork of a threaded parent), else spawn."""
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    # Only takes effect when the forkserver starts (once per process).
+    ctx.set_forkserver_preload(["__main__", *_PRELOAD])
+    return ctx
+
+
+def start_forkserver(jobs: int = 0) -> None:
+    """Start the process the workers are forked from now, if a render with ``jobs`` (as in
+    :func:`synthesize_all`) will have workers: it imports what they need (:data:`_PRELOAD`)
+    on another core while the caller is still importing and reading its input, so each
+    worker only has to load the voice. Optional; without it the first pool starts it."""
+    if (jobs or os.cpu_count() or 1) <= 1:
+        return
+    if isinstance(_context(), multiprocessing.context.ForkServerContext):
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
 
 
 def _crashed(cause: str) -> EngineError:
@@ -190,8 +227,8 @@ class _Worker:
         )
         self.process.start()
         child_end.close()
-        self.busy: int | None = None
-        """Position of the task it is working on."""
+        self.tasks: deque[int] = deque()
+        """Positions of the tasks it holds, in the order it returns them."""
 
     def stop(self, *, abort: bool) -> None:
         """Ask it to exit (or terminate it on abort), then reap it — no zombies."""
@@ -422,9 +459,10 @@ def _pooled(
     """Hand utterances to ``workers`` processes in order (started ones from ``warm`` first);
     yield results in order.
 
-    Each worker holds one task at a time (so a pipe never holds more than one message each
-    way and cannot deadlock); work runs at most ``workers * _AHEAD_PER_WORKER`` positions
-    ahead of the next segment to yield.
+    Each worker holds at most three tasks, the queued ones only when short (so at most two
+    small messages wait in a pipe and the parent's send cannot block against a worker's); work
+    runs at most ``workers * _AHEAD_PER_WORKER`` positions ahead of the next segment to
+    yield.
     """
     pool: list[_Worker] = warm.take(spec, workers) if warm is not None else []
     finished = False
@@ -456,20 +494,24 @@ def _drain(
     """Positions to synthesize, in order."""
 
     def dispatch(head: int) -> None:
-        """Give each idle worker the next position to synthesize, within the window."""
-        for worker in pool:
-            if worker.busy is not None:
-                continue
-            if not todo or todo[0] >= head + ahead:
-                return
-            position = todo.popleft()
-            item = items[position]
-            try:
-                worker.conn.send((position, item.text, item.phonemes, item.speed, item.timed))
-            except OSError as exc:
-                raise _crashed(f"its pipe closed: {exc}") from exc
-            worker.busy = position
-            stats.dispatched += 1
+        """Hand the next positions to synthesize, within the window, to the workers: first
+        one to each idle worker, then more, queued behind the one it works on."""
+        for depth in range(_QUEUED_PER_WORKER):
+            for worker in pool:
+                if len(worker.tasks) != depth:
+                    continue
+                if not todo or todo[0] >= head + ahead:
+                    return
+                item = items[todo[0]]
+                if depth and len(item.text) + len(item.phonemes or "") > _QUEUED_MAX_CHARS:
+                    continue  # a long text waits for an idle worker (no send that blocks)
+                position = todo.popleft()
+                try:
+                    worker.conn.send((position, item.text, item.phonemes, item.speed, item.timed))
+                except OSError as exc:
+                    raise _crashed(f"its pipe closed: {exc}") from exc
+                worker.tasks.append(position)
+                stats.dispatched += 1
 
     head = 0
     while head < len(items):
@@ -502,7 +544,7 @@ def _drain(
             yield Segment(items[head - 1].index, audio, rate, words=words)
             continue
         dispatch(head)
-        busy = [w for w in pool if w.busy is not None]
+        busy = [w for w in pool if w.tasks]
         assert busy, "the head is neither cached, done nor running"
         ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
         for worker in busy:
@@ -513,14 +555,15 @@ def _drain(
             except (EOFError, OSError) as exc:
                 worker.process.join(_JOIN_TIMEOUT)
                 raise _crashed(f"exit code {worker.process.exitcode}") from exc
-            worker.busy = None
+            if position != worker.tasks.popleft():  # a worker answers in order
+                raise _crashed("it answered out of order")
             if error is not None:
                 _raise(error)
             assert audio is not None
             done[position] = (audio, rate, pid, words)
         dispatch(head)  # keep workers going while the caller consumes what is done
         for worker in busy:
-            if worker.busy is not None and worker.process.sentinel in ready:
+            if worker.tasks and worker.process.sentinel in ready:
                 worker.process.join(_JOIN_TIMEOUT)
                 raise _crashed(f"exit code {worker.process.exitcode}")
 
