@@ -101,7 +101,7 @@ class RenderOptions:
             )
         if self.jobs < 0:
             raise UsageError("--jobs must be 0 (one per core) or more.", reason="bad_jobs")
-        if self.engine is not None:
+        if self.engine:  # "" (an empty VORLESEN_ENGINE) means the default engine
             engine_family(self.engine)  # UsageError naming the installed engines
 
 
@@ -433,23 +433,27 @@ def render(
     number of utterances once the script is made (and passed the limits, when the request
     asks for them); ``progress`` and ``heartbeat`` as in :func:`render_audio`.
 
-    Raises a :class:`~vorlesen.errors.VorlesenError` subclass for every problem; on any
-    failure (including Ctrl-C) the target is left without partial output.
+    Raises a :class:`~vorlesen.errors.VorlesenError` subclass for every problem. On any
+    failure (including Ctrl-C) the workers are stopped and the audio files are not
+    written (file and memory targets leave nothing behind; a blob target's upload may
+    have put some of a revision's files, which nothing points at).
     """
     settings = settings or get_settings()
     options = request.options
     options.validate()
-    spec, engine_warnings = choose_engine(
-        options.engine, options.voice, speed=options.speed, settings=settings
-    )
     jobs = options.jobs or settings.jobs
-    pool: contextlib.AbstractContextManager[WarmPool]
-    if workers is not None:
-        workers.start(spec)
-        pool = contextlib.nullcontext(workers)  # kept for the next render
-    else:
-        pool = WarmPool(spec, jobs=jobs)
-    with target.open() as outputs, pool as warm:
+    # The target first: a bad output path is refused before a voice is fetched or a
+    # worker started.
+    with contextlib.ExitStack() as stack:
+        outputs = stack.enter_context(target.open())
+        spec, engine_warnings = choose_engine(
+            options.engine or None, options.voice, speed=options.speed, settings=settings
+        )
+        if workers is not None:
+            workers.start(spec)  # a render worker's kept pool, topped up for this voice
+            warm = workers
+        else:
+            warm = stack.enter_context(WarmPool(spec, jobs=jobs))
         load_filters()  # while the workers load the voice
         lexicon = load_lexicon(options)
         document = _read(request.source, request.language, settings)

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import vorlesen
 from vorlesen.config import Settings
-from vorlesen.errors import UsageError
-from vorlesen.synth import espeak, piper
+from vorlesen.errors import EngineError, UsageError, VorlesenError
+from vorlesen.models import Document
+from vorlesen.pipeline import RenderOptions, render_article
+from vorlesen.synth import base, espeak, piper
 from vorlesen.synth.base import (
     default_family,
     engine_family,
     engine_names,
     fallback_family,
 )
+from vorlesen.synth.select import choose_engine
 
 SRC = Path(vorlesen.__file__).parent
 ENGINE_MODULES = {SRC / "synth" / "piper.py", SRC / "synth" / "espeak.py"}
@@ -81,3 +85,68 @@ def test_no_module_outside_an_engine_names_it() -> None:
         if path not in ENGINE_MODULES
     }
     assert {path: found for path, found in offenders.items() if found} == {}
+
+
+def _declare(monkeypatch: pytest.MonkeyPatch, **extra: str) -> None:
+    """The installed engines plus ``extra`` (name → ``module:attribute``) as entry points."""
+    from importlib.metadata import EntryPoint
+
+    installed = [
+        EntryPoint(name, value, base.ENGINE_GROUP)
+        for name, value in {**base._declared(), **extra}.items()
+    ]
+    monkeypatch.setattr(base, "entry_points", lambda group: installed)
+    monkeypatch.setattr(base, "_FAMILIES", {})
+    base._declared.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_registry() -> Iterator[None]:
+    yield
+    base._declared.cache_clear()
+
+
+def test_an_empty_engine_setting_means_the_default_engine(tmp_path: Path) -> None:
+    RenderOptions(engine="").validate()
+    settings = Settings(offline=True, cache_dir=tmp_path, engine="")
+    spec, warnings = choose_engine(settings.engine, None, speed=1.0, settings=settings)
+    assert spec.engine == "espeak" and warnings  # the default voice is not installed here
+
+
+def test_an_install_without_engines_says_how_to_fix_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(base, "entry_points", lambda group: [])
+    base._declared.cache_clear()
+    with pytest.raises(UsageError) as caught:
+        default_family()
+    assert caught.value.reason == "engines_not_registered"
+    assert "reinstall" in caught.value.message
+
+
+def test_a_broken_engine_is_named_and_passed_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    _declare(monkeypatch, broken="vorlesen.no_such_module:FAMILY")
+    with pytest.raises(EngineError) as caught:
+        engine_family("broken")
+    assert caught.value.reason == "engine_unavailable"
+    assert "vorlesen.no_such_module" in caught.value.message
+    assert default_family() is piper.FAMILY
+
+
+def test_two_engines_claiming_the_default_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    _declare(monkeypatch, copy="vorlesen.synth.piper:FAMILY")
+    with pytest.raises(UsageError) as caught:
+        default_family()
+    assert caught.value.reason == "ambiguous_engine"
+
+
+def test_a_bad_output_path_is_refused_before_the_voice_is_looked_up(tmp_path: Path) -> None:
+    settings = Settings(offline=True, cache_dir=tmp_path)
+    options = RenderOptions(voice="de_DE-nicht-installiert-medium")
+    with pytest.raises(VorlesenError) as caught:
+        render_article(
+            Document.build([("paragraph", "Hallo.")]),
+            tmp_path / "missing" / "out.mp3",
+            options=options,
+            settings=settings,
+        )
+    assert caught.value.reason == "output_dir_missing"  # not voice_not_installed
+    assert not (tmp_path / "missing").exists()

@@ -4,7 +4,9 @@ It is stored with the article (``articles.payload``, JSON) when the CMS publishe
 finds a page or a source brings one, and read back by the worker that claims the render.
 ``version`` names the layout: a payload written before versions existed reads as version 1;
 one written by a newer vorlesen (a higher version) is refused with a clear message instead
-of being half understood, so a rolling upgrade never renders a job wrongly.
+of being half understood: a worker older than the API that queued the job records the
+render as failed (``payload_version``, "upgrade this worker") rather than rendering it
+wrongly; publish the article again once the workers are upgraded.
 """
 
 from __future__ import annotations

@@ -197,7 +197,7 @@ def render_revision(
     request = RenderRequest(
         source=partial(document_from_payload, payload),
         options=RenderOptions(
-            engine=settings.engine,
+            engine=settings.engine or None,
             voice=payload.voice or None,
             jobs=settings.jobs,
             entries=tuple(lexicon_entries),

@@ -27,7 +27,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from vorlesen.errors import UsageError, VoiceError
+from vorlesen.errors import EngineError, UsageError, VoiceError
 from vorlesen.models import AudioArray, WordTime
 
 if TYPE_CHECKING:
@@ -41,6 +41,7 @@ __all__ = [
     "EngineSpec",
     "default_family",
     "engine_family",
+    "engine_modules",
     "engine_names",
     "fallback_family",
     "file_sha256",
@@ -131,8 +132,21 @@ _FAMILIES: dict[str, EngineFamily] = {}
 
 @lru_cache(maxsize=1)
 def _declared() -> dict[str, str]:
-    """Engine name → ``module:attribute`` of every declared engine."""
-    return {ep.name: ep.value for ep in entry_points(group=ENGINE_GROUP)}
+    """Engine name → ``module:attribute`` of every declared engine.
+
+    Raises:
+        UsageError: ``engines_not_registered`` when the package's metadata declares none
+            (an install older than the registry, or the source tree on ``PYTHONPATH``).
+    """
+    declared = {ep.name: ep.value for ep in entry_points(group=ENGINE_GROUP)}
+    if not declared:
+        raise UsageError(
+            f"No speech engine is registered (entry points {ENGINE_GROUP!r}): vorlesen's "
+            "installation is incomplete; reinstall it (pip install -e . in a checkout, or "
+            "pip install vorlesen).",
+            reason="engines_not_registered",
+        )
+    return declared
 
 
 def engine_names() -> tuple[str, ...]:
@@ -140,11 +154,17 @@ def engine_names() -> tuple[str, ...]:
     return tuple(sorted(_declared()))
 
 
+def engine_modules() -> tuple[str, ...]:
+    """The modules that define the installed engines (what a synthesis worker may load)."""
+    return tuple(sorted({value.split(":", 1)[0] for value in _declared().values()}))
+
+
 def engine_family(name: str) -> EngineFamily:
     """The registered engine called ``name`` (case-insensitive).
 
     Raises:
         UsageError: ``unknown_engine`` when no engine has that name.
+        EngineError: ``engine_unavailable`` when its module cannot be loaded.
     """
     key = name.strip().lower()
     known = _FAMILIES.get(key)
@@ -154,27 +174,49 @@ def engine_family(name: str) -> EngineFamily:
     if not found:
         names = " or ".join(repr(n) for n in engine_names()) or "(none installed)"
         raise UsageError(f"Unknown engine {name!r}; choose {names}.", reason="unknown_engine")
-    family: EngineFamily = found[0].load()
+    try:
+        family: EngineFamily = found[0].load()
+    except Exception as exc:  # a broken install or plugin: say which, never a traceback
+        raise EngineError(
+            f"The speech engine {key!r} ({found[0].value}) cannot be loaded: "
+            f"{type(exc).__name__}: {exc}.",
+            reason="engine_unavailable",
+        ) from exc
     _FAMILIES[key] = family
     return family
 
 
-def _marked(flag: str) -> EngineFamily:
+def _marked(flag: str, what: str) -> EngineFamily:
+    """The one loadable engine with ``flag`` set (engines that fail to load are passed
+    over; two claiming it is a configuration error)."""
+    marked: list[EngineFamily] = []
     for name in engine_names():
-        family = engine_family(name)
+        try:
+            family = engine_family(name)
+        except EngineError:
+            continue
         if getattr(family, flag):
-            return family
-    raise UsageError(f"No installed engine is marked {flag}.", reason="unknown_engine")
+            marked.append(family)
+    if not marked:
+        raise EngineError(f"No installed speech engine can be the {what}.", reason="no_engine")
+    if len(marked) > 1:
+        names = ", ".join(f.name for f in marked)
+        raise UsageError(
+            f"The engines {names} all claim to be the {what}; name one with VORLESEN_ENGINE "
+            "or --engine.",
+            reason="ambiguous_engine",
+        )
+    return marked[0]
 
 
 def default_family() -> EngineFamily:
     """The engine used when none is named."""
-    return _marked("default")
+    return _marked("default", "default engine")
 
 
 def fallback_family() -> EngineFamily:
     """The engine that speaks without any download (the default voice's fallback)."""
-    return _marked("offline")
+    return _marked("offline", "offline fallback")
 
 
 @lru_cache(maxsize=32)

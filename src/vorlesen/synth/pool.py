@@ -26,7 +26,7 @@ from vorlesen import errors
 from vorlesen.closing import Closing
 from vorlesen.errors import EngineError, VorlesenError
 from vorlesen.models import AudioArray, Segment, WordTime
-from vorlesen.synth.base import Engine, EngineSpec
+from vorlesen.synth.base import Engine, EngineSpec, engine_modules
 from vorlesen.synth.cache import SegmentCache, segment_key
 
 __all__ = [
@@ -53,9 +53,6 @@ emptiest pipe buffer (8 KB on macOS), so the parent's send never blocks and cann
 deadlock against a worker sending its result."""
 _JOIN_TIMEOUT = 5.0
 """Seconds to wait for a terminated worker before killing it."""
-_PRELOAD = ("vorlesen.synth.piper",)
-"""Imported once by the forkserver (numpy, ONNX Runtime, piper-tts and its espeak-ng), so
-every worker forked from it starts with them loaded instead of importing them itself."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,13 +188,15 @@ def _context() -> multiprocessing.context.BaseContext:
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
     # Only takes effect when the forkserver starts (once per process).
-    ctx.set_forkserver_preload(["__main__", *_PRELOAD])
+    # The engines' modules (numpy, ONNX Runtime, piper-tts, espeak-ng) are imported once
+    # by the forkserver, so every worker forked from it starts with them loaded.
+    ctx.set_forkserver_preload(["__main__", *engine_modules()])
     return ctx
 
 
 def start_forkserver(jobs: int = 0) -> None:
     """Start the process the workers are forked from now, if a render with ``jobs`` (as in
-    :func:`synthesize_all`) will have workers: it imports what they need (:data:`_PRELOAD`)
+    :func:`synthesize_all`) will have workers: it imports what they need (the engines' modules)
     on another core while the caller is still importing and reading its input, so each
     worker only has to load the voice. Optional; without it the first pool starts it."""
     if (jobs or os.cpu_count() or 1) <= 1:

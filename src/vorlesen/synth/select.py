@@ -1,9 +1,10 @@
 """Choosing the engine for a render, through the engine registry (:mod:`vorlesen.synth.base`).
 
 Never a silent fallback on a typo: an explicitly named voice that cannot be had is an
-error. Only the *default* voice of the default engine falls back to the engine that speaks
-offline (espeak-ng German), with a warning that says how to install the voice, so a fresh
-offline install still reads articles aloud.
+error. Only when no voice is named and the engine's default voice is missing here (not
+installed, or its download failed) does the engine that speaks offline read instead
+(espeak-ng German), with a warning that says how to install the voice, so a fresh offline
+install still reads articles aloud.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def choose_engine(
             raise
         fallback = fallback_family()
         warning = (
-            f"The default voice {settings.voice!r} is not available, so the robotic "
+            f"The {family.name} engine's default voice is not available, so the robotic "
             f"{fallback.name} voice reads instead. {exc.message}"
         )
         return fallback.resolve(None, speed=speed, settings=settings), [warning]
