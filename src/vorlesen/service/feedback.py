@@ -1,5 +1,9 @@
 """Listener feedback and listens: what the player reports, kept with what was heard.
 
+A listen is a milestone a player reached (0 = started, 25/50/75/100 % of the article);
+each client counts once per article and milestone within the limiter's window, so a
+reloading page does not inflate the newsroom's numbers.
+
 A report names a moment (a time in the audio, or a sentence number); it is stored with the
 revision that was playing and that sentence's written and spoken text *then*, so the
 newsroom sees what the listener heard even after the article changed. A sentence number
@@ -12,10 +16,11 @@ import json
 from typing import Any
 
 from vorlesen.errors import VorlesenError
+from vorlesen.service.ratelimit import RateLimiter
 from vorlesen.store.blobs import BlobStore, revision_prefix
 from vorlesen.store.db import FeedbackRecord, Store
 
-__all__ = ["revision_timings", "take_feedback", "utterance_at"]
+__all__ = ["record_listen", "revision_timings", "take_feedback", "utterance_at"]
 
 
 def revision_timings(
@@ -85,3 +90,18 @@ def take_feedback(
         written=str(found["written"]) if found else None,
         spoken=str(found["spoken"]) if found else None,
     )
+
+
+def record_listen(
+    source_id: str,
+    milestone: int,
+    revision: int | None,
+    *,
+    client: str,
+    store: Store,
+    limiter: RateLimiter,
+) -> None:
+    """Count that a player on ``client`` reached ``milestone`` of ``source_id`` (raises
+    :class:`~vorlesen.errors.RateLimitError` past the limiter's allowance)."""
+    limiter.hit(f"listen:{client}:{source_id}:{milestone}")
+    store.add_listen(source_id, milestone, revision)

@@ -18,6 +18,7 @@ from starlette.types import Receive, Scope, Send
 from vorlesen.errors import NotFoundError
 from vorlesen.http.deps import ServiceDep, base_url, require_token
 from vorlesen.service.container import Service
+from vorlesen.service.feedback import record_listen
 from vorlesen.service.publish import publish
 from vorlesen.store.blobs import ARTICLE_FILES, COVER_FILE, revision_prefix
 
@@ -309,7 +310,12 @@ def post_listen(
     source_id: SourceId, body: ListenIn, request: Request, service: ServiceDep
 ) -> Response:
     """A player reports it started (0) or reached 25/50/75/100 % of the article."""
-    client = request.client.host if request.client else "unknown"
-    service.feedback_limiter.hit(f"listen:{client}:{source_id}:{body.milestone}")
-    service.store.add_listen(source_id, body.milestone, body.revision)
+    record_listen(
+        source_id,
+        body.milestone,
+        body.revision,
+        client=request.client.host if request.client else "unknown",
+        store=service.store,
+        limiter=service.feedback_limiter,
+    )
     return Response(status_code=204)
