@@ -20,7 +20,9 @@ from urllib.parse import urlparse
 import typer
 
 from vorlesen.cli.support import (
-    LEXICON_FILE_HELP,
+    EngineOption,
+    LexiconFileOption,
+    VoiceOption,
     _say_error,
     _user_errors,
     _warn,
@@ -71,12 +73,8 @@ def read(
             "--format", help="mp3, opus or wav; default: the output's extension, else mp3."
         ),
     ] = None,
-    engine: Annotated[
-        str | None, typer.Option(help="piper (default, neural) or espeak (offline fallback).")
-    ] = None,
-    voice: Annotated[
-        str | None, typer.Option(help="Piper voice name (downloaded once) or .onnx path.")
-    ] = None,
+    engine: EngineOption = None,
+    voice: VoiceOption = None,
     lang: Annotated[
         str | None,
         typer.Option(
@@ -96,13 +94,7 @@ def read(
     cache: Annotated[
         bool, typer.Option("--cache/--no-cache", help="Reuse utterances synthesized before.")
     ] = True,
-    lexicon: Annotated[
-        Path | None,
-        typer.Option(
-            "--lexicon",
-            help=LEXICON_FILE_HELP,
-        ),
-    ] = None,
+    lexicon: LexiconFileOption = None,
     builtin_lexicon: Annotated[
         bool,
         typer.Option(

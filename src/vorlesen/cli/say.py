@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vorlesen.cli.support import LEXICON_FILE_HELP
+from vorlesen.cli.support import EngineOption, LexiconFileOption, VoiceOption
 from vorlesen.errors import InputError, UsageError
 
 if TYPE_CHECKING:  # imported where used, so `vorlesen --help` does not load numpy
@@ -93,19 +93,9 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option("--text-only", help="Print the spoken text and phonemes; no audio."),
         ] = False,
-        lexicon: Annotated[
-            Path | None,
-            typer.Option(
-                "--lexicon",
-                help=LEXICON_FILE_HELP,
-            ),
-        ] = None,
-        voice: Annotated[
-            str | None, typer.Option(help="Piper voice name or .onnx path (or espeak voice).")
-        ] = None,
-        engine: Annotated[
-            str | None, typer.Option(help="piper (default, neural) or espeak (offline fallback).")
-        ] = None,
+        lexicon: LexiconFileOption = None,
+        voice: VoiceOption = None,
+        engine: EngineOption = None,
         lang: Annotated[
             str | None, typer.Option("--lang", help="Language of the phrase (default de).")
         ] = None,

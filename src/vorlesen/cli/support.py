@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -34,11 +34,26 @@ EXIT_BROKEN_PIPE = 141
 """Exit status when stdout's reader went away (``… | head``): 128 + SIGPIPE, what a shell
 reports for a Unix tool that the signal ended, so ``set -o pipefail`` scripts see the same."""
 
-LEXICON_FILE_HELP = (
-    "A pronunciation lexicon file (.tsv or .pls) applied on top of the publisher's lexicon "
-    "(the one 'vorlesen lexicon' and the newsroom edit); default: VORLESEN_LEXICON, if set."
-)
+LexiconFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--lexicon",
+        help="A pronunciation lexicon file (.tsv or .pls) applied on top of the publisher's "
+        "lexicon (the one 'vorlesen lexicon' and the newsroom edit); default: "
+        "VORLESEN_LEXICON, if set.",
+    ),
+]
 """``--lexicon`` of ``read`` and ``say``."""
+EngineOption = Annotated[
+    str | None,
+    typer.Option(help="piper (default, neural), espeak (offline fallback) or another installed."),
+]
+"""``--engine`` of ``read`` and ``say``."""
+VoiceOption = Annotated[
+    str | None,
+    typer.Option(help="Piper voice name (downloaded once) or .onnx path, or an espeak voice."),
+]
+"""``--voice`` of ``read`` and ``say``."""
 
 
 @contextmanager
