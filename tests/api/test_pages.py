@@ -9,6 +9,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -88,22 +89,20 @@ def _settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **extra: str) -> 
     yield from service_settings(tmp_path, monkeypatch, env)
 
 
+@contextmanager
+def _app(settings: Settings) -> Iterator[tuple[TestClient, Service]]:
+    """The app in process for ``settings`` (a test's own), and its service."""
+    service = make_service(settings)
+    try:
+        with TestClient(create_app(settings, service=service)) as client:
+            yield client, service
+    finally:
+        service.store.close()
+
+
 @pytest.fixture
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
     yield from _settings(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def service(settings: Settings) -> Iterator[Service]:
-    svc = make_service(settings)
-    yield svc
-    svc.store.close()
-
-
-@pytest.fixture
-def client(settings: Settings, service: Service) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, service=service)) as c:
-        yield c
 
 
 def test_urls_are_normalized_to_one_id() -> None:
@@ -194,25 +193,21 @@ def test_changed_page_becomes_a_new_revision(
 ) -> None:
     site, base = publisher
     settings = next(_settings(tmp_path, monkeypatch, VORLESEN_RECHECK_S="0"))
-    service = make_service(settings)
-    try:
-        with TestClient(create_app(settings, service=service)) as client:
-            url = f"{base}/artikel"
-            client.get("/api/pages", params={"url": url})
-            service.queue.run_pending()
-            assert client.get("/api/pages", params={"url": url}).json()["revision"] == 1
-            service.queue.run_pending()  # the view above rechecked: same text, nothing new
-            state = client.get("/api/pages", params={"url": url}).json()
-            assert (state["revision"], state["status"]) == (1, "ready")
-            with site.lock:
-                site.pages["/artikel"] = PAGE.replace("190 Weichen", "195 Weichen")
-            service.queue.run_pending()
-            state = client.get("/api/pages", params={"url": url}).json()
-            assert state["revision"] == 2
-            assert state["ready_revision"] == 2
-            assert site.fetches["/artikel"] >= 3
-    finally:
-        service.store.close()
+    with _app(settings) as (client, service):
+        url = f"{base}/artikel"
+        client.get("/api/pages", params={"url": url})
+        service.queue.run_pending()
+        assert client.get("/api/pages", params={"url": url}).json()["revision"] == 1
+        service.queue.run_pending()  # the view above rechecked: same text, nothing new
+        state = client.get("/api/pages", params={"url": url}).json()
+        assert (state["revision"], state["status"]) == (1, "ready")
+        with site.lock:
+            site.pages["/artikel"] = PAGE.replace("190 Weichen", "195 Weichen")
+        service.queue.run_pending()
+        state = client.get("/api/pages", params={"url": url}).json()
+        assert state["revision"] == 2
+        assert state["ready_revision"] == 2
+        assert site.fetches["/artikel"] >= 3
 
 
 def test_recheck_waits_for_recheck_s(
@@ -232,41 +227,33 @@ def test_lookups_are_rate_limited_per_client(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = next(_settings(tmp_path, monkeypatch, VORLESEN_PAGE_LOOKUPS_PER_MINUTE="3"))
-    service = make_service(settings)
-    try:
-        with TestClient(create_app(settings, service=service)) as client:
-            url = "https://www.example.de/artikel"
-            codes = [client.get("/api/pages", params={"url": url}).status_code for _ in range(4)]
-            assert codes[:3] == [202, 202, 202]
-            assert codes[3] == 429
-            last = client.get("/api/pages", params={"url": url})
-            assert last.json()["reason"] == "rate_limited" and last.headers["Retry-After"]
-    finally:
-        service.store.close()
+    with _app(settings) as (client, _):
+        url = "https://www.example.de/artikel"
+        codes = [client.get("/api/pages", params={"url": url}).status_code for _ in range(4)]
+        assert codes[:3] == [202, 202, 202]
+        assert codes[3] == 429
+        last = client.get("/api/pages", params={"url": url})
+        assert last.json()["reason"] == "rate_limited" and last.headers["Retry-After"]
 
 
 def test_new_pages_are_rate_limited_per_host(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = next(_settings(tmp_path, monkeypatch, VORLESEN_PAGE_FETCHES_PER_MINUTE="2"))
-    service = make_service(settings)
-    try:
-        with TestClient(create_app(settings, service=service)) as client:
-            codes = [
-                client.get(
-                    "/api/pages", params={"url": f"https://www.example.de/artikel-{i}"}
-                ).status_code
-                for i in range(3)
-            ]
-            assert codes == [202, 202, 429]
-            # Another host has its own budget; a known page is answered without one.
-            other = client.get("/api/pages", params={"url": "https://news.example.de/a"})
-            assert other.status_code == 202
-            known = client.get("/api/pages", params={"url": "https://www.example.de/artikel-0"})
-            assert known.status_code == 202
-            assert service.queue.pending() == 3
-    finally:
-        service.store.close()
+    with _app(settings) as (client, service):
+        codes = [
+            client.get(
+                "/api/pages", params={"url": f"https://www.example.de/artikel-{i}"}
+            ).status_code
+            for i in range(3)
+        ]
+        assert codes == [202, 202, 429]
+        # Another host has its own budget; a known page is answered without one.
+        other = client.get("/api/pages", params={"url": "https://news.example.de/a"})
+        assert other.status_code == 202
+        known = client.get("/api/pages", params={"url": "https://www.example.de/artikel-0"})
+        assert known.status_code == 202
+        assert service.queue.pending() == 3
 
 
 def test_hundred_listeners_one_fetch_one_render(
@@ -324,26 +311,22 @@ def test_deleted_article_stays_unpublished(
     nor render it again; a PUT of the article publishes it anew."""
     site, base = publisher
     settings = next(_settings(tmp_path, monkeypatch, VORLESEN_RECHECK_S="0"))
-    service = make_service(settings)
-    try:
-        with TestClient(create_app(settings, service=service)) as client:
-            url = f"{base}/artikel"
-            source_id = client.get("/api/pages", params={"url": url}).json()["source_id"]
+    with _app(settings) as (client, service):
+        url = f"{base}/artikel"
+        source_id = client.get("/api/pages", params={"url": url}).json()["source_id"]
+        service.queue.run_pending()
+        auth = {"Authorization": "Bearer t"}
+        assert client.delete(f"/api/articles/{source_id}", headers=auth).status_code == 204
+        for _ in range(3):
+            answer = client.get("/api/pages", params={"url": url})
+            assert (answer.status_code, answer.json()["reason"]) == (422, "unpublished")
             service.queue.run_pending()
-            auth = {"Authorization": "Bearer t"}
-            assert client.delete(f"/api/articles/{source_id}", headers=auth).status_code == 204
-            for _ in range(3):
-                answer = client.get("/api/pages", params={"url": url})
-                assert (answer.status_code, answer.json()["reason"]) == (422, "unpublished")
-                service.queue.run_pending()
-            assert site.fetches["/artikel"] == 1
-            put = client.put(
-                f"/api/articles/{source_id}", json={"text": "Ein neuer Text. " * 5}, headers=auth
-            )
-            assert put.status_code == 202
-            assert client.get("/api/pages", params={"url": url}).json()["status"] == "queued"
-    finally:
-        service.store.close()
+        assert site.fetches["/artikel"] == 1
+        put = client.put(
+            f"/api/articles/{source_id}", json={"text": "Ein neuer Text. " * 5}, headers=auth
+        )
+        assert put.status_code == 202
+        assert client.get("/api/pages", params={"url": url}).json()["status"] == "queued"
 
 
 def test_a_lost_fetch_is_claimed_again_after_the_lease(
@@ -353,25 +336,21 @@ def test_a_lost_fetch_is_claimed_again_after_the_lease(
     until the next hourly recheck: after ``VORLESEN_RENDER_LEASE_S`` a view claims it again."""
     site, base = publisher
     settings = next(_settings(tmp_path, monkeypatch, VORLESEN_RENDER_LEASE_S="1"))
-    service = make_service(settings)
-    try:
-        with TestClient(create_app(settings, service=service)) as client:
-            url = f"{base}/artikel"
-            assert client.get("/api/pages", params={"url": url}).status_code == 202
-            service.queue.huey.flush()  # the message is lost
-            assert client.get("/api/pages", params={"url": url}).status_code == 202
-            assert service.queue.pending() == 0  # within the lease: nobody claims it
-            wait_until(
-                lambda: (
-                    client.get("/api/pages", params={"url": url}) is not None
-                    and service.queue.pending() == 1
-                ),
-                10,
-                "the page to be claimed again",
-                poll=0.3,
-            )
-            service.queue.run_pending()
-            assert client.get("/api/pages", params={"url": url}).json()["status"] == "ready"
-            assert site.fetches["/artikel"] == 1
-    finally:
-        service.store.close()
+    with _app(settings) as (client, service):
+        url = f"{base}/artikel"
+        assert client.get("/api/pages", params={"url": url}).status_code == 202
+        service.queue.huey.flush()  # the message is lost
+        assert client.get("/api/pages", params={"url": url}).status_code == 202
+        assert service.queue.pending() == 0  # within the lease: nobody claims it
+        wait_until(
+            lambda: (
+                client.get("/api/pages", params={"url": url}) is not None
+                and service.queue.pending() == 1
+            ),
+            10,
+            "the page to be claimed again",
+            poll=0.3,
+        )
+        service.queue.run_pending()
+        assert client.get("/api/pages", params={"url": url}).json()["status"] == "ready"
+        assert site.fetches["/artikel"] == 1

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from support import billion_laughs, serve_http, service_settings
 from vorlesen.config import Settings
-from vorlesen.server import create_app, make_service
+from vorlesen.server import create_app
 from vorlesen.service.container import Service
 from vorlesen.service.pages import normalize_page_url, page_id
 
@@ -172,13 +172,6 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
         "VORLESEN_FETCH_TIMEOUT": "5",
     }
     yield from service_settings(tmp_path, monkeypatch, env)
-
-
-@pytest.fixture
-def service(settings: Settings) -> Iterator[Service]:
-    svc = make_service(settings)
-    yield svc
-    svc.store.close()
 
 
 def _pid(url: str) -> str:

@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import IO
 
 import pytest
+from sqlalchemy import text
 
 from support import stop_processes, subprocess_env
+from vorlesen.store.db import Store
 
 PG_URL = os.environ.get("VORLESEN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("VORLESEN_TEST_REDIS", "redis://127.0.0.1:6379/0")
@@ -79,3 +81,15 @@ def scaleout_env(tmp_path: Path) -> Iterator[dict[str, str]]:
         for key in client.scan_iter(match=f"*{tag}*"):
             client.delete(key)
         client.close()
+
+
+def renders_on(store: Store, pid: int) -> bool:
+    """Whether the worker process ``pid`` holds a render right now (its claim names it)."""
+    with store.session() as s:
+        rows = s.execute(
+            text(
+                "SELECT source_id FROM articles WHERE status = 'rendering' AND claimed_by LIKE :pat"
+            ),
+            {"pat": f"%:{pid}:%"},
+        ).all()
+    return bool(rows)

@@ -12,14 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import av
-from sqlalchemy import text
 
 from support import S3_ENV, StallingProxy, s3_keys, settings_from_env, subprocess_env, wait_until
 from vorlesen.jobs.queue import JobQueue
 from vorlesen.store.blobs import open_blob_store
 from vorlesen.store.db import Store
 
-from .conftest import ARTICLE
+from .conftest import ARTICLE, renders_on
 
 Spawn = Callable[[dict[str, str]], subprocess.Popen[bytes]]
 FILES = ["audio.mp3", "audio.opus", "captions.vtt", "timings.json"]
@@ -126,18 +125,9 @@ def test_two_workers_sharing_only_postgres_redis_and_the_bucket(
     victim = spawn_worker(machine("a"))
     survivor = spawn_worker(machine("b"))
 
-    def victim_rendering() -> bool:
-        with store.session() as s:
-            rows = s.execute(
-                text(
-                    "SELECT source_id FROM articles WHERE status = 'rendering' "
-                    "AND claimed_by LIKE :pat"
-                ),
-                {"pat": f"%:{victim.pid}:%"},
-            ).all()
-        return bool(rows)
-
-    wait_until(victim_rendering, 60, "the first worker to start a render", poll=0.02)
+    wait_until(
+        lambda: renders_on(store, victim.pid), 60, "the first worker to start a render", poll=0.02
+    )
     os.kill(victim.pid, signal.SIGKILL)
     victim.wait(timeout=10)
 

@@ -17,7 +17,7 @@ from vorlesen.jobs.queue import JobQueue
 from vorlesen.store.blobs import LocalBlobStore, revision_prefix
 from vorlesen.store.db import Store
 
-from .conftest import ARTICLE
+from .conftest import ARTICLE, renders_on
 
 Spawn = Callable[[dict[str, str]], subprocess.Popen[bytes]]
 
@@ -65,20 +65,9 @@ def test_two_workers_render_each_article_once_and_survive_a_kill(
     victim = spawn_worker(scaleout_env)
     survivor = spawn_worker(scaleout_env)
 
-    def victim_rendering() -> bool:
-        with store.session() as s:
-            from sqlalchemy import text
-
-            rows = s.execute(
-                text(
-                    "SELECT source_id FROM articles WHERE status = 'rendering' "
-                    "AND claimed_by LIKE :pat"
-                ),
-                {"pat": f"%:{victim.pid}:%"},
-            ).all()
-        return bool(rows)
-
-    wait_until(victim_rendering, 60, "the first worker to start a render", poll=0.02)
+    wait_until(
+        lambda: renders_on(store, victim.pid), 60, "the first worker to start a render", poll=0.02
+    )
     os.kill(victim.pid, signal.SIGKILL)
     victim.wait(timeout=10)
 

@@ -14,7 +14,6 @@ from fastapi.testclient import TestClient
 
 from support import service_settings
 from vorlesen.config import Settings
-from vorlesen.server import create_app, make_service
 from vorlesen.service.container import Service
 
 from .conftest import write_report_row
@@ -35,19 +34,6 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
     }
     unset = ("VORLESEN_DATABASE_URL", "VORLESEN_REDIS_URL", "VORLESEN_PUBLIC_URL")
     yield from service_settings(tmp_path, monkeypatch, env, unset)
-
-
-@pytest.fixture
-def service(settings: Settings) -> Iterator[Service]:
-    svc = make_service(settings)
-    yield svc
-    svc.store.close()
-
-
-@pytest.fixture
-def client(settings: Settings, service: Service) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, service=service)) as c:
-        yield c
 
 
 def _synthesized_anything(settings: Settings) -> bool:

@@ -45,19 +45,6 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
     yield from _settings(tmp_path, monkeypatch)
 
 
-@pytest.fixture
-def service(settings: Settings) -> Iterator[Service]:
-    svc = make_service(settings)
-    yield svc
-    svc.store.close()
-
-
-@pytest.fixture
-def app_client(settings: Settings, service: Service) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, service=service)) as client:
-        yield client
-
-
 def _login(client: TestClient, token: str = TOKEN) -> str:
     r = client.post("/admin/login", data={"token": token}, follow_redirects=False)
     assert r.status_code == 303, r.text
@@ -75,10 +62,10 @@ def _is_in(client: TestClient, cookie: str) -> bool:
 
 
 def test_the_cookie_holds_a_random_session_id_stored_hashed(
-    app_client: TestClient, service: Service
+    client: TestClient, service: Service
 ) -> None:
-    first = _login(app_client)
-    second = _login(app_client)
+    first = _login(client)
+    second = _login(client)
     assert first != second and TOKEN not in first and first.startswith("vs_")
     with service.store.engine.connect() as conn:
         dump = repr(conn.execute(text("SELECT * FROM admin_sessions")).fetchall())
@@ -87,18 +74,18 @@ def test_the_cookie_holds_a_random_session_id_stored_hashed(
         assert hashlib.sha256(cookie.encode()).hexdigest() in dump
     assert TOKEN not in dump
     # A token in the cookie (what the cookie used to hold) is no session.
-    assert not _is_in(app_client, TOKEN)
+    assert not _is_in(client, TOKEN)
 
 
-def test_a_copied_cookie_dies_at_logout(app_client: TestClient, service: Service) -> None:
-    cookie = _login(app_client)
-    assert _is_in(app_client, cookie)
-    r = app_client.post("/admin/logout", follow_redirects=False)
+def test_a_copied_cookie_dies_at_logout(client: TestClient, service: Service) -> None:
+    cookie = _login(client)
+    assert _is_in(client, cookie)
+    r = client.post("/admin/logout", follow_redirects=False)
     assert r.status_code == 303
     # The copy an attacker kept is refused everywhere now.
-    assert not _is_in(app_client, cookie)
+    assert not _is_in(client, cookie)
     for path in ("/admin/feedback", "/admin/lexicon", "/admin/lexicon.pls"):
-        r = app_client.get(path, follow_redirects=False)
+        r = client.get(path, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"].startswith("/admin/login")
     write_report_row(
         group="hostile input",
@@ -109,16 +96,16 @@ def test_a_copied_cookie_dies_at_logout(app_client: TestClient, service: Service
     )
 
 
-def test_revoking_the_token_ends_its_sessions(app_client: TestClient, service: Service) -> None:
+def test_revoking_the_token_ends_its_sessions(client: TestClient, service: Service) -> None:
     record, secret = service.store.create_token("editor")
-    cookie = _login(app_client, secret)
-    other = _login(app_client)  # logged in with the env token
-    assert _is_in(app_client, cookie) and _is_in(app_client, other)
+    cookie = _login(client, secret)
+    other = _login(client)  # logged in with the env token
+    assert _is_in(client, cookie) and _is_in(client, other)
     service.store.revoke_token(record.id)
-    assert not _is_in(app_client, cookie)
-    assert _is_in(app_client, other)
+    assert not _is_in(client, cookie)
+    assert _is_in(client, other)
     service.env_tokens = ["a-new-token"]  # the env token was rotated out
-    assert not _is_in(app_client, other)
+    assert not _is_in(client, other)
 
 
 def test_an_expired_session_is_refused(service: Service) -> None:
@@ -130,13 +117,13 @@ def test_an_expired_session_is_refused(service: Service) -> None:
     assert service.store.check_admin_session("vs_unknown") is None
 
 
-def test_logout_from_another_site_is_refused(app_client: TestClient) -> None:
-    cookie = _login(app_client)
+def test_logout_from_another_site_is_refused(client: TestClient) -> None:
+    cookie = _login(client)
     for origin in ("https://evil.example", "null"):
-        r = app_client.post("/admin/logout", headers={"Origin": origin}, follow_redirects=False)
+        r = client.post("/admin/logout", headers={"Origin": origin}, follow_redirects=False)
         assert r.status_code == 403, (origin, r.status_code)
         assert "text/html" in r.headers["content-type"] and "Abmeldung" in r.text
-    assert _is_in(app_client, cookie)
+    assert _is_in(client, cookie)
 
 
 def test_sessions_work_on_postgresql(robust_pg_url: str) -> None:
@@ -159,18 +146,18 @@ def test_sessions_work_on_postgresql(robust_pg_url: str) -> None:
 # -- throttling ---------------------------------------------------------------------------
 
 
-def test_wrong_logins_are_throttled_with_retry_after(app_client: TestClient) -> None:
+def test_wrong_logins_are_throttled_with_retry_after(client: TestClient) -> None:
     """After FAILURES wrong tokens from one client every attempt gets 429 with Retry-After
     — the right token too (else guessing goes on, telling right from wrong) — on the login
     form and the API alike (one count per client)."""
     statuses = [
-        app_client.post("/admin/login", data={"token": f"guess-{i}"}).status_code for i in range(12)
+        client.post("/admin/login", data={"token": f"guess-{i}"}).status_code for i in range(12)
     ]
     assert statuses == [401] * FAILURES + [429] * (12 - FAILURES), statuses
-    r = app_client.post("/admin/login", data={"token": TOKEN}, follow_redirects=False)
+    r = client.post("/admin/login", data={"token": TOKEN}, follow_redirects=False)
     assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
     assert "Zu viele" in r.text
-    api = app_client.get("/api/lexicon", headers={"Authorization": f"Bearer {TOKEN}"})
+    api = client.get("/api/lexicon", headers={"Authorization": f"Bearer {TOKEN}"})
     assert api.status_code == 429 and api.json()["reason"] == "rate_limited"
     assert int(api.headers["retry-after"]) >= 1
     write_report_row(
@@ -182,17 +169,17 @@ def test_wrong_logins_are_throttled_with_retry_after(app_client: TestClient) -> 
     )
 
 
-def test_token_guesses_on_the_api_are_throttled(app_client: TestClient) -> None:
+def test_token_guesses_on_the_api_are_throttled(client: TestClient) -> None:
     statuses = [
-        app_client.get("/api/lexicon", headers={"Authorization": f"Bearer guess-{i}"}).status_code
+        client.get("/api/lexicon", headers={"Authorization": f"Bearer guess-{i}"}).status_code
         for i in range(8)
     ]
     assert statuses == [401] * FAILURES + [429] * (8 - FAILURES), statuses
 
 
-def test_right_tokens_are_not_counted(app_client: TestClient) -> None:
+def test_right_tokens_are_not_counted(client: TestClient) -> None:
     for _ in range(3 * FAILURES):
-        ok = app_client.get("/api/lexicon", headers={"Authorization": f"Bearer {TOKEN}"})
+        ok = client.get("/api/lexicon", headers={"Authorization": f"Bearer {TOKEN}"})
         assert ok.status_code == 200
 
 

@@ -4,10 +4,10 @@ thread draining the queue) and headless Chromium driven by Playwright."""
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +15,7 @@ import httpx
 import pytest
 import uvicorn
 
+from support import free_port, wait_until
 from vorlesen.config import Settings
 from vorlesen.server import create_app, make_service
 from vorlesen.service.container import Service
@@ -66,10 +67,34 @@ class LiveService:
         raise AssertionError(f"article not ready in {timeout} s: {state}")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+@contextmanager
+def serve_live(settings: Settings, port: int | None = None) -> Iterator[tuple[str, Service]]:
+    """The service for ``settings`` on 127.0.0.1 (uvicorn in a thread) with a worker
+    thread draining its queue: its URL and the service, stopped on exit."""
+    service = make_service(settings)
+    app = create_app(settings, service=service)
+    port = port or free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    stop = threading.Event()
+
+    def work() -> None:
+        while not stop.is_set():
+            if service.queue.run_pending() == 0:
+                stop.wait(0.2)
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    try:
+        wait_until(lambda: server.started, 20, "uvicorn to start")
+        yield f"http://127.0.0.1:{port}", service
+    finally:
+        stop.set()
+        server.should_exit = True
+        thread.join(10)
+        worker.join(30)
+        service.store.close()
 
 
 @pytest.fixture(scope="session")
@@ -84,33 +109,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveService]:
         api_tokens=TOKEN,
         feedback_per_minute=0,
     )
-    service = make_service(settings)
-    app = create_app(settings, service=service)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    stop = threading.Event()
-
-    def work() -> None:
-        while not stop.is_set():
-            if service.queue.run_pending() == 0:
-                stop.wait(0.2)
-
-    worker = threading.Thread(target=work, daemon=True)
-    worker.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield LiveService(url=url, service=service)
-    stop.set()
-    server.should_exit = True
-    thread.join(10)
-    worker.join(30)
-    service.store.close()
+    with serve_live(settings) as (url, service):
+        yield LiveService(url=url, service=service)
 
 
 @pytest.fixture(scope="session")

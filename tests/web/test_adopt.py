@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
-from support import free_port, serve_http, wait_until
+from support import free_port, serve_http
 from vorlesen.config import Settings
-from vorlesen.server import create_app, make_service
 from vorlesen.service.container import Service
 from vorlesen.service.pages import page_id
+
+from .conftest import serve_live
 
 pytestmark = pytest.mark.slow
 
@@ -111,31 +111,8 @@ def adoption(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Adoption]:
             fetch_allow_hosts=["127.0.0.1"],
             cors_origins=f"{publisher_url},{_foreign(publisher_url)}",
         )
-        service = make_service(settings)
-        app = create_app(settings, service=service)
-        server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        stop = threading.Event()
-
-        def work() -> None:
-            while not stop.is_set():
-                if service.queue.run_pending() == 0:
-                    stop.wait(0.2)
-
-        worker = threading.Thread(target=work, daemon=True)
-        worker.start()
-        wait_until(lambda: server.started, 20, "uvicorn to start")
-        try:
+        with serve_live(settings, port) as (_, service):
             yield Adoption(service_url, publisher_url, service, fetches)
-        finally:
-            stop.set()
-            server.should_exit = True
-            thread.join(10)
-            worker.join(30)
-            service.store.close()
 
 
 def _player(page: Any, selector: str) -> Any:

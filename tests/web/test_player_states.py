@@ -6,12 +6,13 @@ schemes, the speed options and the ±15 s skip buttons. Screenshots go to pytest
 from __future__ import annotations
 
 import re
-import socket
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+from support import free_port
 
 from .conftest import ARTICLE, AUTH, LiveService
 
@@ -55,12 +56,6 @@ def _embed(live: LiveService, page: Any, attrs: str) -> str:
     )
     page.route(url, lambda route: route.fulfill(status=200, content_type="text/html", body=html))
     return url
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _new_page(browser: Any, **media: Any) -> Any:
@@ -269,7 +264,7 @@ def test_not_ready_then_ready_without_reload(
 
 
 def test_api_down_shows_nothing_broken(browser: Any, live: LiveService) -> None:
-    port = _closed_port()
+    port = free_port()
     page = _new_page(browser)
     attempts: list[str] = []
     page.on("requestfailed", lambda r: attempts.append(r.url) if str(port) in r.url else None)
