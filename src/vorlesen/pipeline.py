@@ -56,7 +56,6 @@ __all__ = [
     "render",
     "render_article",
     "render_audio",
-    "timings_meta",
 ]
 
 AudioFormat = Literal["mp3", "opus", "wav"]
@@ -130,21 +129,11 @@ def make_article_script(
     settings = settings or get_settings()
     options = options or RenderOptions()
     lexicon = load_lexicon(options)
-    document = _ingest(source, language, settings)
+    document = _read(source, language, settings)
     if warn is not None:
         for warning in document.warnings:
             warn(warning)
     return make_script(document, lexicon=lexicon, voice=voice or options.voice or settings.voice)
-
-
-def _ingest(source: str | Document, language: str | None, settings: Settings) -> Document:
-    if isinstance(source, Document):
-        return source
-    # Imported here, not at the top: a render starts its synthesis workers first, and the
-    # readers (trafilatura, lxml: ≈0.5 s) load while the workers load the voice.
-    from vorlesen import ingest
-
-    return ingest.load(source, language=language, settings=settings)
 
 
 _TITLE_CHARS = 80
@@ -196,24 +185,6 @@ class RenderedAudio:
     """Utterances synthesized by an engine."""
     cached: int
     """Utterances served from the cache."""
-
-
-def timings_meta(
-    document: Document, spec: EngineSpec, *, title: str, audio: str, duration: float
-) -> dict[str, object]:
-    """The ``meta`` block of a rendered article's timings JSON: what was read, by whom."""
-    return {
-        "title": title,
-        "site": document.site,
-        "url": document.url,
-        "published": document.published,
-        "language": document.language,
-        "engine": spec.engine,
-        "voice": spec.voice,
-        "audio": audio,
-        "duration": round(duration, 3),
-        "text": document.text,
-    }
 
 
 LOSSY_PEAK_MARGIN_DB = 1.0
@@ -347,14 +318,21 @@ class RenderedArticle:
     """What the user should hear about: the document's doubts and the engine's fallback."""
 
     def meta(self, audio: str) -> dict[str, object]:
-        """The ``meta`` block of the timings JSON, naming ``audio`` as its file."""
-        return timings_meta(
-            self.document,
-            self.spec,
-            title=self.tags.title,
-            audio=audio,
-            duration=self.audio.duration,
-        )
+        """The ``meta`` block of the timings JSON (what was read, by whom), naming
+        ``audio`` as its file."""
+        document, spec = self.document, self.spec
+        return {
+            "title": self.tags.title,
+            "site": document.site,
+            "url": document.url,
+            "published": document.published,
+            "language": document.language,
+            "engine": spec.engine,
+            "voice": spec.voice,
+            "audio": audio,
+            "duration": round(self.audio.duration, 3),
+            "text": document.text,
+        }
 
 
 class RenderTarget(Protocol):
@@ -447,7 +425,7 @@ def render(
     with contextlib.ExitStack() as stack:
         outputs = stack.enter_context(target.open())
         spec, engine_warnings = choose_engine(
-            options.engine or None, options.voice, speed=options.speed, settings=settings
+            options.engine, options.voice, speed=options.speed, settings=settings
         )
         if workers is not None:
             workers.start(spec)  # a render worker's kept pool, topped up for this voice
@@ -495,9 +473,17 @@ def render(
 
 
 def _read(source: Source, language: str | None, settings: Settings) -> Document:
+    """The document ``source`` names: itself, what a reader function returns, or the page
+    or file at that address."""
+    if isinstance(source, Document):
+        return source
     if callable(source):
         return source(settings)
-    return _ingest(source, language, settings)
+    # Imported here, not at the top: a render starts its synthesis workers first, and the
+    # readers (trafilatura, lxml: ≈0.5 s) load while the workers load the voice.
+    from vorlesen import ingest
+
+    return ingest.load(source, language=language, settings=settings)
 
 
 def render_article(
@@ -518,7 +504,6 @@ def render_article(
     failure (including Ctrl-C) no partial output file is left behind.
     """
     options = options or RenderOptions()
-    options.validate()
     request = RenderRequest(
         source=source, options=options, language=language, fallback_title=out.stem
     )

@@ -66,7 +66,7 @@ def preview_entry(
     request = RenderRequest(
         source=Document.build(parts),
         options=RenderOptions(
-            engine=settings.engine or None,
+            engine=settings.engine,
             voice=entry.voice,
             # One process, no cache: a preview is a few syllables, and an edited entry
             # must be heard as it is now.

@@ -45,8 +45,6 @@ __all__ = [
 
 log = logging.getLogger("vorlesen.render")
 
-_HEADER_KINDS: tuple[BlockKind, ...] = ("kicker", "title", "teaser")
-"""The parts of an article's header a CMS may send in place of what extraction found."""
 _HEADER_ORDER: tuple[BlockKind, ...] = ("kicker", "title", "dateline", "teaser")
 
 
@@ -108,9 +106,12 @@ def document_from_payload(payload: ArticlePayload, settings: Settings) -> Docume
         doc = dataclasses.replace(
             doc, section=payload.section or doc.section, image=payload.image or doc.image
         )
-    header = {"kicker": payload.kicker, "title": payload.title, "teaser": payload.teaser}
-    given: dict[BlockKind, str] = {kind: header[kind] or "" for kind in _HEADER_KINDS}
-    given = {kind: text for kind, text in given.items() if text}
+    header: dict[BlockKind, str | None] = {
+        "kicker": payload.kicker,
+        "title": payload.title,
+        "teaser": payload.teaser,
+    }  # the parts of an article's header a CMS may send in place of what extraction found
+    given = {kind: text for kind, text in header.items() if text}
     if not given and not payload.published_at:
         return doc
     parts: list[tuple[BlockKind, str]] = [(b.kind, b.text) for b in doc.blocks]
@@ -197,7 +198,7 @@ def render_revision(
     request = RenderRequest(
         source=partial(document_from_payload, payload),
         options=RenderOptions(
-            engine=settings.engine or None,
+            engine=settings.engine,
             voice=payload.voice or None,
             jobs=settings.jobs,
             entries=tuple(lexicon_entries),

@@ -23,7 +23,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -170,16 +170,15 @@ def engine_family(name: str) -> EngineFamily:
     known = _FAMILIES.get(key)
     if known is not None:
         return known
-    found = [ep for ep in entry_points(group=ENGINE_GROUP) if ep.name == key]
-    if not found:
-        names = " or ".join(repr(n) for n in engine_names()) or "(none installed)"
+    value = _declared().get(key)
+    if value is None:
+        names = " or ".join(repr(n) for n in engine_names())
         raise UsageError(f"Unknown engine {name!r}; choose {names}.", reason="unknown_engine")
     try:
-        family: EngineFamily = found[0].load()
+        family: EngineFamily = EntryPoint(key, value, ENGINE_GROUP).load()
     except Exception as exc:  # a broken install or plugin: say which, never a traceback
         raise EngineError(
-            f"The speech engine {key!r} ({found[0].value}) cannot be loaded: "
-            f"{type(exc).__name__}: {exc}.",
+            f"The speech engine {key!r} ({value}) cannot be loaded: {type(exc).__name__}: {exc}.",
             reason="engine_unavailable",
         ) from exc
     _FAMILIES[key] = family

@@ -170,11 +170,6 @@ def _lang(lang: str | None) -> str:
 # -- demo page --------------------------------------------------------------------------
 
 
-def _timings(service: Service, source_id: str, revision: int | None) -> dict[str, Any] | None:
-    """The timings document of a ready revision, or ``None`` when there is none yet."""
-    return revision_timings(service.blobs, source_id, revision)
-
-
 @router.get("/demo/{source_id}", response_class=HTMLResponse)
 def demo_page(
     source_id: str, service: ServiceDep, lang: Annotated[str | None, Query()] = None
@@ -185,7 +180,7 @@ def demo_page(
         article = service.store.get_article(source_id)
     except InputError:
         return _html("demo_missing.html", status=404, lang=language, source_id=source_id)
-    timings = _timings(service, source_id, article.ready_revision)
+    timings = revision_timings(service.blobs, source_id, article.ready_revision)
     view = article_view(timings) if timings else None
     title = (view.title if view else None) or article.title or article.payload.get("title")
     return _html(
@@ -446,7 +441,7 @@ def _group_feedback(service: Service, items: list[FeedbackRecord]) -> list[_Arti
             revision = article.ready_revision
         except InputError:
             title, revision = f"{source_id} (gelöscht)", None
-        timings = _timings(service, source_id, revision)
+        timings = revision_timings(service.blobs, source_id, revision)
         utterances = {u.get("index"): u for u in (timings or {}).get("utterances", [])}
         heard_in: dict[int | None, dict[str, Any] | None] = {revision: timings}
         sentences: OrderedDict[int | None, _SentenceGroup] = OrderedDict()
@@ -490,7 +485,7 @@ def _heard_word(
     if record.utterance is None or record.time_s is None:
         return None
     if record.revision not in heard_in:
-        heard_in[record.revision] = _timings(service, source_id, record.revision)
+        heard_in[record.revision] = revision_timings(service.blobs, source_id, record.revision)
     timings = heard_in[record.revision]
     k = _word_at(timings, record.utterance, record.time_s)
     if k is None or timings is None:
