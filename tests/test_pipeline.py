@@ -13,6 +13,7 @@ import pyloudnorm
 import pytest
 from scipy.signal import resample_poly
 
+from vorlesen.audio import stream as stream_mod
 from vorlesen.audio.encode import AudioTags
 from vorlesen.config import Settings
 from vorlesen.errors import UsageError
@@ -46,7 +47,16 @@ def script_and_spec(settings: Settings):  # type: ignore[no-untyped-def]
     return make_script(doc, voice=spec.voice), spec
 
 
-def test_render_audio_writes_all_formats_mastered(tmp_path: Path, settings: Settings) -> None:
+@pytest.mark.parametrize("early", [False, True], ids=["after", "early"])
+def test_render_audio_writes_all_formats_mastered(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch, early: bool
+) -> None:
+    """After synthesis, or (a long programme; made so here) mastered and encoded while
+    synthesis goes on."""
+    if early:
+        monkeypatch.setattr(stream_mod, "EARLY_AFTER", 0.5)
+        monkeypatch.setattr(stream_mod, "EARLY_MIN_SECONDS", 1.0)
+        monkeypatch.setattr(stream_mod, "STREAM_CHUNK_SECONDS", 0.5)
     script, spec = script_and_spec(settings)
     out = tmp_path / "out"
     out.mkdir()
@@ -71,7 +81,8 @@ def test_render_audio_writes_all_formats_mastered(tmp_path: Path, settings: Sett
     )
     assert sorted(os.listdir(out)) == ["a.mp3", "a.opus", "a.wav"]  # no spool, no .part
     assert seen == [u.index for u in script.utterances]
-    assert len(beats) > len(seen)
+    # One beat per segment, one when mastered, then one per chunk encoded after it.
+    assert (len(beats) == len(seen) + 1) if early else (len(beats) > len(seen) + 1)
     assert result.synthesized == len(script.utterances) and result.cached == 0
     assert len(result.timings) == len(script.utterances)
     with wave.open(str(outputs["wav"])) as w:

@@ -22,6 +22,7 @@ from pathlib import Path
 from vorlesen.errors import UsageError
 
 __all__ = [
+    "PendingFile",
     "atomic_write",
     "check_output_path",
     "check_output_writable",
@@ -87,6 +88,57 @@ def check_output_writable(path: Path) -> None:
         os.unlink(tmp_name)
 
 
+class PendingFile:
+    """A temporary file next to ``path`` that becomes ``path`` on :meth:`commit` or
+    disappears on :meth:`discard` — :func:`atomic_write` for writers that cannot run in
+    one ``with`` block (the encoders of a render, which may start over).
+
+    The temp file (:attr:`tmp`) is created empty with the permissions a normal
+    ``open(path, "w")`` would give (``0o666 & ~umask``).
+
+    Raises:
+        UsageError: ``output_dir_missing`` / ``output_not_writable`` as
+            :func:`atomic_write`.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        parent = check_output_path(self.path)
+        try:
+            fd, tmp_name = tempfile.mkstemp(
+                dir=parent, prefix=f".{self.path.name}.", suffix=_TEMP_SUFFIX
+            )
+        except OSError as exc:
+            raise UsageError(
+                f"The output directory {str(parent)!r} is not writable: {exc.strerror or exc}.",
+                reason="output_not_writable",
+            ) from exc
+        self.tmp = Path(tmp_name)
+        try:
+            os.close(fd)
+            # mkstemp makes 0o600 files; outputs should look like any other file the user writes.
+            os.chmod(self.tmp, 0o666 & ~_current_umask())
+        except BaseException:
+            self.discard()
+            raise
+
+    def commit(self) -> None:
+        """Rename the temp file over ``path`` (on failure it is removed)."""
+        try:
+            os.replace(self.tmp, self.path)
+        except OSError as exc:
+            self.discard()
+            raise UsageError(
+                f"The output {str(self.path)!r} cannot be written: {exc.strerror or exc}.",
+                reason="output_not_writable",
+            ) from exc
+
+    def discard(self) -> None:
+        """Remove the temp file (``path`` is left as it was)."""
+        with contextlib.suppress(FileNotFoundError):
+            self.tmp.unlink()
+
+
 @contextlib.contextmanager
 def atomic_write(path: Path) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; rename it over ``path`` if the block succeeds.
@@ -100,32 +152,13 @@ def atomic_write(path: Path) -> Iterator[Path]:
             exist; ``reason="output_not_writable"`` when the directory cannot be written
             or the target is a directory.
     """
-    path = Path(path)
-    parent = check_output_path(path)
+    pending = PendingFile(path)
     try:
-        fd, tmp_name = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=_TEMP_SUFFIX)
-    except OSError as exc:
-        raise UsageError(
-            f"The output directory {str(parent)!r} is not writable: {exc.strerror or exc}.",
-            reason="output_not_writable",
-        ) from exc
-    tmp = Path(tmp_name)
-    try:
-        os.close(fd)
-        # mkstemp makes 0o600 files; outputs should look like any other file the user writes.
-        os.chmod(tmp, 0o666 & ~_current_umask())
-        yield tmp
-        try:
-            os.replace(tmp, path)
-        except OSError as exc:
-            raise UsageError(
-                f"The output {str(path)!r} cannot be written: {exc.strerror or exc}.",
-                reason="output_not_writable",
-            ) from exc
+        yield pending.tmp
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        pending.discard()
         raise
+    pending.commit()
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Literal, Protocol, get_args
 
 from vorlesen.audio import chapters_from
-from vorlesen.audio.encode import AudioTags, encode_stream
+from vorlesen.audio.encode import AudioTags, Encoders
 from vorlesen.audio.loudness import load_filters
 from vorlesen.audio.stream import streaming_master
 from vorlesen.audio.timings import timings_json, webvtt
@@ -212,11 +212,13 @@ def render_audio(
 
     Synthesis streams segments into a spool file next to the first output while their
     loudness is measured (:func:`~vorlesen.audio.stream.streaming_master`); mastering
-    then streams the programme once through all encoders together
-    (:func:`~vorlesen.audio.encode.encode_stream`). Memory stays flat however long the
-    text; the programme is never held whole. ``progress`` gets each finished segment and
-    the number of utterances; ``heartbeat`` is called after each segment and each encoded
-    chunk (it may raise to abandon the render). Tags and chapters (from the timings) are
+    streams the programme once through all encoders together
+    (:class:`~vorlesen.audio.encode.Encoders`) — early, while synthesis goes on, once a
+    third of it is there to measure, so the encoders are done soon after the last
+    segment. Memory stays flat however long the text; the programme is never held whole.
+    ``progress`` gets each finished segment and the number of utterances; ``heartbeat`` is
+    called after each segment and each chunk encoded after mastering (it may raise to
+    abandon the render). Tags and chapters (from the timings) are
     written into each file. Every output appears atomically, or not at all on any error
     or interrupt; the spool file is unnamed and disappears with the render. Workers
     started ahead in ``warm`` are used first.
@@ -256,23 +258,22 @@ def render_audio(
     margin = LOSSY_PEAK_MARGIN_DB if set(outputs) - {"wav"} else 0.0
     with (
         stream,
+        Encoders(outputs) as encoders,
         streaming_master(
             segments(),
             script.utterances,
             directory=directory if str(directory) else Path("."),
             target_lufs=settings.target_lufs,
             true_peak_db=settings.true_peak_db - margin,
+            early=encoders,
         ) as mastered,
     ):
         if heartbeat is not None:
             heartbeat()
-        encode_stream(
-            ticking(mastered.chunks()),
-            mastered.sample_rate,
-            outputs,
-            tags,
-            chapters_from(mastered.timings),
-        )
+        if not mastered.delivered:
+            for chunk in ticking(mastered.chunks()):
+                encoders.write(chunk, mastered.sample_rate)
+        encoders.finish(tags, chapters_from(mastered.timings))
     return RenderedAudio(
         duration=mastered.duration,
         sample_rate=mastered.sample_rate,

@@ -172,3 +172,158 @@ def test_encode_stream_failure_leaves_nothing(kit: Any, tmp_path: Path) -> None:
         encode_stream(iter([]), SR, outputs, TAGS)  # type: ignore[arg-type]
     assert info.value.reason == "no_audio"
     assert os.listdir(tmp_path) == []
+
+
+class Sink:
+    """An early sink that keeps what it is sent (copies: the encoders clip in place)."""
+
+    def __init__(self) -> None:
+        self.chunks: list[np.ndarray] = []
+        self.restarts = 0
+
+    def write(self, chunk: np.ndarray, sample_rate: int) -> None:
+        assert sample_rate == SR
+        self.chunks.append(chunk.copy())
+
+    def restart(self) -> None:
+        self.restarts += 1
+        self.chunks.clear()
+
+    def audio(self) -> np.ndarray:
+        return np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.float32)
+
+
+@pytest.fixture
+def early_soon(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Early mastering on short test programmes, with many chunk edges."""
+    monkeypatch.setattr(stream_mod, "EARLY_AFTER", 0.25)
+    monkeypatch.setattr(stream_mod, "EARLY_MIN_SECONDS", 2.0)
+    monkeypatch.setattr(stream_mod, "STREAM_CHUNK_SECONDS", 0.37)
+
+
+def joined(segments: list[Segment], utts: list[Any]) -> np.ndarray:
+    """The programme before mastering (join_segments, collected)."""
+    from vorlesen.audio.join import join_segments
+
+    return np.concatenate([p for _sr, p in join_segments(segments, utts, [])])
+
+
+@pytest.mark.usefixtures("early_soon")
+def test_early_master_limits_as_the_whole_programme_would(kit: Any, tmp_path: Path) -> None:
+    """Plosives force the limiter: mastered while the programme grows, the output is the
+    limiter over the whole programme at the same gain, and meets the targets."""
+    from vorlesen.audio.limiter import limited_chunks
+    from vorlesen.audio.peaks import PeakMap
+
+    utts = [kit.utterance(i, pause=0.3) for i in range(8)]
+    segments = plosive_segments(kit, 8, 1.5)
+    sink = Sink()
+    with streaming_master(iter(segments), utts, directory=tmp_path, early=sink) as m:
+        assert m.delivered
+        audio = collect(m)
+    assert sink.restarts == 0
+    assert np.array_equal(sink.audio(), audio)  # what was sent is the programme
+    src = joined(segments, utts)
+    quiet = np.abs(src) > 0.05
+    gain = float(np.median(audio[quiet] / src[quiet]))  # the limiter leaves most samples be
+    ceiling = 10 ** ((-1.0 - 0.2) / 20)
+    chunk = stream_mod._chunk_samples(SR)
+    whole = np.concatenate(
+        list(limited_chunks(ArraySource(src), PeakMap(src), gain, ceiling, SR, chunk))
+    )
+    assert len(whole) == len(audio)
+    assert float(np.max(np.abs(whole - audio))) < 1e-5
+    assert np.any(np.abs(audio) < np.abs(src * gain) - 1e-3)  # it did limit
+    assert kit.loudness(audio, SR) == pytest.approx(-16.0, abs=0.35)
+    assert m.loudness_lufs == pytest.approx(kit.loudness(audio, SR), abs=0.1)
+    assert kit.true_peak(audio) <= -1.0 + 1e-6
+    assert m.timings == master(plosive_segments(kit, 8, 1.5), utts).timings
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.usefixtures("early_soon")
+def test_early_master_that_misses_the_target_starts_over(kit: Any, tmp_path: Path) -> None:
+    """A programme that gets much louder after its first part: the early gain misses, the
+    sink is restarted and the programme is mastered whole — exactly as without early."""
+    quiet = [Segment(i, kit.noise_burst(2.0, amp=0.03, seed=i), SR) for i in range(3)]
+    loud = [Segment(i, kit.noise_burst(2.0, amp=0.5, seed=i), SR) for i in range(3, 9)]
+    utts = [kit.utterance(i) for i in range(9)]
+    sink = Sink()
+    with streaming_master(iter(quiet + loud), utts, directory=tmp_path, early=sink) as m:
+        assert not m.delivered
+        audio = collect(m)
+    assert sink.restarts == 1
+    assert sink.chunks == []
+    ref = master(iter(quiet + loud), utts)
+    assert np.array_equal(audio, ref.audio)
+    assert m.loudness_lufs == ref.loudness_lufs
+
+
+@pytest.mark.usefixtures("early_soon")
+def test_early_master_of_a_pure_gain_programme(kit: Any, tmp_path: Path) -> None:
+    segments = [Segment(i, kit.noise_burst(1.2, amp=0.2, seed=i % 2), SR) for i in range(10)]
+    utts = [kit.utterance(i) for i in range(10)]
+    sink = Sink()
+    with streaming_master(iter(segments), utts, directory=tmp_path, early=sink) as m:
+        assert m.delivered
+        audio = collect(m)
+    src = joined(segments, utts)
+    ratio = audio[np.abs(src) > 1e-3] / src[np.abs(src) > 1e-3]
+    assert float(np.ptp(ratio)) < 1e-5  # one gain throughout: nothing was limited
+    assert kit.loudness(audio, SR) == pytest.approx(-16.0, abs=0.3)
+    assert np.array_equal(sink.audio(), audio)
+
+
+def test_a_short_programme_is_not_mastered_early(
+    kit: Any, bursts: list[Any], tmp_path: Path
+) -> None:
+    utts = [kit.utterance(i, pause=0.4) for i in range(4)]
+    sink = Sink()
+    with streaming_master((b.segment for b in bursts), utts, directory=tmp_path, early=sink) as m:
+        assert not m.delivered
+        audio = collect(m)
+    assert sink.chunks == [] and sink.restarts == 0
+    assert np.array_equal(audio, master((b.segment for b in bursts), utts).audio)
+
+
+def test_peak_map_extended_while_the_spool_grows_equals_one_built_at_the_end(
+    tmp_path: Path,
+) -> None:
+    from vorlesen.audio.peaks import PeakMap
+
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal(120_000) * np.repeat(rng.random(120), 1000)).astype(np.float32)
+    with Spool(tmp_path) as spool:
+        growing = PeakMap(spool)
+        at = 0
+        while at < len(x):
+            step = int(rng.integers(1, 9000))
+            spool.append(x[at : at + step])
+            at += step
+            growing.extend()
+            whole = PeakMap(x[:at].copy())
+            assert growing.blocks == whole.blocks
+            assert np.array_equal(growing.bound, whole.bound)
+            assert growing.floor == whole.floor
+            assert growing.true_peak() == whole.true_peak()
+
+
+def test_encoders_start_over_and_appear_only_when_finished(kit: Any, tmp_path: Path) -> None:
+    from vorlesen.audio.encode import Encoders
+
+    x = kit.noise_burst(2.0, amp=0.5)
+    outputs = {fmt: tmp_path / f"a.{fmt}" for fmt in ("mp3", "wav")}
+    with Encoders(outputs) as encoders:  # type: ignore[arg-type]
+        encoders.write(np.full(SR, 0.9, np.float32), SR)  # a false start
+        assert not any(p.exists() for p in outputs.values())
+        encoders.restart()
+        assert os.listdir(tmp_path) == []  # the false start's temporary files are gone
+        encoders.write(x.copy(), SR)
+        assert encoders.finish(TAGS) == len(x)
+    with wave.open(str(outputs["wav"])) as w:
+        pcm = np.frombuffer(w.readframes(w.getnframes()), "<i2") / 32767.0
+    assert np.max(np.abs(pcm - x)) < 1e-4  # only what came after the restart
+    assert sorted(os.listdir(tmp_path)) == ["a.mp3", "a.wav"]
+    with Encoders({"mp3": tmp_path / "b.mp3"}) as encoders:
+        encoders.write(x.copy(), SR)  # never finished (an error, Ctrl-C)
+    assert sorted(os.listdir(tmp_path)) == ["a.mp3", "a.wav"]

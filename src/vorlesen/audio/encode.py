@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import re
 import wave
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Literal, Protocol, get_args
 
@@ -36,12 +36,13 @@ import numpy as np
 from av.audio.stream import AudioStream
 
 from vorlesen.audio.tags import AudioTags, Chapter, iso639_2
+from vorlesen.closing import Closing
 from vorlesen.errors import AudioError, UsageError
-from vorlesen.fileio import atomic_write
+from vorlesen.fileio import PendingFile
 from vorlesen.models import AudioArray
 
 # tags re-exported for callers
-__all__ = ["AudioFormat", "AudioTags", "Chapter", "encode", "encode_stream"]
+__all__ = ["AudioFormat", "AudioTags", "Chapter", "Encoders", "encode", "encode_stream"]
 
 AudioFormat = Literal["mp3", "opus", "wav"]
 
@@ -92,7 +93,7 @@ def encode_stream(
 ) -> int:
     """Encode the mono float32 ``chunks`` into every file of ``outputs`` (format → path)
     at once, frame by frame, then write ``tags`` and ``chapters``; return the number of
-    samples encoded.
+    samples encoded (:class:`Encoders` in one go).
 
     Each chunk is clipped to ±1 *in place* (the chunks are consumed; pass copies of
     anything that must stay unchanged) and handed to all encoders before the next one is
@@ -104,51 +105,117 @@ def encode_stream(
         UsageError: ``bad_format``, ``output_dir_missing``, ``output_not_writable``.
         AudioError: ``no_audio``, ``bad_samples``, ``encode_failed``.
     """
-    for fmt in outputs:
-        _check_format(fmt)
-    if sample_rate <= 0:
-        raise AudioError(f"Invalid sample rate {sample_rate}.", reason="bad_samples")
-    if not outputs:
-        raise UsageError("No output file was requested.", reason="no_output")
-    total = 0
-    with contextlib.ExitStack() as stack:
-        writers: list[tuple[AudioFormat, Path, Path, _Writer]] = []
-        try:
-            for fmt, path in outputs.items():
-                tmp = stack.enter_context(atomic_write(Path(path)))
-                writer = _open_writer(fmt, tmp, sample_rate)
-                stack.callback(writer.close)  # runs before the rename/cleanup above it
-                writers.append((fmt, Path(path), tmp, writer))
-            for chunk in chunks:
-                samples = np.asarray(chunk, dtype=np.float32).reshape(-1)
-                if len(samples) == 0:
-                    continue
-                if not np.all(np.isfinite(samples)):
-                    raise AudioError(
-                        "The audio contains invalid samples (NaN or infinity).",
-                        reason="bad_samples",
-                    )
-                if samples.flags.writeable and samples.flags.c_contiguous:
-                    np.clip(samples, -1.0, 1.0, out=samples)
-                else:
-                    samples = np.clip(samples, -1.0, 1.0)
-                for _fmt, _path, _tmp, writer in writers:
-                    writer.write(samples)
-                total += len(samples)
-            if total == 0:
-                raise AudioError("There is no audio to encode.", reason="no_audio")
-            for fmt, _path, tmp, writer in writers:
+    with Encoders(outputs) as encoders:
+        if sample_rate <= 0:
+            raise AudioError(f"Invalid sample rate {sample_rate}.", reason="bad_samples")
+        for chunk in chunks:
+            encoders.write(chunk, sample_rate)
+        return encoders.finish(tags, chapters)
+
+
+class Encoders(Closing):
+    """Every output file of a render, fed the mastered programme chunk by chunk — possibly
+    while it is still being synthesized (:func:`~vorlesen.audio.stream.streaming_master`
+    calls :meth:`restart` when it has to master again from the start).
+
+    Nothing appears at the outputs before :meth:`finish`; :meth:`close` without
+    :meth:`finish` (an error, Ctrl-C) removes every temporary file.
+
+    Raises:
+        UsageError: ``bad_format`` / ``no_output`` at once; ``output_dir_missing`` /
+            ``output_not_writable`` when the first chunk opens the files.
+        AudioError: ``bad_samples``, ``no_audio``, ``encode_failed`` as
+            :func:`encode_stream`.
+    """
+
+    def __init__(self, outputs: Mapping[AudioFormat, Path]) -> None:
+        for fmt in outputs:
+            _check_format(fmt)
+        if not outputs:
+            raise UsageError("No output file was requested.", reason="no_output")
+        self._outputs = {fmt: Path(path) for fmt, path in outputs.items()}
+        self._open: list[tuple[AudioFormat, PendingFile, _Writer]] = []
+        self.samples = 0
+        """Samples written since the start (or the last :meth:`restart`)."""
+
+    def write(self, chunk: AudioArray, sample_rate: int) -> None:
+        """Clip ``chunk`` to ±1 in place and hand it to every encoder (the first chunk
+        opens the files at ``sample_rate``)."""
+        samples = np.asarray(chunk, dtype=np.float32).reshape(-1)
+        if len(samples) == 0:
+            return
+        if not np.all(np.isfinite(samples)):
+            raise AudioError(
+                "The audio contains invalid samples (NaN or infinity).", reason="bad_samples"
+            )
+        if samples.flags.writeable and samples.flags.c_contiguous:
+            np.clip(samples, -1.0, 1.0, out=samples)
+        else:
+            samples = np.clip(samples, -1.0, 1.0)
+        with self._failing():
+            if not self._open:
+                self._start(sample_rate)
+            for _fmt, _pending, writer in self._open:
+                writer.write(samples)
+        self.samples += len(samples)
+
+    def restart(self) -> None:
+        """Drop everything written: the next chunk starts the files afresh."""
+        self._discard()
+        self.samples = 0
+
+    def finish(self, tags: AudioTags, chapters: Sequence[Chapter] = ()) -> int:
+        """Close the encoders, write ``tags`` and ``chapters``, and let every file appear;
+        returns the samples encoded."""
+        if self.samples == 0:
+            raise AudioError("There is no audio to encode.", reason="no_audio")
+        with self._failing():
+            for fmt, pending, writer in self._open:
                 writer.finish()
-                if fmt == "mp3":
-                    _write_id3(tmp, tags, chapters, wav=False)
-                elif fmt == "opus":
-                    _write_vorbis_comments(tmp, tags, chapters)
+                if fmt == "opus":
+                    _write_vorbis_comments(pending.tmp, tags, chapters)
                 else:
-                    _write_id3(tmp, tags, chapters, wav=True)
+                    _write_id3(pending.tmp, tags, chapters, wav=fmt == "wav")
+        opened, self._open = self._open, []
+        try:
+            for _fmt, pending, _writer in opened:
+                pending.commit()
+        finally:
+            for _fmt, pending, _writer in opened:
+                pending.discard()  # those not renamed yet, after a failed rename
+        return self.samples
+
+    def close(self) -> None:
+        """Remove whatever was not finished."""
+        self._discard()
+
+    def _start(self, sample_rate: int) -> None:
+        if sample_rate <= 0:
+            raise AudioError(f"Invalid sample rate {sample_rate}.", reason="bad_samples")
+        for fmt, path in self._outputs.items():
+            pending = PendingFile(path)
+            try:
+                writer = _open_writer(fmt, pending.tmp, sample_rate)
+            except BaseException:
+                pending.discard()
+                raise
+            self._open.append((fmt, pending, writer))
+
+    def _discard(self) -> None:
+        opened, self._open = self._open, []
+        for _fmt, pending, writer in opened:
+            with contextlib.suppress(Exception):
+                writer.close()
+            pending.discard()
+
+    @contextlib.contextmanager
+    def _failing(self) -> Iterator[None]:
+        """Encoder and tagger failures as ``encode_failed``, naming the files."""
+        try:
+            yield
         except (av.FFmpegError, mutagen.MutagenError, OSError, ValueError, wave.Error) as exc:
-            names = ", ".join(p.name for _f, p, _t, _w in writers) or "the audio"
+            names = ", ".join(p.name for p in self._outputs.values())
             raise AudioError(f"Encoding {names} failed: {exc}", reason="encode_failed") from exc
-    return total
 
 
 def _check_format(fmt: str) -> None:

@@ -21,7 +21,7 @@ import numpy.typing as npt
 from vorlesen.audio.peaks import BLOCK, PeakMap, SampleSource, exact_envelope
 from vorlesen.models import AudioArray
 
-__all__ = ["limited_chunks"]
+__all__ = ["limited_blocks", "limited_chunks", "reach_blocks"]
 
 _ATTACK = 0.005
 """Look-ahead / attack of the limiter, seconds: short enough to catch a plosive cleanly."""
@@ -38,39 +38,75 @@ def limited_chunks(
     chunk: int,
 ) -> Iterator[AudioArray]:
     """``gain · source`` through the limiter, in fresh chunks of ``chunk`` samples (a
-    multiple of :data:`~vorlesen.audio.peaks.BLOCK`); ``peaks`` maps ``source``.
+    multiple of :data:`~vorlesen.audio.peaks.BLOCK`); ``peaks`` maps ``source``."""
+    per_chunk = chunk // BLOCK
+    for first in range(0, peaks.blocks, per_chunk):
+        yield limited_blocks(
+            source, peaks, gain, ceiling, sample_rate, first, min(peaks.blocks, first + per_chunk)
+        )
+
+
+def reach_blocks(sample_rate: int) -> int:
+    """How many blocks past a stretch the limiter looks (either side) to limit it: the
+    samples a stretch needs beyond its end are ``(reach_blocks + 1) · BLOCK`` (one more
+    block for the envelope's and the peak bound's context)."""
+    attack = max(1, round(_ATTACK * sample_rate))
+    hold = max(0, round(_HOLD * sample_rate))
+    return -(-(hold + attack + 1) // BLOCK) + 1
+
+
+def limited_blocks(
+    source: SampleSource,
+    peaks: PeakMap,
+    gain: float,
+    ceiling: float,
+    sample_rate: int,
+    first: int,
+    last: int,
+) -> AudioArray:
+    """``gain · source`` through the limiter over blocks ``[first, last)``, as a fresh
+    array; ``peaks`` maps ``source`` at least :func:`reach_blocks` + 1 blocks past ``last``
+    (or to its end), so a programme still being written can be limited as it grows.
 
     The limiter's gain at sample ``n`` depends on the required gain in
-    ``[n − hold − attack, n + attack]`` only, so each chunk computes the curve over itself
-    plus that reach (rounded up to blocks) on each side and keeps its own part. Exact
-    envelopes are computed only for blocks whose bound, gained, crosses the ceiling.
+    ``[n − hold − attack, n + attack]`` only, so the curve is computed around each group
+    of blocks over the ceiling, that reach (rounded up to blocks) on either side: the same
+    curve as over the whole signal, with small temporaries. Exact envelopes are computed
+    only for blocks whose bound, gained, crosses the ceiling.
     """
     attack = max(1, round(_ATTACK * sample_rate))
     hold = max(0, round(_HOLD * sample_rate))
     n = len(source)
-    reach = -(-(hold + attack + 1) // BLOCK) + 1
-    over = gain * peaks.bound > ceiling
-    per_chunk = chunk // BLOCK
-    for first in range(0, peaks.blocks, per_chunk):
-        last = min(peaks.blocks, first + per_chunk)
-        lo, hi = first * BLOCK, min(n, last * BLOCK)
-        out = source.read(lo, hi)
-        out *= np.float32(gain)
-        w_first, w_last = max(0, first - reach), min(peaks.blocks, last + reach)
-        candidates = np.flatnonzero(over[w_first:w_last]) + w_first
-        if len(candidates):
-            hits = candidates[gain * peaks.maxima(candidates) > ceiling]
-            if len(hits):
-                need = np.ones((w_last - w_first) * BLOCK, dtype=np.float32)
-                envelope = exact_envelope(source, hits)
-                np.maximum(envelope, np.float32(1e-12), out=envelope)
-                required = np.minimum(np.float32(1.0), np.float32(ceiling / gain) / envelope)
-                need.reshape(-1, BLOCK)[hits - w_first] = required
-                w_lo = w_first * BLOCK
-                need[max(0, n - w_lo) :] = 1.0  # past the end of the signal
-                curve = _gain_curve(need, attack, hold)
-                out *= curve[lo - w_lo : hi - w_lo]
-        yield out
+    reach = reach_blocks(sample_rate)
+    lo, hi = first * BLOCK, min(n, last * BLOCK)
+    out = source.read(lo, hi)
+    out *= np.float32(gain)
+    w_first, w_last = max(0, first - reach), min(peaks.blocks, last + reach)
+    candidates = np.flatnonzero(gain * peaks.bound[w_first:w_last] > ceiling) + w_first
+    if len(candidates) == 0:
+        return out
+    hits = candidates[gain * peaks.maxima(candidates) > ceiling]
+    if len(hits) == 0:
+        return out
+    envelope = exact_envelope(source, hits)
+    np.maximum(envelope, np.float32(1e-12), out=envelope)
+    required = np.minimum(np.float32(1.0), np.float32(ceiling / gain) / envelope)
+    # A hit moves the curve within hold + attack samples (under ``reach`` blocks) only,
+    # so hits further apart than that are limited each over its own short stretch.
+    breaks = np.flatnonzero(np.diff(hits) > 2 * reach) + 1
+    for group, need_group in zip(np.split(hits, breaks), np.split(required, breaks), strict=True):
+        s_first = max(w_first, int(group[0]) - reach)
+        s_last = min(w_last, int(group[-1]) + reach + 1)
+        s_lo = s_first * BLOCK
+        a, b = max(lo, s_lo), min(hi, s_last * BLOCK)
+        if a >= b:
+            continue  # the stretch this group moves lies outside these blocks
+        need = np.ones((s_last - s_first) * BLOCK, dtype=np.float32)
+        need.reshape(-1, BLOCK)[group - s_first] = need_group
+        need[max(0, n - s_lo) :] = 1.0  # past the end of the signal
+        curve = _gain_curve(need, attack, hold)
+        out[a - lo : b - lo] *= curve[a - s_lo : b - s_lo]
+    return out
 
 
 def _gain_curve(required: npt.NDArray[np.float32], attack: int, hold: int) -> AudioArray:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from functools import cache
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -73,7 +73,8 @@ class SampleSource(Protocol):
     def __len__(self) -> int: ...
 
     def read(self, lo: int, hi: int) -> AudioArray:
-        """Samples ``[lo, hi)`` (``0 ≤ lo ≤ hi ≤ len``)."""
+        """Samples ``[lo, hi)`` (``0 ≤ lo ≤ hi ≤ len``) as a new array the caller may
+        modify."""
         ...
 
     def rows(self, blocks: npt.NDArray[np.int64], ctx: int) -> AudioArray:
@@ -92,7 +93,7 @@ class ArraySource:
         return len(self.x)
 
     def read(self, lo: int, hi: int) -> AudioArray:
-        return self.x[lo:hi]
+        return self.x[lo:hi].copy()  # callers scale what they read in place
 
     def rows(self, blocks: npt.NDArray[np.int64], ctx: int) -> AudioArray:
         n = len(self.x)
@@ -116,27 +117,64 @@ class PeakMap:
 
     def __init__(self, x: AudioArray | SampleSource) -> None:
         self.x: SampleSource = ArraySource(x) if isinstance(x, np.ndarray) else x
-        self.blocks = -(-len(self.x) // BLOCK)
-        m0, m2 = _block_extremes(self.x)
-        m0n, m2n = _with_neighbours(m0), _with_neighbours(m2)
+        self.blocks = 0
+        self.floor = 0.0
+        """A lower bound of the true peak: the largest sample, through phase 0."""
+        self._samples = -1
+        self._m0 = np.zeros(0, dtype=np.float32)
+        self._m2 = np.zeros(0, dtype=np.float32)
+        self._bound = np.zeros(0, dtype=np.float64)
+        self._exact = np.zeros(0, dtype=np.float64)
+        self.extend()
+
+    @property
+    def bound(self) -> FloatArray:
+        """Upper bound of the envelope per block."""
+        return self._bound[: self.blocks]
+
+    @property
+    def exact_max(self) -> FloatArray:
+        """Exact envelope maximum per block, where computed (NaN elsewhere)."""
+        return self._exact[: self.blocks]
+
+    def extend(self) -> None:
+        """Map the samples appended to the signal since the map was built or last extended
+        (a spool still being written): the map then equals one built over the whole
+        signal as it is now. The old last blocks are measured again (their neighbours and
+        their envelope's context were zeros before); the rest is kept."""
+        n = len(self.x)
+        if n == self._samples:
+            return
+        self._samples = n
+        blocks = -(-n // BLOCK)
+        first = max(0, self.blocks - 2)  # the old last block and the one its Δ² reached
+        if blocks > len(self._m0):  # grow geometrically: extending costs O(new samples)
+            size = max(blocks, 2 * len(self._m0))
+            self._m0, self._m2 = _grown(self._m0, size), _grown(self._m2, size)
+            self._bound, self._exact = _grown(self._bound, size), _grown(self._exact, size)
+        m0, m2 = _block_extremes(self.x, first)
+        self._m0[first:blocks], self._m2[first:blocks] = m0, m2
+        lo = max(0, first - 1)  # a bound takes its neighbours' extremes
+        ctx = max(0, lo - 1)
+        m0n = _with_neighbours(self._m0[ctx:blocks])[lo - ctx :]
+        m2n = _with_neighbours(self._m2[ctx:blocks])[lo - ctx :]
         _, phase0, lin, curv = _oversampling_phases()
         bound = np.maximum(phase0 * m0n, m0n)
         for p in range(1, 4):
             np.maximum(bound, lin[p] * m0n + curv[p] * m2n, out=bound)
-        self.bound = (bound * (1.0 + _SLACK)).astype(np.float64)
-        """Upper bound of the envelope per block."""
-        self.floor = float(np.max(m0, initial=0.0)) * max(1.0, phase0)
-        """A lower bound of the true peak: the largest sample, through phase 0."""
-        self.exact_max = np.full(self.blocks, np.nan)
-        """Exact envelope maximum per block, where computed."""
+        self._bound[lo:blocks] = bound * (1.0 + _SLACK)
+        self._exact[first:blocks] = np.nan
+        self.floor = max(self.floor, float(np.max(m0, initial=0.0)) * max(1.0, phase0))
+        self.blocks = blocks
 
     def maxima(self, blocks: npt.NDArray[np.int64]) -> FloatArray:
         """Exact envelope maximum of each of ``blocks``."""
-        missing = np.unique(blocks[np.isnan(self.exact_max[blocks])])
+        exact = self.exact_max
+        missing = np.unique(blocks[np.isnan(exact[blocks])])
         for begin in range(0, len(missing), _BATCH):
             part = missing[begin : begin + _BATCH]
-            self.exact_max[part] = exact_envelope(self.x, part).max(axis=1)
-        return self.exact_max[blocks]
+            exact[part] = exact_envelope(self.x, part).max(axis=1)
+        return exact[blocks]
 
     def true_peak(self) -> float:
         """The exact maximum of the envelope: blocks in falling order of their bound,
@@ -208,17 +246,17 @@ def _oversampling_phases() -> tuple[npt.NDArray[np.float32], float, FloatArray, 
 
 
 def _block_extremes(
-    x: SampleSource,
+    x: SampleSource, first_block: int = 0
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-    """Per block: the largest ``|x|`` and the largest ``|x[n−1] − 2x[n] + x[n+1]|``
-    (zeros outside the signal, as the oversampling filter sees it). Chunked: the
-    temporaries stay small for a long programme."""
+    """Per block from ``first_block`` on: the largest ``|x|`` and the largest
+    ``|x[n−1] − 2x[n] + x[n+1]|`` (zeros outside the signal, as the oversampling filter
+    sees it). Chunked: the temporaries stay small for a long programme."""
     n = len(x)
-    blocks = -(-n // BLOCK)
+    blocks = max(0, -(-n // BLOCK) - first_block)
     m0 = np.zeros(blocks, dtype=np.float32)
     m2 = np.zeros(blocks, dtype=np.float32)
     chunk = BLOCK * (_CHUNK // BLOCK)
-    for begin in range(0, n, chunk):
+    for begin in range(first_block * BLOCK, n, chunk):
         stop = min(n, begin + chunk)
         width = -(-(stop - begin) // BLOCK) * BLOCK
         buf = np.zeros(width + 2, dtype=np.float32)
@@ -227,11 +265,21 @@ def _block_extremes(
         body = buf[1 : width + 1]
         d2 = buf[2:] + buf[:-2]
         d2 -= 2.0 * body
-        first = begin // BLOCK
+        first = begin // BLOCK - first_block
         count = width // BLOCK
         m0[first : first + count] = np.abs(body).reshape(count, BLOCK).max(axis=1)
         m2[first : first + count] = np.abs(d2).reshape(count, BLOCK).max(axis=1)
     return m0, m2
+
+
+_Values = TypeVar("_Values", bound=np.generic)
+
+
+def _grown(values: npt.NDArray[_Values], size: int) -> npt.NDArray[_Values]:
+    """``values`` in a new zero-filled array of ``size`` elements."""
+    out = np.zeros(size, dtype=values.dtype)
+    out[: len(values)] = values
+    return out
 
 
 def _with_neighbours(values: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
