@@ -45,7 +45,7 @@ __all__ = ["REWRITE_VERSION", "optimize_decoder", "optimized_model", "prepare_mo
 
 _LOGGER = logging.getLogger(__name__)
 
-REWRITE_VERSION = 3
+REWRITE_VERSION = 4
 """Part of the cached file's name: bump when the rewrite changes."""
 
 _DECODER_PREFIX = "/dec/"
@@ -57,6 +57,8 @@ _CONV_ATTRIBUTES = frozenset(
 """Convolution attributes the rewrite carries to 2-D; any other makes it step back."""
 _ELEMENTWISE_OPS = frozenset({"Add", "Sub", "Mul", "Div", "LeakyRelu", "Relu", "Tanh", "Sigmoid"})
 """Operators that work on a ``[b, c, 1, t]`` tensor exactly as on ``[b, c, t]``."""
+_UNARY_OPS = frozenset({"LeakyRelu", "Relu", "Tanh", "Sigmoid"})
+"""Activations that may move from the 4-D region past its ``Squeeze``."""
 _TOLERANCE = 1e-4
 """Largest sample difference (full scale 1.0) the check accepts; measured ≈1e-6."""
 _AXIS = "vorlesen_axis_2"
@@ -108,6 +110,9 @@ def optimize_decoder(model: Any) -> Any:
     decoder = [n for n in graph.node if n.name.startswith(_DECODER_PREFIX)]
     if not any(n.op_type in _CONV_OPS for n in decoder):
         raise _NotApplicable("no decoder convolutions")
+    tail = _single_channel_tail(decoder, initializers)
+    decoder = [n for n in decoder if id(n) not in tail]
+    inside = {id(n) for n in decoder}
     produced = [out for n in decoder for out in n.output]
     outside_constants = {k: v for k, v in constant_sizes.items() if k not in set(produced)}
     # Every activation entering the decoder from outside gets one Unsqueeze.
@@ -133,9 +138,9 @@ def optimize_decoder(model: Any) -> Any:
         for name in activations:
             if name not in produced and name not in entering:
                 entering.append(name)
-    consumers_outside = {
-        name for n in graph.node if not n.name.startswith(_DECODER_PREFIX) for name in n.input
-    } | {out.name for out in graph.output}
+    consumers_outside = {name for n in graph.node if id(n) not in inside for name in n.input} | {
+        out.name for out in graph.output
+    }
     leaving = [name for name in produced if name in consumers_outside]
     if not entering or not leaving:
         raise _NotApplicable("decoder has no clear input or output")
@@ -177,7 +182,7 @@ def optimize_decoder(model: Any) -> Any:
     # just after the node writing its output, so the graph stays topologically sorted.
     nodes: list[Any] = []
     for node in graph.node:
-        if node.name.startswith(_DECODER_PREFIX):
+        if id(node) in inside:
             for name in node.input:
                 original = entering_renamed.get(name)
                 if original is not None and original not in inserted:
@@ -197,7 +202,168 @@ def optimize_decoder(model: Any) -> Any:
                 )
     del graph.node[:]
     graph.node.extend(nodes)
+    _polyphase_upsampling(graph)
     return model
+
+
+def _single_channel_tail(decoder: list[Any], initializers: dict[str, Any]) -> set[int]:
+    """The decoder's last convolution when it has a single output channel (Piper's
+    ``conv_post``, the audio) and the activations that follow it: they stay 1-D.
+
+    ONNX Runtime's blocked layout pads channels to blocks of 8 or 16, so a one-channel
+    convolution and its ``tanh`` would do that many times the work in 4-D.
+    """
+    tail: set[int] = set()
+    readers: dict[str, list[Any]] = {}
+    for node in decoder:
+        for name in node.input:
+            readers.setdefault(name, []).append(node)
+    for node in decoder:
+        weight = initializers.get(node.input[1]) if node.op_type == "Conv" else None
+        if weight is None or not weight.dims or weight.dims[0] != 1:
+            continue
+        chain = [node]
+        while True:
+            following = readers.get(chain[-1].output[0], [])
+            if len(following) != 1 or following[0].op_type not in _UNARY_OPS:
+                break
+            chain.append(following[0])
+        tail.update(id(n) for n in chain)
+    return tail
+
+
+def _polyphase_upsampling(graph: Any) -> None:
+    """Each upsampling ``ConvTranspose`` (stride ``s``, kernel ``2s``, pads ``p``) of the
+    2-D decoder as one ``Conv`` with ``s × C_out`` output channels and a ``1 × 2`` kernel,
+    interleaved back into time.
+
+    Output sample ``n = j·s + r − p`` of the transposed convolution reads input frames
+    ``j − 1`` and ``j`` with kernel taps ``r + s`` and ``r``: channel ``c·s + r`` of the
+    ``Conv`` (pads 1, so ``T + 1`` frames) computes it, ``Reshape``/``Transpose``/
+    ``Reshape`` put phase ``r`` of frame ``j`` at time ``j·s + r``, and a ``Slice`` drops
+    the ``p`` samples on either side that the padding cuts off. Same products and sums as
+    the transposed convolution, but the ``Conv`` runs in ONNX Runtime's blocked layout.
+    A transposed convolution of another shape stays as it is.
+    """
+    initializers = {init.name: init for init in graph.initializer}
+    nodes: list[Any] = []
+    replaced: set[str] = set()
+    for node in graph.node:
+        replacement = None
+        if node.op_type == "ConvTranspose" and node.name.startswith(_DECODER_PREFIX):
+            replacement = _polyphase(node, initializers)
+        if replacement is None:
+            nodes.append(node)
+            continue
+        new_nodes, new_initializers = replacement
+        nodes.extend(new_nodes)
+        graph.initializer.extend(new_initializers)
+        replaced.update(node.input[1:])
+    del graph.node[:]
+    graph.node.extend(nodes)
+    read = {name for node in graph.node for name in node.input}
+    unused = [i for i in graph.initializer if i.name in replaced and i.name not in read]
+    for init in unused:
+        graph.initializer.remove(init)
+
+
+def _polyphase(node: Any, initializers: dict[str, Any]) -> tuple[list[Any], list[Any]] | None:
+    """The nodes and initializers replacing one transposed convolution; ``None`` where it
+    has a shape :func:`_polyphase_upsampling` does not handle."""
+    from onnx import helper, numpy_helper
+
+    weight = initializers.get(node.input[1])
+    has_bias = len(node.input) > 2 and bool(node.input[2])
+    bias = initializers.get(node.input[2]) if has_bias else None
+    if weight is None or len(weight.dims) != 4 or (has_bias and bias is None):
+        return None
+    w = numpy_helper.to_array(weight)
+    c_in, c_out, height, kernel = w.shape
+    strides = _attribute_ints(node, "strides") or [1, 1]
+    pads = _attribute_ints(node, "pads") or [0, 0, 0, 0]
+    dilations = _attribute_ints(node, "dilations") or [1, 1]
+    padding = _attribute_ints(node, "output_padding") or [0, 0]
+    group = next((a.i for a in node.attribute if a.name == "group"), 1)
+    s = strides[1]
+    p = pads[1]
+    if (
+        height != 1
+        or strides[0] != 1
+        or group != 1
+        or dilations != [1, 1]
+        or any(padding)
+        or pads[0] != 0
+        or pads[2] != 0
+        or pads[3] != p
+        or s < 2
+        or kernel != 2 * s
+        or not 0 < p < s
+    ):
+        return None
+    # taps[c·s + r, ci, 0, t]: tap r + s for frame j − 1 (t = 0), tap r for frame j (t = 1).
+    taps = np.stack([w[:, :, 0, s:], w[:, :, 0, :s]], axis=-1)  # [ci, co, r, t]
+    taps = taps.transpose(1, 2, 0, 3).reshape(c_out * s, c_in, 1, 2)
+    base = node.name
+    conv_w = numpy_helper.from_array(np.ascontiguousarray(taps), f"{base}__polyphase_w")
+    extra = [conv_w]
+    inputs = [node.input[0], conv_w.name]
+    if bias is not None:
+        conv_b = numpy_helper.from_array(
+            np.repeat(numpy_helper.to_array(bias), s), f"{base}__polyphase_b"
+        )
+        extra.append(conv_b)
+        inputs.append(conv_b.name)
+    shapes = {
+        "split": [0, c_out, s, -1],
+        "joined": [0, c_out, 1, -1],
+        "starts": [p],
+        "ends": [-p],
+        "axes": [3],
+    }
+    for key, values in shapes.items():
+        extra.append(
+            numpy_helper.from_array(np.array(values, dtype=np.int64), f"{base}__polyphase_{key}")
+        )
+    name = f"{base}__polyphase"
+    out = node.output[0]
+    new_nodes = [
+        helper.make_node(
+            "Conv",
+            inputs,
+            [f"{name}_conv"],
+            name=f"{name}/Conv",
+            kernel_shape=[1, 2],
+            pads=[0, 1, 0, 1],
+            strides=[1, 1],
+            dilations=[1, 1],
+        ),
+        helper.make_node(
+            "Reshape",
+            [f"{name}_conv", f"{name}_split"],
+            [f"{name}_split_out"],
+            name=f"{name}/Reshape",
+        ),
+        helper.make_node(
+            "Transpose",
+            [f"{name}_split_out"],
+            [f"{name}_transposed"],
+            name=f"{name}/Transpose",
+            perm=[0, 1, 3, 2],
+        ),
+        helper.make_node(
+            "Reshape",
+            [f"{name}_transposed", f"{name}_joined"],
+            [f"{name}_joined_out"],
+            name=f"{name}/Reshape_1",
+        ),
+        helper.make_node(
+            "Slice",
+            [f"{name}_joined_out", f"{name}_starts", f"{name}_ends", f"{name}_axes"],
+            [out],
+            name=f"{name}/Slice",
+        ),
+    ]
+    return new_nodes, extra
 
 
 def _probe_inputs(session: Any, config: dict[str, Any]) -> dict[str, Any]:
