@@ -75,6 +75,21 @@ def test_decoder_convolutions_become_2d(joe_model: Path, optimized_joe: Path) ->
     onnx.checker.check_model(rewritten)
 
 
+def test_decoder_stays_in_the_blocked_layout(optimized_joe: Path) -> None:
+    """No division left in the 4-D decoder, and every LeakyRelu there follows a Conv it can
+    be fused into (ONNX Runtime's blocked layout has neither on their own)."""
+    rewritten = onnx.load(str(optimized_joe))
+    decoder = [n for n in rewritten.graph.node if n.name.startswith("/dec/")]
+    assert not [n.name for n in decoder if n.op_type == "Div"]
+    producer = {out: n for n in rewritten.graph.node for out in n.output}
+    readers = [name for n in rewritten.graph.node for name in n.input]
+    leaky = [n for n in decoder if n.op_type == "LeakyRelu"]
+    assert len(leaky) > 10
+    for node in leaky:
+        assert producer[node.input[0]].op_type == "Conv", node.name
+        assert readers.count(node.input[0]) == 1, node.name
+
+
 def test_same_audio_as_the_original_graph(
     joe_model: Path, joe_config: Path, optimized_joe: Path
 ) -> None:
@@ -359,6 +374,7 @@ def test_rewrite_keeps_every_way_into_and_out_of_the_decoder(
     assert [n.op_type for n in rewritten.graph.node].count("Unsqueeze") == 2  # z2 and g
     assert [n.op_type for n in rewritten.graph.node].count("Squeeze") == squeezes
     assert [n.op_type for n in rewritten.graph.node].count("ConvTranspose") == transposed
+    assert "Div" not in [n.op_type for n in rewritten.graph.node]  # a depthwise Conv now
     weights = {init.name: len(init.dims) for init in rewritten.graph.initializer}
     post = next(n for n in rewritten.graph.node if n.name == "/dec/conv_post/Conv")
     assert weights[post.input[1]] == 3  # the audio channel stays 1-D, tanh too
