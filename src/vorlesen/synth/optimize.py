@@ -21,8 +21,9 @@ Two more steps keep the 4-D region in that layout end to end:
 Same weights, same arithmetic up to the order of float operations: the audio differs
 from the original model's by float rounding only (≈5e-7). Measured on a 2-core AMD EPYC
 (Zen 4, AVX-512), ONNX Runtime 1.32, one thread, voice en_US-joe-medium, 1–8 s
-utterances: ≈0.078 s per second of audio with the original graph, ≈0.071 with the plain
-2-D rewrite (1.09–1.11×), ≈0.066 with all of the above (1.15–1.18×).
+utterances: 0.075–0.078 s per second of audio with the original graph, 0.068–0.072 with
+the plain 2-D rewrite (1.09–1.11×), 0.064–0.067 with all of the above (1.15–1.18×; the
+polyphase upsampling and the 1-D tail ≈3 %, the blocked-layout step ≈3 % more).
 
 The same copy also carries Piper's alignment output (:func:`vorlesen.synth.piper.
 add_alignment`, piper-tts's ``add_alignment_output``): the duration predictor's
