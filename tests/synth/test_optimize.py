@@ -48,15 +48,46 @@ def _decoder_conv_ranks(model: Any) -> set[int]:
 
 
 def test_decoder_convolutions_become_2d(joe_model: Path, optimized_joe: Path) -> None:
-    assert _decoder_conv_ranks(onnx.load(str(joe_model))) == {3}
+    """Every decoder convolution 4-D but the one-channel ``conv_post``, which stays 1-D with
+    the ``tanh`` after it; the upsampling ``ConvTranspose`` nodes are polyphase ``Conv``s."""
+    original = onnx.load(str(joe_model))
+    assert _decoder_conv_ranks(original) == {3}
     rewritten = onnx.load(str(optimized_joe))
-    assert _decoder_conv_ranks(rewritten) == {4}
+    ranks = _decoder_conv_ranks(rewritten)
+    assert ranks == {4, 3}
+    weights = {init.name: len(init.dims) for init in rewritten.graph.initializer}
+    three_d = [
+        n.name
+        for n in rewritten.graph.node
+        if n.name.startswith("/dec/") and n.op_type == "Conv" and weights[n.input[1]] == 3
+    ]
+    assert three_d == ["/dec/conv_post/Conv"]
     ops = [n.op_type for n in rewritten.graph.node]
-    assert (
-        ops.count("Unsqueeze")
-        == [n.op_type for n in onnx.load(str(joe_model)).graph.node].count("Unsqueeze") + 1
-    )
+    assert ops.count("ConvTranspose") == 0
+    assert [n.op_type for n in original.graph.node].count("ConvTranspose") == 3
+    assert sum(1 for n in rewritten.graph.node if n.name.endswith("__polyphase/Conv")) == 3
+    producer = {out: n for n in rewritten.graph.node for out in n.output}
+    tanh = next(n for n in rewritten.graph.node if n.name == "/dec/Tanh")
+    assert producer[tanh.input[0]].name == "/dec/conv_post/Conv"  # no Squeeze after tanh
+    assert producer[producer[tanh.input[0]].input[0]].op_type == "Squeeze"
+    assert ops.count("Unsqueeze") == [n.op_type for n in original.graph.node].count("Unsqueeze") + 1
+    assert ops.count("Squeeze") == [n.op_type for n in original.graph.node].count("Squeeze") + 1
     onnx.checker.check_model(rewritten)
+
+
+def test_decoder_stays_in_the_blocked_layout(optimized_joe: Path) -> None:
+    """No division left in the 4-D decoder, and every LeakyRelu there follows a Conv it can
+    be fused into (ONNX Runtime's blocked layout has neither on their own)."""
+    rewritten = onnx.load(str(optimized_joe))
+    decoder = [n for n in rewritten.graph.node if n.name.startswith("/dec/")]
+    assert not [n.name for n in decoder if n.op_type == "Div"]
+    producer = {out: n for n in rewritten.graph.node for out in n.output}
+    readers = [name for n in rewritten.graph.node for name in n.input]
+    leaky = [n for n in decoder if n.op_type == "LeakyRelu"]
+    assert len(leaky) > 10
+    for node in leaky:
+        assert producer[node.input[0]].op_type == "Conv", node.name
+        assert readers.count(node.input[0]) == 1, node.name
 
 
 def test_same_audio_as_the_original_graph(
@@ -324,13 +355,15 @@ def _output_padding(model: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    ("variant", "length", "squeezes"),
-    [(None, 200, 1), (_read_outside, 200, 2), (_output_padding, 201, 1)],
+    ("variant", "length", "squeezes", "transposed"),
+    [(None, 200, 1, 0), (_read_outside, 200, 2, 0), (_output_padding, 201, 1, 1)],
     ids=["plain", "tensor-read-outside", "output-padding"],
 )
 def test_rewrite_keeps_every_way_into_and_out_of_the_decoder(
-    tmp_path: Path, variant: Any, length: int, squeezes: int
+    tmp_path: Path, variant: Any, length: int, squeezes: int, transposed: int
 ) -> None:
+    """The 4-D region ends before the one-channel ``conv_post`` and its ``tanh``; the
+    ``ConvTranspose`` becomes a polyphase ``Conv`` unless it has an output padding."""
     import onnxruntime
 
     original = onnx.load(str(_decoder_like(tmp_path / "dec.onnx")))
@@ -340,6 +373,11 @@ def test_rewrite_keeps_every_way_into_and_out_of_the_decoder(
     onnx.checker.check_model(rewritten)
     assert [n.op_type for n in rewritten.graph.node].count("Unsqueeze") == 2  # z2 and g
     assert [n.op_type for n in rewritten.graph.node].count("Squeeze") == squeezes
+    assert [n.op_type for n in rewritten.graph.node].count("ConvTranspose") == transposed
+    assert "Div" not in [n.op_type for n in rewritten.graph.node]  # a depthwise Conv now
+    weights = {init.name: len(init.dims) for init in rewritten.graph.initializer}
+    post = next(n for n in rewritten.graph.node if n.name == "/dec/conv_post/Conv")
+    assert weights[post.input[1]] == 3  # the audio channel stays 1-D, tanh too
     feeds = {
         "z": np.random.default_rng(1).normal(size=(1, 8, 50)).astype(np.float32),
         "g": np.random.default_rng(2).normal(size=(1, 4, 1)).astype(np.float32),
@@ -387,13 +425,65 @@ def test_unwritable_cache_renders_with_the_original(
 
 def test_rewrite_refuses_convolution_attributes_it_does_not_carry(tmp_path: Path) -> None:
     model = onnx.load(str(_decoder_like(tmp_path / "dec.onnx")))
-    post = next(n for n in model.graph.node if n.name == "/dec/conv_post/Conv")
-    del post.attribute[:]
-    post.attribute.extend(
+    res = next(n for n in model.graph.node if n.name == "/dec/resblocks.0/Conv")
+    del res.attribute[:]
+    res.attribute.extend(
         [
-            helper.make_attribute("kernel_shape", [7]),
+            helper.make_attribute("kernel_shape", [3]),
             helper.make_attribute("auto_pad", "SAME_UPPER"),
         ]
     )
     with pytest.raises(optimize._NotApplicable, match="auto_pad"):
         optimize_decoder(model)
+
+
+@pytest.mark.parametrize(
+    ("stride", "pad", "bias"),
+    [(8, 4, True), (4, 2, False), (2, 1, True), (4, 1, True), (8, 3, True)],
+)
+def test_polyphase_upsampling_equals_the_transposed_convolution(
+    stride: int, pad: int, bias: bool
+) -> None:
+    """HiFi-GAN's upsampling shapes (kernel twice the stride) and others with the same
+    kernel: one ``Conv`` with interleaved phases, the same samples as ``ConvTranspose``."""
+    import onnxruntime
+
+    rng = np.random.default_rng(stride * 10 + pad)
+    inits = [
+        numpy_helper.from_array(rng.normal(0, 0.3, (6, 5, 2 * stride)).astype(np.float32), "w"),
+        numpy_helper.from_array(rng.normal(0, 0.3, (5,)).astype(np.float32), "b"),
+    ]
+    up = helper.make_node(
+        "ConvTranspose",
+        ["x", "w", "b"] if bias else ["x", "w"],
+        ["y"],
+        name="/dec/ups.0/ConvTranspose",
+        kernel_shape=[2 * stride],
+        strides=[stride],
+        pads=[pad, pad],
+    )
+    graph = helper.make_graph(
+        [up],
+        "up",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 6, "t"])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 5, "n"])],
+        inits if bias else inits[:1],
+    )
+    original = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 15)])
+    rewritten = optimize_decoder(onnx.ModelProto.FromString(original.SerializeToString()))
+    onnx.checker.check_model(rewritten)
+    ops = [n.op_type for n in rewritten.graph.node]
+    assert "ConvTranspose" not in ops and "Conv" in ops
+    assert {i.name for i in rewritten.graph.initializer}.isdisjoint({"w", "b"})  # replaced
+    for frames in (1, 2, 37):
+        feeds = {"x": rng.normal(size=(1, 6, frames)).astype(np.float32)}
+        before, after = (
+            onnxruntime.InferenceSession(
+                model.SerializeToString(), providers=["CPUExecutionProvider"]
+            ).run(None, feeds)[0]
+            for model in (original, rewritten)
+        )
+        assert (
+            before.shape == after.shape == (1, 5, frames * stride + 2 * stride - 2 * pad - stride)
+        )
+        np.testing.assert_allclose(after, before, atol=1e-5)
