@@ -23,6 +23,15 @@ output into an array for short programmes and tests).
    with the final scalar gain applied — ready for
    :func:`~vorlesen.audio.encode.encode_stream`, which feeds every encoder at once.
 
+**Early.** A render passes its encoders as ``early``: once a third of the utterances
+(and 30 s) are joined, the gain is planned on that part (the same limiting rounds), and
+from then on the programme is limited as it grows — the limiter looks only a few blocks
+ahead and the true-peak map extends with the spool, so each stretch comes out exactly as
+from the whole-programme pass at that gain — and sent to the encoders a few chunks per
+segment. Encoding then shares the cores with synthesis instead of running alone after
+it. At the end the whole is measured; within 0.3 LU of the target with its true peak
+under the ceiling it is kept, otherwise the encoders restart and step 2 runs as usual.
+
 Guarantees: −16 ± 1 LUFS integrated (ITU-R BS.1770-4 gated; the same meter as
 pyloudnorm; −16 LUFS is the common podcast/spoken-word norm) for speech, true peak ≤ the
 ceiling (4× oversampled) always, timings at 10 ms resolution. A signal whose every cycle
