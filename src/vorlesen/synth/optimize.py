@@ -72,7 +72,7 @@ _CONV_ATTRIBUTES = frozenset(
 _ELEMENTWISE_OPS = frozenset({"Add", "Sub", "Mul", "Div", "LeakyRelu", "Relu", "Tanh", "Sigmoid"})
 """Operators that work on a ``[b, c, 1, t]`` tensor exactly as on ``[b, c, t]``."""
 _UNARY_OPS = frozenset({"LeakyRelu", "Relu", "Tanh", "Sigmoid"})
-"""Activations that may move from the 4-D region past its ``Squeeze``."""
+"""Activations that stay 1-D with a one-channel convolution before them."""
 _TOLERANCE = 1e-4
 """Largest sample difference (full scale 1.0) the check accepts; measured ≈1e-6."""
 _AXIS = "vorlesen_axis_2"
@@ -121,12 +121,12 @@ def optimize_decoder(model: Any) -> Any:
         if node.op_type == "Constant" and node.attribute and node.attribute[0].name == "value":
             constant_sizes[node.output[0]] = int(np.prod(node.attribute[0].t.dims))
 
-    decoder = [n for n in graph.node if n.name.startswith(_DECODER_PREFIX)]
-    if not any(n.op_type in _CONV_OPS for n in decoder):
+    scope = [i for i, n in enumerate(graph.node) if n.name.startswith(_DECODER_PREFIX)]
+    if not any(graph.node[i].op_type in _CONV_OPS for i in scope):
         raise _NotApplicable("no decoder convolutions")
-    tail = _single_channel_tail(decoder, initializers)
-    decoder = [n for n in decoder if id(n) not in tail]
-    inside = {id(n) for n in decoder}
+    # Positions in graph.node of the nodes that become 4-D.
+    inside = set(scope) - _single_channel_tail(graph, scope, initializers)
+    decoder = [graph.node[i] for i in sorted(inside)]
     produced = [out for n in decoder for out in n.output]
     outside_constants = {k: v for k, v in constant_sizes.items() if k not in set(produced)}
     # Every activation entering the decoder from outside gets one Unsqueeze.
@@ -152,9 +152,9 @@ def optimize_decoder(model: Any) -> Any:
         for name in activations:
             if name not in produced and name not in entering:
                 entering.append(name)
-    consumers_outside = {name for n in graph.node if id(n) not in inside for name in n.input} | {
-        out.name for out in graph.output
-    }
+    consumers_outside = {
+        name for i, n in enumerate(graph.node) if i not in inside for name in n.input
+    } | {out.name for out in graph.output}
     leaving = [name for name in produced if name in consumers_outside]
     if not entering or not leaving:
         raise _NotApplicable("decoder has no clear input or output")
@@ -195,8 +195,8 @@ def optimize_decoder(model: Any) -> Any:
     # Each Unsqueeze goes just before the first decoder node reading its input, each Squeeze
     # just after the node writing its output, so the graph stays topologically sorted.
     nodes: list[Any] = []
-    for node in graph.node:
-        if id(node) in inside:
+    for position, node in enumerate(graph.node):
+        if position in inside:
             for name in node.input:
                 original = entering_renamed.get(name)
                 if original is not None and original not in inserted:
@@ -221,29 +221,30 @@ def optimize_decoder(model: Any) -> Any:
     return model
 
 
-def _single_channel_tail(decoder: list[Any], initializers: dict[str, Any]) -> set[int]:
-    """The decoder's last convolution when it has a single output channel (Piper's
-    ``conv_post``, the audio) and the activations that follow it: they stay 1-D.
+def _single_channel_tail(graph: Any, scope: list[int], initializers: dict[str, Any]) -> set[int]:
+    """Positions of the decoder's last convolution when it has a single output channel
+    (Piper's ``conv_post``, the audio) and of the activations that follow it: they stay 1-D.
 
     ONNX Runtime's blocked layout pads channels to blocks of 8 or 16, so a one-channel
     convolution and its ``tanh`` would do that many times the work in 4-D.
     """
     tail: set[int] = set()
-    readers: dict[str, list[Any]] = {}
-    for node in decoder:
-        for name in node.input:
-            readers.setdefault(name, []).append(node)
-    for node in decoder:
+    readers: dict[str, list[int]] = {}
+    for position in scope:
+        for name in graph.node[position].input:
+            readers.setdefault(name, []).append(position)
+    for position in scope:
+        node = graph.node[position]
         weight = initializers.get(node.input[1]) if node.op_type == "Conv" else None
         if weight is None or not weight.dims or weight.dims[0] != 1:
             continue
-        chain = [node]
+        chain = [position]
         while True:
-            following = readers.get(chain[-1].output[0], [])
-            if len(following) != 1 or following[0].op_type not in _UNARY_OPS:
+            following = readers.get(graph.node[chain[-1]].output[0], [])
+            if len(following) != 1 or graph.node[following[0]].op_type not in _UNARY_OPS:
                 break
             chain.append(following[0])
-        tail.update(id(n) for n in chain)
+        tail.update(chain)
     return tail
 
 
@@ -449,6 +450,7 @@ def _keep_blocked_layout(graph: Any, region: set[str]) -> None:
         return None
 
     added: list[Any] = []
+    divisors: set[str] = set()
     nodes: list[Any] = []
     for node in graph.node:
         if node.name.split("__polyphase")[0] not in region:
@@ -468,6 +470,7 @@ def _keep_blocked_layout(graph: Any, region: set[str]) -> None:
                 nodes.append(
                     _depthwise(source, node.output[0], f"{node.name}__conv", count, scale, added)
                 )
+                divisors.add(node.input[1])
                 continue
         if count is not None and node.op_type == "LeakyRelu":
             before = producer.get(source)
@@ -477,11 +480,12 @@ def _keep_blocked_layout(graph: Any, region: set[str]) -> None:
                 nodes.append(_depthwise(source, plain, f"{node.name}__conv", count, 1.0, added))
                 node.input[0] = plain
         nodes.append(node)
-    read = {name for node in nodes for name in node.input} | {o.name for o in graph.output}
-    unread = [n for n in nodes if n.op_type == "Constant" and n.output[0] not in read]
+    # The constants now in the weights, where nothing else reads them.
+    unread = divisors - {name for node in nodes for name in node.input}
+    unread -= {o.name for o in graph.output} | {i.name for i in graph.input}
     del graph.node[:]
-    graph.node.extend(n for n in nodes if n not in unread)  # the divisors now in the weights
-    unused = [i for i in graph.initializer if i.name in scalars and i.name not in read]
+    graph.node.extend(n for n in nodes if n.op_type != "Constant" or n.output[0] not in unread)
+    unused = [i for i in graph.initializer if i.name in unread]
     for init in unused:
         graph.initializer.remove(init)
     graph.initializer.extend(added)
