@@ -218,7 +218,7 @@ def _mono(segment: Segment) -> AudioArray:
 
 
 def _resample(samples: AudioArray, rate_in: int, rate_out: int) -> AudioArray:
-    from scipy.signal import resample_poly
+    from scipy.signal import resample_poly  # only for mixed rates: a render never loads it
 
     g = math.gcd(rate_in, rate_out)
     return np.asarray(resample_poly(samples, rate_out // g, rate_in // g), dtype=np.float32)

@@ -1,13 +1,14 @@
 """True peak: the sample peak of the 4× oversampled signal (ITU-R BS.1770-4 Annex 2).
 
 The oversampling filter is scipy's ``resample_poly(x, 4, 1)`` (81 taps: each output
-reaches 10 input samples). Oversampling a whole programme is slow and, for speech,
-nearly always wasted: :class:`PeakMap` cuts the signal into blocks of :data:`BLOCK`
-samples and bounds the oversampled envelope of each block cheaply and rigorously (from
-its sample peak and peak second difference), then oversamples only the blocks whose
-bound can matter — exactly as accurate as oversampling everything. The signal is read
-through a :class:`SampleSource`, so it may be an array (:class:`ArraySource`) or a
-spool file on disk (:class:`~vorlesen.audio.spool.Spool`).
+reaches 10 input samples; :func:`interpolator_taps` designs it with numpy, as scipy
+does). Oversampling a whole programme is slow and, for speech, nearly always wasted:
+:class:`PeakMap` cuts the signal into blocks of :data:`BLOCK` samples and bounds the
+oversampled envelope of each block cheaply and rigorously (from its sample peak and
+peak second difference), then oversamples only the blocks whose bound can matter —
+exactly as accurate as oversampling everything. The signal is read through a
+:class:`SampleSource`, so it may be an array (:class:`ArraySource`) or a spool file on
+disk (:class:`~vorlesen.audio.spool.Spool`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ __all__ = [
     "PeakMap",
     "SampleSource",
     "exact_envelope",
+    "interpolator_taps",
     "measure_true_peak",
     "to_db",
 ]
@@ -207,6 +209,20 @@ def exact_envelope(x: SampleSource, blocks: npt.NDArray[np.int64]) -> npt.NDArra
     return env
 
 
+def interpolator_taps() -> FloatArray:
+    """The filter ``scipy.signal.resample_poly(x, 4, 1)`` interpolates with:
+    ``4 · firwin(81, 1/4, window=("kaiser", 5.0))`` (half length ``10 · 4``), designed
+    the way scipy designs it — a windowed sinc scaled to unit DC gain — without
+    importing ``scipy.signal`` (≈0.6 s)."""
+    half = _REACH * _OVERSAMPLE
+    cutoff = 1.0 / _OVERSAMPLE
+    m = np.arange(2 * half + 1, dtype=np.float64) - float(half)
+    h: FloatArray = cutoff * np.sinc(cutoff * m) * np.kaiser(2 * half + 1, 5.0)
+    h /= np.sum(h)
+    result: FloatArray = h * _OVERSAMPLE
+    return result
+
+
 @cache
 def _oversampling_phases() -> tuple[npt.NDArray[np.float32], float, FloatArray, FloatArray]:
     """The 4× interpolator of ``resample_poly(x, 4, 1)`` split into its phases, and the
@@ -220,18 +236,16 @@ def _oversampling_phases() -> tuple[npt.NDArray[np.float32], float, FloatArray, 
     samples around ``n``. For speech, whose energy sits far below Nyquist, ``Δ²x`` is
     small and the bound is within a fraction of a dB of the sample peak.
 
-    Computed on first use (the filter design needs scipy), then cached.
+    Computed on first use, then cached.
     """
-    from scipy.signal import resample_poly
-
     reach = _REACH
-    impulse = np.zeros(4 * reach, dtype=np.float64)
-    impulse[2 * reach] = 1.0
-    response = resample_poly(impulse, _OVERSAMPLE, 1)
+    h = interpolator_taps()
+    half = (len(h) - 1) // 2
     delays = np.arange(-reach, reach + 1)
-    taps = np.array(
-        [[response[_OVERSAMPLE * (2 * reach + d) + p] for d in delays] for p in range(4)]
-    )
+    # resample_poly's output 4·n + p is Σ_k x[k]·h[half + 4·(n − k) + p].
+    index = half + _OVERSAMPLE * delays[None, :] + np.arange(_OVERSAMPLE)[:, None]
+    inside = (index >= 0) & (index < len(h))
+    taps = np.where(inside, h[np.clip(index, 0, len(h) - 1)], 0.0)
     lin = np.empty(4)
     curv = np.empty(4)
     for p in range(4):
