@@ -2,8 +2,9 @@
 
 ``streaming_master`` joins the segments with uniform pauses and levels the programme
 through a spool file (the one mastering path; ``master`` collects its output into an
-array for short clips and tests), and ``encode_stream`` feeds all encoders at once chunk
-by chunk; ``encode`` writes MP3/Opus/WAV with tags and chapters,
+array for short clips and tests; a render passes its encoders in so that mastering and
+encoding run while synthesis goes on), and ``Encoders`` / ``encode_stream`` feed all
+encoders at once chunk by chunk; ``encode`` writes MP3/Opus/WAV with tags and chapters,
 ``timings_json``/``webvtt`` write the sidecars, ``chapters_from`` derives the chapter
 list from the timings. The building blocks have a module each: ``join`` (segments →
 programme, timings), ``loudness`` (BS.1770 meter), ``peaks`` (true peak), ``limiter``
