@@ -498,8 +498,10 @@ def render_article(
     settings: Settings | None = None,
     progress: ProgressCallback | None = None,
     warn: Callable[[str], None] | None = None,
+    workers: WarmPool | None = None,
 ) -> Rendition:
-    """Read an article aloud into ``out``; optionally write timings JSON and WebVTT.
+    """Read an article aloud into ``out``; optionally write timings JSON and WebVTT
+    (``workers``: started ahead, as :func:`render` takes them).
 
     Raises a :class:`~vorlesen.errors.VorlesenError` subclass for every problem; on any
     failure (including Ctrl-C) no partial output file is left behind.
@@ -509,7 +511,9 @@ def render_article(
         source=source, options=options, language=language, fallback_title=out.stem
     )
     target = FileTarget(out, options.format, timings=timings_path, vtt=vtt_path)
-    rendered = render(request, target, settings=settings, progress=progress, warn=warn)
+    rendered = render(
+        request, target, settings=settings, workers=workers, progress=progress, warn=warn
+    )
     return Rendition(
         path=str(out),
         format=options.format,

@@ -36,7 +36,9 @@ from vorlesen.cli.support import (
 )
 
 if TYPE_CHECKING:  # the pipeline (numpy, scipy, lxml) loads in the commands that use it
+    from vorlesen.config import Settings
     from vorlesen.models import Segment
+    from vorlesen.synth.pool import WarmPool
 
 app = typer.Typer(
     name="vorlesen",
@@ -107,7 +109,8 @@ def read(
     ] = True,
 ) -> None:
     """Read an article aloud into an audio file with timings and captions."""
-    with _user_errors():
+    with _user_errors(), contextlib.ExitStack() as stack:
+        from vorlesen.cli.lexicon import publisher_entries_for_render, render_lexicon
         from vorlesen.config import get_settings
 
         settings = get_settings()
@@ -116,12 +119,26 @@ def read(
 
             # The synthesis workers' imports run on another core beside the pipeline's.
             start_forkserver(jobs or settings.jobs)
-
-        from vorlesen.cli.lexicon import publisher_entries_for_render, render_lexicon
-        from vorlesen.pipeline import RenderOptions, make_article_script, render_article
-
         language = check_language(lang)
         lexicon_file = render_lexicon(lexicon)
+        out = Path()
+        chosen = "mp3"
+        workers = None
+        if not text_only:
+            out = (
+                output if output is not None else _default_output(source, output_format(None, fmt))
+            )
+            # Paths first: "-o article.txt" is about the article, not about .txt being no audio.
+            check_outputs(
+                {"-o": out, "--timings": timings, "--vtt": vtt},
+                {"article": _local_source(source), "lexicon": lexicon_file},
+            )
+            chosen = output_format(output, fmt)
+            # The workers load the voice on the other core while the pipeline is imported.
+            workers = stack.enter_context(_early_workers(engine, voice, speed, jobs, settings))
+
+        from vorlesen.pipeline import RenderOptions, make_article_script, render_article
+
         options = RenderOptions(
             engine=engine,
             voice=voice,
@@ -141,13 +158,6 @@ def read(
             for line in script.lines():
                 typer.echo(line)
             return
-        out = output if output is not None else _default_output(source, output_format(None, fmt))
-        # Paths first: "-o article.txt" is about the article, not about .txt being no audio.
-        check_outputs(
-            {"-o": out, "--timings": timings, "--vtt": vtt},
-            {"article": _local_source(source), "lexicon": lexicon_file},
-        )
-        chosen = output_format(output, fmt)
         options = dataclasses.replace(options, format=chosen)  # type: ignore[arg-type]
         with _progress() as progress:
             rendition = render_article(
@@ -160,6 +170,7 @@ def read(
                 settings=settings,
                 progress=progress,
                 warn=_warn,
+                workers=workers,
             )
         typer.echo(
             f"audio:    {rendition.path} ({rendition.duration:.1f} s, "
@@ -169,6 +180,30 @@ def read(
             typer.echo(f"timings:  {timings}")
         if vtt is not None:
             typer.echo(f"captions: {vtt}")
+
+
+@contextmanager
+def _early_workers(
+    engine: str | None, voice: str | None, speed: float, jobs: int, settings: Settings
+) -> Iterator[WarmPool | None]:
+    """Synthesis workers for the render's voice, started now so they load it while the
+    pipeline is imported; stopped on the way out. ``None`` when the voice is not at hand
+    without the network or is not the one asked for (a fallback): the render then chooses
+    (downloading, warning, or reporting what is wrong in its own order)."""
+    from vorlesen.errors import VorlesenError
+    from vorlesen.synth.pool import WarmPool
+    from vorlesen.synth.select import choose_engine
+
+    local = settings.model_copy(update={"offline": True})
+    try:
+        spec, fallback = choose_engine(engine, voice, speed=speed, settings=local)
+    except VorlesenError:
+        spec, fallback = None, []
+    if spec is None or fallback:
+        yield None
+        return
+    with WarmPool(spec, jobs=jobs or settings.jobs) as pool:
+        yield pool
 
 
 @contextmanager
