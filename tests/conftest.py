@@ -11,10 +11,17 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from support import S3_ENV, create_bucket, moto_server
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
+    from vorlesen.config import Settings
+    from vorlesen.service.container import Service
 
 os.environ.setdefault("VORLESEN_OPTIMIZE_VOICES", "0")
 
@@ -36,3 +43,25 @@ def s3_bucket(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
     bucket = f"vt-{uuid.uuid4().hex[:16]}"
     create_bucket(s3_endpoint, bucket)
     return bucket
+
+
+@pytest.fixture
+def service(settings: Settings) -> Iterator[Service]:
+    """The service for the test's own ``settings`` fixture (the api and robustness
+    suites define theirs), its store closed afterwards."""
+    from vorlesen.server import make_service
+
+    svc = make_service(settings)
+    yield svc
+    svc.store.close()
+
+
+@pytest.fixture
+def client(settings: Settings, service: Service) -> Iterator[TestClient]:
+    """The real app (``create_app``) in process, with that service behind it."""
+    from fastapi.testclient import TestClient
+
+    from vorlesen.server import create_app
+
+    with TestClient(create_app(settings, service=service)) as c:
+        yield c

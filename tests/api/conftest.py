@@ -6,12 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from support import service_settings
 from vorlesen.config import Settings
-from vorlesen.server import create_app, make_service
-from vorlesen.service.container import Service
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "service"
 TOKEN = "test-token-1"
@@ -32,16 +29,3 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
         "VORLESEN_PUBLIC_URL": "http://testserver",
     }
     yield from service_settings(tmp_path, monkeypatch, env)
-
-
-@pytest.fixture
-def service(settings: Settings) -> Iterator[Service]:
-    svc = make_service(settings)
-    yield svc
-    svc.store.close()
-
-
-@pytest.fixture
-def client(settings: Settings, service: Service) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, service=service)) as c:
-        yield c

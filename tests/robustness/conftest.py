@@ -224,21 +224,6 @@ def hostile_client(hostile_settings: Settings, hostile_service: Service) -> Iter
         yield client
 
 
-@pytest.fixture
-def service(settings: Settings) -> Iterator[Service]:
-    """The service for a test module's own ``settings`` fixture."""
-    service = make_service(settings)
-    yield service
-    service.store.close()
-
-
-@pytest.fixture
-def client(settings: Settings, service: Service) -> Iterator[TestClient]:
-    """The real app in process, with that service behind it."""
-    with TestClient(create_app(settings, service=service)) as client:
-        yield client
-
-
 HOSTILE_SUMMARY_ATTR = "vorlesen_hostile_summary"
 """Attribute of ``pytest.Config`` where hostile-input tests leave lines for the summary."""
 

@@ -326,6 +326,7 @@ class _Early:
         self.sample_rate = sample_rate
         self.target = target_lufs
         self.ceiling = 10.0 ** (ceiling_db / 20.0)
+        self.limit_to = _limit_to(self.ceiling)
         self.peaks: PeakMap | None = None
         """The true-peak map of the source, once started (kept for a fallback plan)."""
         self.gain = 0.0
@@ -409,7 +410,7 @@ class _Early:
                 self.source,
                 peaks,
                 self.gain,
-                _limit_to(self.ceiling),
+                self.limit_to,
                 self.sample_rate,
                 self._done,
                 last,
