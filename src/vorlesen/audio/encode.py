@@ -1,7 +1,8 @@
 """Encoding: mastered PCM → MP3, Opus or WAV, tagged, with chapters, written atomically.
 
-* **MP3**: LAME through PyAV, mono at the voice's rate (22.05/24 kHz), 64 kbit/s CBR —
-  plenty for one voice, and the format every podcast player and browser plays.
+* **MP3**: LAME (:mod:`vorlesen.audio.mp3`), mono at the voice's rate (22.05/24 kHz),
+  64 kbit/s CBR — plenty for one voice, and the format every podcast player and browser
+  plays; a LAME "Info" tag in front lets decoders cut the encoder's delay and padding.
   Tags are ID3v2.4 (mutagen): TIT2, TPE1/TPUB, TDRC, TLAN, COMM (the disclosure),
   ``TXXX:AI_GENERATED=true``, ``TXXX:AI_ENGINE``, ``TXXX:AI_VOICE`` (EU AI Act Art. 50
   asks for a machine-readable marker), WOAS (article URL), and chapters as ``CHAP``
@@ -35,6 +36,7 @@ import mutagen.wave
 import numpy as np
 from av.audio.stream import AudioStream
 
+from vorlesen.audio.mp3 import Mp3Writer
 from vorlesen.audio.tags import AudioTags, Chapter, iso639_2
 from vorlesen.closing import Closing
 from vorlesen.errors import AudioError, UsageError
@@ -252,7 +254,7 @@ class _Writer(Protocol):
 
 def _open_writer(fmt: AudioFormat, path: Path, sample_rate: int) -> _Writer:
     if fmt == "mp3":
-        return _AvWriter(path, sample_rate, "mp3", "libmp3lame", MP3_BIT_RATE)
+        return Mp3Writer(path, sample_rate, MP3_BIT_RATE)
     if fmt == "opus":
         return _AvWriter(path, sample_rate, "ogg", "libopus", OPUS_BIT_RATE)
     return _WavWriter(path, sample_rate)
