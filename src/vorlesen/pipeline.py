@@ -27,7 +27,6 @@ from typing import Literal, Protocol, get_args
 
 from vorlesen.audio import chapters_from
 from vorlesen.audio.encode import AudioTags, Encoders
-from vorlesen.audio.loudness import load_filters
 from vorlesen.audio.stream import streaming_master
 from vorlesen.audio.timings import timings_json, webvtt
 from vorlesen.config import Settings, get_settings
@@ -433,7 +432,6 @@ def render(
             warm = workers
         else:
             warm = stack.enter_context(WarmPool(spec, jobs=jobs))
-        load_filters()  # while the workers load the voice
         lexicon = load_lexicon(options)
         document = _read(request.source, request.language, settings)
         warnings = (*document.warnings, *engine_warnings)

@@ -113,14 +113,25 @@ def _gain_curve(required: npt.NDArray[np.float32], attack: int, hold: int) -> Au
     """``held[n] = min(required[n − hold … n + attack − 1])`` (ones outside), then
     ``gain[n] = mean(held[n − attack + 1 … n])``, with ``held[0]`` before the start so a
     peak right at the start is caught too."""
-    from scipy.ndimage import minimum_filter1d
-
     size = hold + attack
     ones = np.ones(max(hold, attack), dtype=np.float32)
     padded = np.concatenate([ones[:hold], required, ones[:attack]])
-    windowed = minimum_filter1d(padded, size=size, mode="constant", cval=1.0)
-    held = windowed[size // 2 : size // 2 + len(required)]
+    held = _window_minima(padded, size, len(required))
     lead_in = np.full(attack - 1, held[0] if len(held) else 1.0)
     csum = np.concatenate([[0.0], np.cumsum(np.concatenate([lead_in, held]), dtype=np.float64)])
     curve: AudioArray = ((csum[attack:] - csum[:-attack]) / attack).astype(np.float32)
     return curve[: len(required)]
+
+
+def _window_minima(values: npt.NDArray[np.float32], size: int, count: int) -> AudioArray:
+    """``min(values[k : k + size])`` for ``k < count`` (``count + size − 1 ≤ len(values)``),
+    van Herk/Gil-Werman: running minima forward and backward within blocks of ``size``
+    give any window's minimum from two lookups — a few passes whatever ``size`` is."""
+    blocks = -(-len(values) // size)
+    padded = np.full(blocks * size, np.inf, dtype=np.float32)
+    padded[: len(values)] = values
+    grid = padded.reshape(blocks, size)
+    forward = np.minimum.accumulate(grid, axis=1).reshape(-1)
+    backward = np.minimum.accumulate(grid[:, ::-1], axis=1)[:, ::-1].reshape(-1)
+    minima: AudioArray = np.minimum(backward[:count], forward[size - 1 : size - 1 + count])
+    return minima

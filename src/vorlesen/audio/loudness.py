@@ -33,16 +33,8 @@ __all__ = [
     "SosFilter",
     "gated_loudness",
     "k_weighting",
-    "load_filters",
     "measure_loudness",
 ]
-
-
-def load_filters() -> None:
-    """Import the signal library mastering uses (``scipy.ndimage``: ≈0.3 s) now — a
-    render calls this while its synthesis workers load the voice, so the first segment
-    does not wait for it (and the workers do not wait for the parent)."""
-    import scipy.ndimage  # noqa: F401
 
 
 FloatArray = npt.NDArray[np.float64]

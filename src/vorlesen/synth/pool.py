@@ -43,9 +43,8 @@ _AHEAD_PER_WORKER = 4
 wait in memory, at most ``workers * _AHEAD_PER_WORKER`` of them (flat memory)."""
 _QUEUED_PER_WORKER = 3
 """Tasks a worker holds at once: the one it works on and the next two, already in its
-pipe, so it goes on while the caller is busy with a segment (the first one, for instance,
-waits ≈0.3 s for mastering's scipy.ndimage import) instead of idling until the parent
-hands it more."""
+pipe, so it goes on while the caller is busy with a segment (joining, mastering and
+encoding it) instead of idling until the parent hands it more."""
 _QUEUED_MAX_CHARS = 500
 """A task is queued behind another only if its text (and phonemes) are this short, nearly
 any sentence: two such messages waiting take under 4.5 KB even in UTF-8, less than the
