@@ -13,7 +13,8 @@ import pytest
 from support import serve_http
 from vorlesen.config import Settings
 from vorlesen.errors import FetchError, UnsupportedContentError
-from vorlesen.ingest import fetch, load
+from vorlesen.ingest import load
+from vorlesen.ingest.fetch import fetch
 
 PAGE = (Path(__file__).parent.parent / "fixtures" / "pages" / "bahn-sanierung.html").read_bytes()
 

@@ -25,7 +25,8 @@ from fastapi.testclient import TestClient
 from support import serve_http, service_settings
 from vorlesen.config import Settings
 from vorlesen.errors import FetchError, UnsupportedContentError, VorlesenError
-from vorlesen.ingest import fetch, load
+from vorlesen.ingest import load
+from vorlesen.ingest.fetch import fetch
 from vorlesen.server import create_app, make_service
 
 from .conftest import report_refusals

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ from vorlesen.config import Settings
 from vorlesen.synth import optimize
 from vorlesen.synth.base import EngineSpec, file_sha256
 from vorlesen.synth.optimize import optimize_decoder, optimized_model, prepare_model
-from vorlesen.synth.piper import PiperEngine
+from vorlesen.synth.piper import PiperEngine, _runtime_fingerprint
 from vorlesen.synth.select import choose_engine
 
 SENTENCES = [
@@ -180,6 +181,33 @@ def test_a_rewrite_that_changes_the_audio_is_rejected(
     assert (tmp_path / f"ghi-v{optimize.REWRITE_VERSION}.skip").is_file()
 
 
+def test_the_graph_as_prepared_for_this_machine_is_kept_and_reused(
+    joe_model: Path, joe_config: Path, optimized_joe: Path, tmp_path: Path
+) -> None:
+    model = tmp_path / optimized_joe.name
+    shutil.copyfile(optimized_joe, model)
+
+    def engine() -> PiperEngine:
+        return PiperEngine(
+            joe_model, joe_config, noise_scale=0.0, noise_w_scale=0.0, session_model=model
+        )
+
+    first = engine()
+    prepared = tmp_path / f"{model.stem}.ort-{_runtime_fingerprint()}.onnx"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([model.name, prepared.name])
+    stamp = prepared.stat().st_mtime_ns
+    second = engine()  # loads the kept copy: it is not written again
+    assert prepared.stat().st_mtime_ns == stamp
+    expected = first.synthesize(SENTENCES[0])
+    assert np.array_equal(second.synthesize(SENTENCES[0]), expected)
+    assert second.synthesize_timed(SENTENCES[0])[1]  # the alignment output is kept too
+    prepared.write_bytes(b"\x08\x07truncated")  # damaged: prepared again, same voice
+    third = engine()
+    assert np.array_equal(third.synthesize(SENTENCES[0]), expected)
+    assert prepared.stat().st_size > 1_000_000
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([model.name, prepared.name])
+
+
 def test_engine_falls_back_when_the_optimized_file_is_gone(
     joe_model: Path, joe_config: Path, tmp_path: Path
 ) -> None:
@@ -256,8 +284,9 @@ def test_read_end_to_end_with_the_optimized_graph(joe_model: Path, tmp_path: Pat
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    built = list((tmp_path / "cache" / "optimized").glob("*.onnx"))
-    assert [p.name for p in built] == [f"{file_sha256(joe_model)}-v{optimize.REWRITE_VERSION}.onnx"]
+    built = sorted(p.name for p in (tmp_path / "cache" / "optimized").glob("*.onnx"))
+    name = f"{file_sha256(joe_model)}-v{optimize.REWRITE_VERSION}"
+    assert built == [f"{name}.onnx", f"{name}.ort-{_runtime_fingerprint()}.onnx"]
     assert out.stat().st_size > 2 * 22050 * 2  # over two seconds of 16-bit audio
 
 

@@ -13,7 +13,7 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vorlesen.config import Settings, get_settings
 from vorlesen.errors import (
@@ -23,20 +23,19 @@ from vorlesen.errors import (
     NotFoundError,
     UnsupportedContentError,
 )
-from vorlesen.ingest.cms import from_cms_json
-from vorlesen.ingest.fetch import Fetched, fetch
-from vorlesen.ingest.html import from_html
 from vorlesen.ingest.language import detect_language, normalize_language_tag
-from vorlesen.ingest.markdown import from_markdown
 from vorlesen.ingest.sniff import Format, check_not_binary, decode, sniff_format
 from vorlesen.ingest.text import from_text
 from vorlesen.languages import LANGUAGE_NAMES
 from vorlesen.models import Document
 
+if TYPE_CHECKING:
+    from vorlesen.ingest.cms import from_cms_json
+    from vorlesen.ingest.html import from_html
+    from vorlesen.ingest.markdown import from_markdown
+
 __all__ = [
-    "Fetched",
     "detect_language",
-    "fetch",
     "from_bytes",
     "from_cms_json",
     "from_html",
@@ -46,6 +45,36 @@ __all__ = [
 ]
 
 _URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+# The readers of other formats load when first used, as does the fetcher
+# (vorlesen.ingest.fetch): reading a text file does not pay for trafilatura, lxml,
+# markdown-it and httpx (≈0.5 s at start-up).
+_LAZY = {
+    "from_cms_json": "vorlesen.ingest.cms",
+    "from_html": "vorlesen.ingest.html",
+    "from_markdown": "vorlesen.ingest.markdown",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
+def _from_html(text: str, url: str | None) -> Document:
+    from vorlesen.ingest.html import from_html
+
+    return from_html(text, url=url)
+
+
+def _from_markdown(text: str) -> Document:
+    from vorlesen.ingest.markdown import from_markdown
+
+    return from_markdown(text)
 
 
 def _from_ssml(text: str) -> Document:
@@ -71,12 +100,14 @@ def _from_json_text(text: str) -> Document:
             "JSON input must be one CMS article object, not a list or a value.",
             reason="bad_json",
         )
+    from vorlesen.ingest.cms import from_cms_json
+
     return from_cms_json(obj)
 
 
 _READERS: dict[Format, Callable[[str], Document]] = {
     "text": from_text,
-    "markdown": from_markdown,
+    "markdown": _from_markdown,
     "json": _from_json_text,
     "ssml": _from_ssml,
 }
@@ -127,7 +158,7 @@ def _read(
     check_not_binary(data, content_type)
     text = decode(data, content_type)
     fmt = sniff_format(text, filename=filename, content_type=content_type)
-    doc = from_html(text, url=url) if fmt == "html" else _READERS[fmt](text)
+    doc = _from_html(text, url) if fmt == "html" else _READERS[fmt](text)
     if url and doc.url is None:
         doc = dataclasses.replace(doc, url=url)
     if not doc.blocks:
@@ -211,6 +242,8 @@ def load(source: str, *, language: str | None = None, settings: Settings | None 
             settings=settings,
         )
     if _URL_SCHEME.match(source):
+        from vorlesen.ingest.fetch import fetch
+
         fetched = fetch(source, settings=settings)
         return _read(
             fetched.data,

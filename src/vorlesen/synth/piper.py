@@ -18,9 +18,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import difflib
+import functools
+import hashlib
 import itertools
 import json
 import logging
+import os
+import platform
 import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -87,11 +91,47 @@ def add_alignment(model: Any) -> str:
     return name
 
 
-def _open_session(model: Path | bytes, threads: int) -> onnxruntime.InferenceSession:
+def _open_session(
+    model: Path | bytes, threads: int, *, keep_prepared: bool = False
+) -> onnxruntime.InferenceSession:
     """ONNX session with ``threads`` intra-op threads and one inter-op thread; ``model`` is
-    a file, or a serialized graph."""
+    a file, or a serialized graph.
+
+    ``keep_prepared`` (a file in vorlesen's own cache): the graph as ONNX Runtime prepares
+    it for this machine (fused, in the blocked layout) is kept beside the file the first
+    time, and later sessions load that copy without preparing it again (≈0.2 s of CPU
+    less per worker). The copy is named for the ONNX Runtime version and the CPU's
+    features, because ONNX Runtime's own layout choices depend on both.
+    """
     if isinstance(model, Path) and not model.is_file():
         raise VoiceError(f"The voice model {model} does not exist.", reason="voice_file_missing")
+    options = _session_options(threads)
+    if isinstance(model, Path) and keep_prepared:
+        prepared = model.with_name(f"{model.stem}.ort-{_runtime_fingerprint()}.onnx")
+        if prepared.is_file():
+            options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
+            try:
+                return _session(prepared, options)
+            except VoiceError as exc:
+                _LOGGER.info("prepared model %s unusable (%s): removed", prepared, exc)
+                with contextlib.suppress(OSError):
+                    prepared.unlink()
+            options = _session_options(threads)
+        tmp = prepared.with_name(f".{prepared.name}.{os.getpid()}.part")
+        options.optimized_model_filepath = str(tmp)
+        try:
+            session = _session(model, options)
+            os.replace(tmp, prepared)
+            return session
+        except (VoiceError, OSError) as exc:  # a read-only cache: prepare it every time
+            _LOGGER.info("cannot keep the prepared model %s (%s)", prepared, exc)
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        options = _session_options(threads)
+    return _session(model, options)
+
+
+def _session_options(threads: int) -> onnxruntime.SessionOptions:
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = max(1, threads)
     options.inter_op_num_threads = 1
@@ -99,6 +139,12 @@ def _open_session(model: Path | bytes, threads: int) -> onnxruntime.InferenceSes
     # Workers are separate processes; spinning threads would only steal the other cores.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.log_severity_level = 3  # errors only; ORT warnings are noise for users
+    return options
+
+
+def _session(
+    model: Path | bytes, options: onnxruntime.SessionOptions
+) -> onnxruntime.InferenceSession:
     try:
         return onnxruntime.InferenceSession(
             str(model) if isinstance(model, Path) else model,
@@ -112,6 +158,23 @@ def _open_session(model: Path | bytes, threads: int) -> onnxruntime.InferenceSes
             "download the voice again.",
             reason="corrupt_voice",
         ) from exc
+
+
+@functools.cache
+def _runtime_fingerprint() -> str:
+    """ONNX Runtime's version and a short hash of the CPU's model and feature flags."""
+    features = platform.machine() + platform.processor()
+    with (
+        contextlib.suppress(OSError),
+        open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh,
+    ):
+        for line in fh:
+            if line.startswith(("flags", "Features", "model name")):
+                features += line
+            elif not line.strip():
+                break  # the first processor tells
+    digest = hashlib.sha256(features.encode()).hexdigest()[:12]
+    return f"{onnxruntime.__version__}-{digest}"
 
 
 class PiperEngine:
@@ -143,7 +206,7 @@ class PiperEngine:
         session = None
         if session_model is not None:  # the optimized copy; the original if it is unusable
             try:
-                session = _open_session(Path(session_model), threads)
+                session = _open_session(Path(session_model), threads, keep_prepared=True)
             except VoiceError as exc:
                 _LOGGER.warning("optimized model %s unusable (%s): removed", session_model, exc)
                 with contextlib.suppress(OSError):  # rebuilt by the next render

@@ -187,9 +187,10 @@ def _context() -> multiprocessing.context.BaseContext:
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
     # Only takes effect when the forkserver starts (once per process).
-    # The engines' modules (numpy, ONNX Runtime, piper-tts, espeak-ng) are imported once
-    # by the forkserver, so every worker forked from it starts with them loaded.
-    ctx.set_forkserver_preload(["__main__", *engine_modules()])
+    # The engines' modules (numpy, ONNX Runtime, piper-tts, espeak-ng) and this one (the
+    # workers' loop) are imported once by the forkserver, so every worker forked from it
+    # starts with them loaded.
+    ctx.set_forkserver_preload(["__main__", __name__, *engine_modules()])
     return ctx
 
 

@@ -21,12 +21,13 @@ import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from vorlesen.config import Settings
 from vorlesen.errors import VoiceError
+
+if TYPE_CHECKING:  # httpx is imported when a voice is downloaded (≈0.15 s), not before
+    import httpx
 
 __all__ = ["VoiceFiles", "installed_voices", "resolve_voice", "voice_cache_dir"]
 
@@ -142,6 +143,8 @@ def _download(client: httpx.Client, url: str, target_dir: Path, size: int, md5: 
 
 
 def _download_voice(name: str, settings: Settings) -> VoiceFiles:
+    import httpx
+
     cache = voice_cache_dir(settings)
     timeout = httpx.Timeout(settings.fetch_timeout)
     headers = {"User-Agent": settings.user_agent}
