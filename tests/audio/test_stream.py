@@ -58,7 +58,8 @@ def test_spool_reads_what_was_appended(tmp_path: Path) -> None:
         assert len(spool) == len(x)
         assert np.array_equal(spool.read(100, 5000), x[100:5000])
         assert np.array_equal(spool.read(9990, 20_000), x[9990:])
-        blocks = np.array([39, 0, 5, 6, 7, 20], dtype=np.int64)  # unsorted, runs, both ends
+        # Unsorted, a repeat, runs read together and one far off, both ends.
+        blocks = np.array([39, 0, 5, 6, 7, 20, 5], dtype=np.int64)
         assert np.array_equal(spool.rows(blocks, 11), ArraySource(x).rows(blocks, 11))
         assert os.listdir(tmp_path) == []  # unnamed: nothing visible even while open
 

@@ -25,6 +25,10 @@ from vorlesen.models import AudioArray
 __all__ = ["Spool"]
 
 
+_ROWS_GAP = 16
+"""Blocks between two wanted blocks up to which :meth:`Spool.rows` reads them together."""
+
+
 class Spool(Closing):
     """An append-only float32 sample file that is a
     :class:`~vorlesen.audio.peaks.SampleSource`: chunked and block-row reads go through
@@ -96,11 +100,28 @@ class Spool(Closing):
 
     def rows(self, blocks: npt.NDArray[np.int64], ctx: int) -> AudioArray:
         """Block rows with ``ctx`` samples each side (zeros outside), one read per run of
-        consecutive blocks."""
+        blocks less than :data:`_ROWS_GAP` apart (a few KB read for nothing cost less than
+        another read)."""
         width = BLOCK + 2 * ctx
         out = np.zeros((len(blocks), width), dtype=np.float32)
         if len(blocks) == 0:
             return out
+        order = np.argsort(blocks, kind="stable")
+        ordered = blocks[order]
+        breaks = np.flatnonzero(np.diff(ordered) > _ROWS_GAP) + 1
+        for part in np.split(np.arange(len(ordered)), breaks):
+            first, last = int(ordered[part[0]]), int(ordered[part[-1]])
+            lo, hi = first * BLOCK - ctx, (last + 1) * BLOCK + ctx
+            buf = np.zeros(hi - lo, dtype=np.float32)
+            got = self.read(lo, hi)
+            start = max(0, lo) - lo
+            buf[start : start + len(got)] = got
+            # Row r of `windows` is block first + r with its context (a view, no copy).
+            windows = np.lib.stride_tricks.as_strided(
+                buf, shape=(last - first + 1, width), strides=(BLOCK * 4, 4), writeable=False
+            )
+            out[order[part]] = windows[ordered[part] - first]
+        return out
         order = np.argsort(blocks, kind="stable")
         ordered = blocks[order]
         breaks = np.flatnonzero(np.diff(ordered) > 1) + 1

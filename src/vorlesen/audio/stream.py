@@ -329,6 +329,9 @@ class _Early:
         self.limit_to = _limit_to(self.ceiling)
         self.peaks: PeakMap | None = None
         """The true-peak map of the source, once started (kept for a fallback plan)."""
+        self.out_peaks: PeakMap | None = None
+        """The true-peak map of ``limited``, kept up as it grows: its peak is known when
+        the last segment arrives instead of measured then."""
         self.gain = 0.0
         self.meter = LoudnessMeter(sample_rate)
         """Loudness of the limited output so far."""
@@ -350,7 +353,11 @@ class _Early:
                 return
             self.peaks = PeakMap(self.source)
             self._calibrate(self.target - loudness)
+            self.out_peaks = PeakMap(self.limited)
         self._advance(_EARLY_CHUNKS_PER_STEP)
+        assert self.out_peaks is not None
+        self.out_peaks.extend()
+        self.out_peaks.true_peak()  # the blocks that may hold it, measured while they are new
 
     def finish(self) -> tuple[Callable[[], Iterator[AudioArray]], float, float] | None:
         """Master and send the rest; the reader, loudness and true peak of the kept early
@@ -360,7 +367,9 @@ class _Early:
             return None
         self._advance(None, final=True)
         loudness = self.meter.loudness()
-        peak = PeakMap(self.limited).true_peak()
+        assert self.out_peaks is not None
+        self.out_peaks.extend()
+        peak = self.out_peaks.true_peak()
         if abs(loudness - self.target) <= _LOUDNESS_TOLERANCE and peak <= self.ceiling:
             return _reader(self.limited, 1.0, self._chunk * BLOCK), loudness, to_db(peak)
         self.sink.restart()
