@@ -23,18 +23,17 @@ from __future__ import annotations
 
 import contextlib
 import re
+import sys
 import wave
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Literal, Protocol, get_args
 
-import av
 import mutagen
 import mutagen.id3 as id3
 import mutagen.oggopus
 import mutagen.wave
 import numpy as np
-from av.audio.stream import AudioStream
 
 from vorlesen.audio.mp3 import Mp3Writer
 from vorlesen.audio.tags import AudioTags, Chapter, iso639_2
@@ -215,9 +214,17 @@ class Encoders(Closing):
         """Encoder and tagger failures as ``encode_failed``, naming the files."""
         try:
             yield
-        except (av.FFmpegError, mutagen.MutagenError, OSError, ValueError, wave.Error) as exc:
+        except _encoder_errors() as exc:
             names = ", ".join(p.name for p in self._outputs.values())
             raise AudioError(f"Encoding {names} failed: {exc}", reason="encode_failed") from exc
+
+
+def _encoder_errors() -> tuple[type[Exception], ...]:
+    """What the encoders and taggers raise for a file they cannot write (FFmpeg's errors
+    once PyAV is loaded: it is, only when an Opus file is written)."""
+    errors: tuple[type[Exception], ...] = (mutagen.MutagenError, OSError, ValueError, wave.Error)
+    av = sys.modules.get("av")
+    return errors if av is None else (*errors, av.FFmpegError)
 
 
 def _check_format(fmt: str) -> None:
@@ -266,6 +273,9 @@ class _AvWriter:
     def __init__(
         self, path: Path, sample_rate: int, container_format: str, codec: str, bit_rate: int
     ) -> None:
+        import av  # ≈0.15 s: loaded when an Opus file is written, not for MP3 or WAV
+        from av.audio.stream import AudioStream
+
         out_rate = OPUS_RATE if codec == "libopus" else sample_rate
         self.sample_rate = sample_rate
         self.container = av.open(str(path), mode="w", format=container_format)
@@ -277,6 +287,7 @@ class _AvWriter:
         stream.bit_rate = bit_rate
         self.stream = stream
         # Explicit resampler: float → the codec's sample format and, for Opus, → 48 kHz.
+        self._av = av
         self.resampler = av.AudioResampler(
             format=stream.codec_context.format.name, layout="mono", rate=out_rate
         )
@@ -285,7 +296,9 @@ class _AvWriter:
     def write(self, samples: AudioArray) -> None:
         for begin in range(0, len(samples), _CHUNK):
             chunk = np.ascontiguousarray(samples[begin : begin + _CHUNK])
-            frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="flt", layout="mono")
+            frame = self._av.AudioFrame.from_ndarray(
+                chunk.reshape(1, -1), format="flt", layout="mono"
+            )
             frame.sample_rate = self.sample_rate
             frame.pts = self.pts
             self.pts += len(chunk)
