@@ -33,6 +33,8 @@ with PYTHONDONTWRITEBYTECODE set, every start would otherwise compile them again
 of CPU in the command and its workers' fork server).
 With --repeat N the ways run N times, interleaved (L P V W, L P V W, ...), and the fastest
 run of each counts: this machine is shared and its timings vary by ±20 % between runs.
+The median of the rounds' own V/L ratios is printed too (each round's L and V ran
+within a minute of each other).
 The load average is printed before and after. A benchmark asserts nothing.
 
     .venv/bin/python bench/render.py [--minutes 5] [--repeat 1] [--no-wav] [--extra]
@@ -43,6 +45,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -309,6 +312,12 @@ def main() -> None:
         )
     wall_l, wall_p, wall_v = best["L"][0], best["P"][0], best["V"][0]
     print(f"ratio V/L                 : {wall_v / wall_l:.3f}   (target: V <= 0.95 x L)")
+    if len(runs["L"]) > 1:
+        paired = sorted(v[0] / l_[0] for v, l_ in zip(runs["V"], runs["L"], strict=True))
+        print(
+            f"ratio V/L, each round     : {statistics.median(paired):.3f} median   "
+            f"(runs: {' '.join(f'{r:.3f}' for r in paired)})"
+        )
     print(f"ratio V/P                 : {wall_v / wall_p:.3f}")
     print(f"ratio P/L                 : {wall_p / wall_l:.3f}")
     if "W" in best:
