@@ -122,16 +122,3 @@ class Spool(Closing):
             )
             out[order[part]] = windows[ordered[part] - first]
         return out
-        order = np.argsort(blocks, kind="stable")
-        ordered = blocks[order]
-        breaks = np.flatnonzero(np.diff(ordered) > 1) + 1
-        for part in np.split(np.arange(len(ordered)), breaks):
-            first, last = int(ordered[part[0]]), int(ordered[part[-1]])
-            lo, hi = first * BLOCK - ctx, (last + 1) * BLOCK + ctx
-            buf = np.zeros(hi - lo, dtype=np.float32)
-            got = self.read(lo, hi)
-            start = max(0, lo) - lo
-            buf[start : start + len(got)] = got
-            index = (ordered[part] - first)[:, None] * BLOCK + np.arange(width)
-            out[order[part]] = buf[index]
-        return out
