@@ -56,7 +56,8 @@ class Mp3Writer:
         self._path = Path(path)
         self._version, self._rate_index, self._bit_index = _mode(sample_rate, bit_rate)
         self._spf = _MPEG[self._version][2]
-        self._tag_size = _frame_size(self._version, sample_rate, bit_rate // 1000, 0)
+        self._frame_bytes = _frame_size(self._version, sample_rate, bit_rate // 1000)
+        """Bytes of a frame without the padding slot (the Info frame is one)."""
         self._encoder = lameenc.Encoder()
         try:
             self._encoder.set_channels(1)
@@ -67,7 +68,7 @@ class Mp3Writer:
         except RuntimeError as exc:
             raise self._failed(exc) from exc
         self._file: BinaryIO = self._path.open("w+b")
-        self._file.write(bytes(self._tag_size))  # the Info frame's place, written at the end
+        self._file.write(bytes(self._frame_bytes))  # the Info frame's place, written at the end
         self.samples = 0
 
     def write(self, samples: AudioArray) -> None:
@@ -85,7 +86,7 @@ class Mp3Writer:
             self._file.write(self._encoder.flush())
         except RuntimeError as exc:
             raise self._failed(exc) from exc
-        self._file.seek(self._tag_size)
+        self._file.seek(self._frame_bytes)
         audio = self._file.read()
         offsets = self._frame_offsets(audio)
         self._file.seek(0)
@@ -102,7 +103,7 @@ class Mp3Writer:
         while pos < len(audio):
             header = audio[pos : pos + 4]
             if len(header) < 4 or header[0] != 0xFF or (header[1] & 0xE0) != 0xE0:
-                raise self._failed(f"no frame header at byte {self._tag_size + pos}")
+                raise self._failed(f"no frame header at byte {self._frame_bytes + pos}")
             version, layer = (header[1] >> 3) & 3, (header[1] >> 1) & 3
             bit_index, rate_index = header[2] >> 4, (header[2] >> 2) & 3
             if (version, layer, bit_index, rate_index) != (
@@ -111,10 +112,9 @@ class Mp3Writer:
                 self._bit_index,
                 self._rate_index,
             ):
-                raise self._failed(f"a frame of another mode at byte {self._tag_size + pos}")
+                raise self._failed(f"a frame of another mode at byte {self._frame_bytes + pos}")
             offsets.append(pos)
-            rates, bit_rates = _MPEG[version][0], _MPEG[version][1]
-            pos += _frame_size(version, rates[rate_index], bit_rates[bit_index], header[2] >> 1 & 1)
+            pos += self._frame_bytes + (header[2] >> 1 & 1)  # the padding slot
         if pos != len(audio):
             raise self._failed("the last frame is cut short")
         return offsets
@@ -122,7 +122,7 @@ class Mp3Writer:
     def _info_frame(self, audio: bytes, offsets: list[int]) -> bytes:
         """The Info frame: Xing fields (frames, bytes, seek table, quality), LAME tag."""
         frames = len(offsets)
-        total = self._tag_size + len(audio)
+        total = self._frame_bytes + len(audio)
         padding = frames * self._spf - _ENCODER_DELAY - self.samples
         if not 0 <= padding < 4096:
             raise self._failed(f"{frames} frames cannot hold {self.samples} samples")
@@ -142,9 +142,9 @@ class Mp3Writer:
         )
         frame = bytearray(header + side_info + xing + lame)
         frame += struct.pack(">H", crc16(bytes(frame)))  # the tag's CRC: all bytes before it
-        if len(frame) > self._tag_size:  # cannot happen: the smallest frame at 64k holds 576
+        if len(frame) > self._frame_bytes:  # not at 64 kbit/s: ≥ 192 bytes, ≤ 177 needed
             raise self._failed("the Info frame does not fit")
-        return bytes(frame) + bytes(self._tag_size - len(frame))
+        return bytes(frame) + bytes(self._frame_bytes - len(frame))
 
     @property
     def _bit_rate_kbps(self) -> int:
@@ -168,9 +168,9 @@ def _mode(sample_rate: int, bit_rate: int) -> tuple[int, int, int]:
     )
 
 
-def _frame_size(version: int, sample_rate: int, kbps: int, padding: int) -> int:
-    """Bytes of one Layer III frame."""
-    return _MPEG[version][2] // 8 * kbps * 1000 // sample_rate + padding
+def _frame_size(version: int, sample_rate: int, kbps: int) -> int:
+    """Bytes of one Layer III frame without its padding slot."""
+    return _MPEG[version][2] // 8 * kbps * 1000 // sample_rate
 
 
 # ── CRC-16 (ARC: polynomial 0x8005 reflected, initial 0), as the LAME tag uses ───────────

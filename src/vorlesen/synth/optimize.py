@@ -8,8 +8,8 @@ convolutions, with activations and residual additions fused in. A 1-D convolutio
 with a ``1 × k`` kernel, so :func:`optimize_decoder` rewrites the decoder that way: one
 ``Unsqueeze`` where the decoder's input enters, every ``Conv``/``ConvTranspose`` with a 4-D
 kernel, one ``Squeeze`` before the last, one-channel convolution (``conv_post``), which
-stays 1-D with its ``tanh``: in the blocked layout both would run on 16 padded channels.
-Two more steps keep the 4-D region in that layout end to end:
+stays 1-D with its ``tanh``: in the blocked layout both would run on 8 or 16 padded
+channels. Two more steps keep the 4-D region in that layout end to end:
 
 * each upsampling ``ConvTranspose`` (stride ``s``, kernel ``2s``) becomes a polyphase
   ``Conv`` with ``s × C_out`` output channels and a ``1 × 2`` kernel, interleaved back into

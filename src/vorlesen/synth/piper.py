@@ -105,30 +105,39 @@ def _open_session(
     """
     if isinstance(model, Path) and not model.is_file():
         raise VoiceError(f"The voice model {model} does not exist.", reason="voice_file_missing")
-    options = _session_options(threads)
     if isinstance(model, Path) and keep_prepared:
-        prepared = model.with_name(f"{model.stem}.ort-{_runtime_fingerprint()}.onnx")
-        if prepared.is_file():
-            options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
-            try:
-                return _session(prepared, options)
-            except VoiceError as exc:
-                _LOGGER.info("prepared model %s unusable (%s): removed", prepared, exc)
-                with contextlib.suppress(OSError):
-                    prepared.unlink()
-            options = _session_options(threads)
-        tmp = prepared.with_name(f".{prepared.name}.{os.getpid()}.part")
-        options.optimized_model_filepath = str(tmp)
-        try:
-            session = _session(model, options)
-            os.replace(tmp, prepared)
+        session = _prepared_session(model, threads)
+        if session is not None:
             return session
-        except (VoiceError, OSError) as exc:  # a read-only cache: prepare it every time
-            _LOGGER.info("cannot keep the prepared model %s (%s)", prepared, exc)
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+    return _session(model, _session_options(threads))
+
+
+def _prepared_session(model: Path, threads: int) -> onnxruntime.InferenceSession | None:
+    """A session from the prepared copy kept beside ``model`` (a damaged one is removed),
+    else one that prepares ``model`` and keeps the copy; ``None`` when the copy cannot be
+    written (a read-only cache: the caller prepares the graph every time)."""
+    prepared = model.with_name(f"{model.stem}.ort-{_runtime_fingerprint()}.onnx")
+    if prepared.is_file():
         options = _session_options(threads)
-    return _session(model, options)
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
+        try:
+            return _session(prepared, options)
+        except VoiceError as exc:
+            _LOGGER.info("prepared model %s unusable (%s): removed", prepared, exc)
+            with contextlib.suppress(OSError):
+                prepared.unlink()
+    tmp = prepared.with_name(f".{prepared.name}.{os.getpid()}.part")
+    options = _session_options(threads)
+    options.optimized_model_filepath = str(tmp)
+    try:
+        session = _session(model, options)
+        os.replace(tmp, prepared)
+        return session
+    except (VoiceError, OSError) as exc:
+        _LOGGER.info("cannot keep the prepared model %s (%s)", prepared, exc)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        return None
 
 
 def _session_options(threads: int) -> onnxruntime.SessionOptions:
