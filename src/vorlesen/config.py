@@ -266,7 +266,7 @@ class Settings(BaseSettings):
     @field_validator("feed_category")
     @classmethod
     def _apple_category(cls, value: str) -> str:
-        from vorlesen.podcast import parse_category
+        from vorlesen.podcast_categories import parse_category
 
         parse_category(value)  # a ValueError names the choices
         return value

@@ -336,7 +336,7 @@ def test_api_and_cli(
 ) -> None:
     import sys
 
-    from vorlesen.cli import app, main
+    from vorlesen.cli.app import app, main
 
     with TestClient(create_app(settings, service=service)) as client:
         assert client.get("/api/sources").status_code == 401

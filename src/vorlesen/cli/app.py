@@ -22,6 +22,7 @@ from urllib.parse import urlparse
 
 import typer
 
+from vorlesen.cli.early import env_jobs
 from vorlesen.cli.support import (
     EngineOption,
     LexiconFileOption,
@@ -111,11 +112,12 @@ def read(
     """Read an article aloud into an audio file with timings and captions."""
     with _user_errors(), contextlib.ExitStack() as stack:
         if not text_only:
-            from vorlesen.synth.pool import start_forkserver
+            from vorlesen.synth.forkserver import start_forkserver
 
             # The synthesis workers' imports run on another core beside the pipeline's,
-            # from the start: the settings' own job count is read below (≈0.2 s later).
-            start_forkserver(jobs or _env_jobs())
+            # from the start (the script's entry point has usually started it already,
+            # before parsing the command line): the settings' own job count is read below.
+            start_forkserver(jobs or env_jobs())
         from vorlesen.cli.lexicon import publisher_entries_for_render, render_lexicon
         from vorlesen.config import get_settings
 
@@ -181,15 +183,6 @@ def read(
             typer.echo(f"timings:  {timings}")
         if vtt is not None:
             typer.echo(f"captions: {vtt}")
-
-
-def _env_jobs() -> int:
-    """``VORLESEN_JOBS`` as the settings will read it, or 0 (one per core) — a hint for
-    starting the workers' fork server early; the render itself goes by the settings."""
-    try:
-        return max(0, int(os.environ.get("VORLESEN_JOBS", "0") or 0))
-    except ValueError:
-        return 0
 
 
 @contextmanager

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import multiprocessing
 import os
 import signal
 import threading
@@ -26,15 +25,15 @@ from vorlesen import errors
 from vorlesen.closing import Closing
 from vorlesen.errors import EngineError, VorlesenError
 from vorlesen.models import AudioArray, Segment, WordTime
-from vorlesen.synth.base import Engine, EngineSpec, engine_modules
+from vorlesen.synth.base import Engine, EngineSpec
 from vorlesen.synth.cache import SegmentCache, segment_key
+from vorlesen.synth.forkserver import context
 
 __all__ = [
     "SynthItem",
     "SynthStats",
     "SynthStream",
     "WarmPool",
-    "start_forkserver",
     "synthesize_all",
 ]
 
@@ -179,32 +178,6 @@ def _raise(info: _ErrorInfo) -> None:
 
 
 # -- parent side ----------------------------------------------------------------------
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    """forkserver where available (no fork of a threaded parent), else spawn."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    ctx = multiprocessing.get_context("forkserver")
-    # Only takes effect when the forkserver starts (once per process).
-    # The engines' modules (numpy, ONNX Runtime, piper-tts, espeak-ng) and this one (the
-    # workers' loop) are imported once by the forkserver, so every worker forked from it
-    # starts with them loaded.
-    ctx.set_forkserver_preload(["__main__", __name__, *engine_modules()])
-    return ctx
-
-
-def start_forkserver(jobs: int = 0) -> None:
-    """Start the process the workers are forked from now, if a render with ``jobs`` (as in
-    :func:`synthesize_all`) will have workers: it imports what they need (the engines' modules)
-    on another core while the caller is still importing and reading its input, so each
-    worker only has to load the voice. Optional; without it the first pool starts it."""
-    if (jobs or os.cpu_count() or 1) <= 1:
-        return
-    if isinstance(_context(), multiprocessing.context.ForkServerContext):
-        from multiprocessing import forkserver
-
-        forkserver.ensure_running()
 
 
 def _crashed(cause: str) -> EngineError:
@@ -408,7 +381,7 @@ def _stop_all(workers: list[_Worker], *, abort: bool) -> None:
 def _start_workers(spec: EngineSpec, count: int) -> list[_Worker]:
     """``count`` worker processes for ``spec``, one single-threaded engine each; if one
     fails to start, the ones already started are stopped."""
-    ctx = _context()
+    ctx = context()
     worker_spec = dataclasses.replace(spec, threads=1)
     started: list[_Worker] = []
     try:
