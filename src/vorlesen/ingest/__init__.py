@@ -27,6 +27,7 @@ from vorlesen.ingest.language import detect_language, normalize_language_tag
 from vorlesen.ingest.sniff import Format, check_not_binary, decode, sniff_format
 from vorlesen.ingest.text import from_text
 from vorlesen.languages import LANGUAGE_NAMES
+from vorlesen.lazy import lazy_attributes
 from vorlesen.models import Document
 
 if TYPE_CHECKING:
@@ -56,13 +57,9 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__, __dir__ = lazy_attributes(
+    __name__, {name: (module, name) for name, module in _LAZY.items()}
+)
 
 
 def _from_html(text: str, url: str | None) -> Document:
